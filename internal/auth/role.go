@@ -1,0 +1,93 @@
+package auth
+
+import (
+	"slices"
+	"time"
+)
+
+// Permission names an action a route needs.
+type Permission string
+
+// Permissions.
+const (
+	RegistryRead  Permission = "registry.read"
+	RegistryWrite Permission = "registry.write"
+	RegionsWrite  Permission = "regions.write"
+	UsersManage   Permission = "users.manage"
+	AuditRead     Permission = "audit.read"
+	// Authenticated is needed by routes any signed-in user may call.
+	Authenticated Permission = "authenticated"
+)
+
+// Role is a named set of permissions.
+type Role struct {
+	Name        string
+	Label       string
+	LabelEn     string
+	Permissions []Permission
+}
+
+// Roles are the built-in roles. Deny by default: a permission not listed is
+// refused.
+var Roles = []Role{
+	{"admin", "管理员", "administrator", []Permission{RegistryRead, RegistryWrite, RegionsWrite, UsersManage, AuditRead}},
+	{"commander", "指挥长", "commander", []Permission{RegistryRead}},
+	{"duty_officer", "值班员", "duty officer", []Permission{RegistryRead}},
+	{"inspector", "执法人员", "safety inspector", []Permission{RegistryRead, RegistryWrite}},
+	{"enterprise", "企业用户", "enterprise user", []Permission{RegistryRead, RegistryWrite}},
+	{"viewer", "只读用户", "viewer", []Permission{RegistryRead}},
+}
+
+// RoleNamed returns the role with that name.
+func RoleNamed(name string) (Role, bool) {
+	for _, r := range Roles {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+// Can reports whether role has the permission.
+func Can(role string, p Permission) bool {
+	if p == Authenticated {
+		_, ok := RoleNamed(role)
+		return ok
+	}
+	r, ok := RoleNamed(role)
+	return ok && slices.Contains(r.Permissions, p)
+}
+
+// User is an account.
+type User struct {
+	ID          int64     `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Role        string    `json:"role"`
+	Division    string    `json:"division_code"`
+	// EnterpriseID limits an enterprise user to one enterprise.
+	EnterpriseID      int64     `json:"enterprise_id,omitempty"`
+	Disabled          bool      `json:"disabled"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	PasswordChangedAt time.Time `json:"password_changed_at"`
+	PasswordHash      string    `json:"-"`
+}
+
+// Token kinds.
+const (
+	SessionToken = "session"
+	APIToken     = "api"
+)
+
+// Token is a stored session or API token (its hash, never the token).
+type Token struct {
+	ID         int64     `json:"id"`
+	UserID     int64     `json:"user_id"`
+	Kind       string    `json:"kind"`
+	Name       string    `json:"name"`
+	Hash       string    `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
+}
