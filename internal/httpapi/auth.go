@@ -1,0 +1,253 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yingji/yingji/internal/audit"
+	"github.com/yingji/yingji/internal/auth"
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/region"
+	"github.com/yingji/yingji/internal/store"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// LoginResponse is what a successful login returns.
+type LoginResponse struct {
+	Token     string     `json:"token"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	User      *auth.User `json:"user"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	token, u, err := s.Auth.Login(r.Context(), req.Username, req.Password)
+	if err != nil {
+		s.Logger.Warn("login failed", "username", req.Username, "remote", r.RemoteAddr)
+		s.fail(w, r, err)
+		return
+	}
+	exp := s.Auth.Clock().Add(s.Auth.SessionTTL)
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, Expires: exp})
+	s.Logger.Info("login", "username", u.Username, "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: exp, User: u})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if c, err := r.Cookie(SessionCookie); err == nil && token == "" {
+		token = c.Value
+	}
+	if err := s.Auth.Store.DeleteTokenByHash(r.Context(), auth.HashToken(strings.TrimSpace(token))); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// MeResponse describes the signed-in user.
+type MeResponse struct {
+	User        *auth.User        `json:"user"`
+	Permissions []auth.Permission `json:"permissions"`
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	a := core.ActorFrom(r.Context())
+	u, err := s.Auth.Store.GetUser(r.Context(), a.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	role, _ := auth.RoleNamed(u.Role)
+	writeJSON(w, http.StatusOK, MeResponse{User: u, Permissions: role.Permissions})
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
+	toks, err := s.Auth.Store.ListTokens(r.Context(), core.ActorFrom(r.Context()).UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if toks == nil {
+		toks = []*auth.Token{}
+	}
+	writeJSON(w, http.StatusOK, List[*auth.Token]{Items: toks, Total: len(toks), Limit: len(toks)})
+}
+
+type tokenRequest struct {
+	Name string `json:"name"`
+	Days int    `json:"days"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	var req tokenRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		s.fail(w, r, core.Invalid("name", "is required (say what the token is for)"))
+		return
+	}
+	if req.Days == 0 {
+		req.Days = 90
+	}
+	if req.Days < 1 || req.Days > 366 {
+		s.fail(w, r, core.Invalid("days", "must be from 1 to 366"))
+		return
+	}
+	a := core.ActorFrom(r.Context())
+	u, err := s.Auth.Store.GetUser(r.Context(), a.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ttl := time.Duration(req.Days) * 24 * time.Hour
+	token, err := s.Auth.IssueToken(r.Context(), u, auth.APIToken, req.Name, ttl)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "name": req.Name, "expires_at": s.Auth.Clock().Add(ttl)})
+}
+
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Auth.Store.DeleteToken(r.Context(), core.ActorFrom(r.Context()).UserID, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.Auth.ListUsers(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if us == nil {
+		us = []*auth.User{}
+	}
+	writeJSON(w, http.StatusOK, List[*auth.User]{Items: us, Total: len(us), Limit: len(us)})
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	var in auth.UserInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.Auth.CreateUser(r.Context(), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/users/"+strconv.FormatInt(u.ID, 10))
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.Auth.GetUser(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in auth.UserInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Username != "" {
+		s.fail(w, r, core.Invalid("username", "cannot be changed"))
+		return
+	}
+	u, err := s.Auth.UpdateUser(r.Context(), id, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+// RoleInfo describes a role for clients.
+type RoleInfo struct {
+	Name        string            `json:"name"`
+	Label       string            `json:"label"`
+	LabelEn     string            `json:"label_en"`
+	Permissions []auth.Permission `json:"permissions"`
+}
+
+func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
+	out := make([]RoleInfo, len(auth.Roles))
+	for i, ro := range auth.Roles {
+		out[i] = RoleInfo{ro.Name, ro.Label, ro.LabelEn, ro.Permissions}
+	}
+	writeJSON(w, http.StatusOK, List[RoleInfo]{Items: out, Total: len(out), Limit: len(out)})
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Actor: q.Get("actor")}
+	var err error
+	if f.Limit, err = intParam(q, "limit", 100, 1, 10000); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v := q.Get("after_seq"); v != "" {
+		if f.AfterSeq, err = strconv.ParseInt(v, 10, 64); err != nil {
+			s.fail(w, r, core.Invalid("after_seq", "%q is not a sequence number", v))
+			return
+		}
+	}
+	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := q.Get(name); v != "" {
+			if *dst, err = time.Parse(time.RFC3339, v); err != nil {
+				s.fail(w, r, core.Invalid(name, "%q is not an RFC 3339 time", v))
+				return
+			}
+		}
+	}
+	if a := core.ActorFrom(r.Context()); !a.System {
+		f.DivisionPrefix = region.Prefix(a.Division)
+	}
+	entries, err := s.DB.ListAudit(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if entries == nil {
+		entries = []audit.Entry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": entries, "total": len(entries)})
+}

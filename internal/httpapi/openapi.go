@@ -1,0 +1,378 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/yingji/yingji/internal/auth"
+	"github.com/yingji/yingji/internal/registry"
+)
+
+// The OpenAPI 3.1 document is built from the route table and the registry
+// kinds, so that it cannot miss an endpoint or a field; tests validate real
+// responses against it.
+
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func str() obj              { return obj{"type": "string"} }
+func integer() obj          { return obj{"type": "integer"} }
+func number() obj           { return obj{"type": "number"} }
+func nullable(t string) obj { return obj{"type": []string{t, "null"}} }
+func arrayOf(items obj) obj { return obj{"type": "array", "items": items} }
+func dateTime() obj         { return obj{"type": "string", "format": "date-time"} }
+
+func object(required []string, props obj) obj {
+	o := obj{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func listOf(item obj) obj {
+	return object([]string{"items", "total"}, obj{"items": arrayOf(item), "total": integer(), "limit": integer(), "offset": integer()})
+}
+
+func enumOf(opts []registry.Option) obj {
+	return obj{"type": "string", "enum": registry.Values(opts)}
+}
+
+// fieldSchema is the JSON Schema of a type-specific field.
+func fieldSchema(f registry.Field) obj {
+	var s obj
+	switch f.Type {
+	case registry.Int:
+		s = integer()
+	case registry.Float:
+		s = number()
+	case registry.Bool:
+		s = obj{"type": "boolean"}
+	case registry.Enum:
+		s = obj{"type": "string", "enum": f.Enum}
+	case registry.Strings:
+		item := str()
+		if len(f.Enum) > 0 {
+			item = obj{"type": "string", "enum": f.Enum}
+		}
+		s = arrayOf(item)
+	case registry.Contacts:
+		s = arrayOf(ref("Contact"))
+	case registry.Substances:
+		s = arrayOf(ref("Substance"))
+	case registry.Stock:
+		s = arrayOf(ref("StockLine"))
+	default:
+		s = str()
+	}
+	if f.Min != nil {
+		s["minimum"] = *f.Min
+	}
+	if f.Max != nil {
+		s["maximum"] = *f.Max
+	}
+	desc := f.Label + " / " + f.LabelEn
+	if f.Unit != "" {
+		desc += " (" + f.Unit + ")"
+	}
+	if len(f.Categories) > 0 {
+		desc += "; only for " + strings.Join(f.Categories, ", ")
+	}
+	s["description"] = desc
+	return s
+}
+
+func kindSchemas(k *registry.Kind, schemas obj) {
+	name := schemaName(k)
+	props := obj{
+		"id": integer(), "kind": obj{"type": "string", "const": k.Name}, "code": obj{"type": "string", "description": k.CodeLabel},
+		"name": str(), k.CategoryField: enumOf(k.Categories), "status": enumOf(k.Statuses),
+		"division_code": str(), "owner_id": nullable("integer"), "enterprise_id": nullable("integer"),
+		"geometry": ref("Geometry"), "lon": number(), "lat": number(),
+		"created_at": dateTime(), "updated_at": dateTime(), "version": integer(),
+	}
+	input := obj{
+		"code": props["code"], "name": str(), k.CategoryField: props[k.CategoryField], "status": props["status"],
+		"division_code": obj{"type": "string", "description": "derived from the location when left out"},
+		"owner_id":      nullable("integer"), "geometry": ref("Geometry"), "version": obj{"type": "integer", "description": "optimistic lock: the version you read"},
+		"crs": obj{"type": "string", "enum": []string{"wgs84", "gcj02", "bd09"}, "description": "coordinate system of geometry; default wgs84"},
+	}
+	for _, f := range k.Fields {
+		props[f.Name] = fieldSchema(f)
+		input[f.Name] = fieldSchema(f)
+		input[f.Name].(obj)["type"] = []any{input[f.Name].(obj)["type"], "null"}
+	}
+	out := object([]string{"id", "kind", "code", "name", k.CategoryField, "status", "division_code", "geometry", "version"}, props)
+	out["additionalProperties"] = false
+	out["description"] = k.Label + " / " + k.LabelEn
+	schemas[name] = out
+	in := object(nil, input)
+	in["additionalProperties"] = false
+	schemas[name+"Input"] = in
+	schemas[name+"List"] = listOf(ref(name))
+}
+
+func schemaName(k *registry.Kind) string {
+	parts := strings.Split(k.Name, "_")
+	for i, p := range parts {
+		parts[i] = strings.ToUpper(p[:1]) + p[1:]
+	}
+	return strings.Join(parts, "")
+}
+
+func commonSchemas() obj {
+	division := object([]string{"code", "name", "level", "parent_code"}, obj{
+		"code": str(), "name": str(), "level": obj{"type": "string", "enum": []string{"province", "city", "county", "township", "village"}},
+		"parent_code": str(), "center": obj{"type": "array", "items": number(), "minItems": 2, "maxItems": 2}, "has_boundary": obj{"type": "boolean"},
+	})
+	user := object([]string{"id", "username", "role", "division_code"}, obj{
+		"id": integer(), "username": str(), "display_name": str(), "role": str(), "division_code": str(),
+		"enterprise_id": integer(), "disabled": obj{"type": "boolean"}, "created_at": dateTime(), "updated_at": dateTime(), "password_changed_at": dateTime(),
+	})
+	token := object([]string{"id", "kind", "created_at", "expires_at"}, obj{
+		"id": integer(), "user_id": integer(), "kind": obj{"type": "string", "enum": []string{auth.SessionToken, auth.APIToken}}, "name": str(),
+		"created_at": dateTime(), "expires_at": dateTime(), "last_used_at": dateTime(),
+	})
+	entry := object([]string{"seq", "at", "actor", "action", "entity", "entity_id", "prev_hash", "hash"}, obj{
+		"seq": integer(), "at": dateTime(), "actor_id": integer(), "actor": str(), "action": str(), "entity": str(), "entity_id": str(),
+		"division_code": str(), "before": obj{}, "after": obj{}, "prev_hash": str(), "hash": str(),
+	})
+	feature := object([]string{"type", "geometry", "properties"}, obj{
+		"type": obj{"type": "string", "const": "Feature"}, "id": obj{"type": []string{"integer", "string"}},
+		"geometry": ref("Geometry"), "properties": obj{"type": "object"},
+	})
+	return obj{
+		"Problem": object([]string{"type", "title", "status", "code", "detail"}, obj{
+			"type": str(), "title": str(), "status": integer(), "code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "internal", "unavailable"}},
+			"detail": str(), "errors": arrayOf(ref("FieldError")),
+		}),
+		"FieldError": object([]string{"field", "message"}, obj{"row": integer(), "field": str(), "message": str()}),
+		"Geometry": object([]string{"type", "coordinates"}, obj{
+			"type":        obj{"type": "string", "enum": []string{"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}},
+			"coordinates": obj{"type": "array", "description": "GeoJSON positions, WGS84 lon/lat"},
+		}),
+		"FeatureCollection": object([]string{"type", "features"}, obj{
+			"type": obj{"type": "string", "const": "FeatureCollection"}, "features": arrayOf(feature), "total": integer(),
+		}),
+		"Contact":      object([]string{"name", "phone"}, obj{"name": str(), "role": str(), "phone": str()}),
+		"Substance":    object([]string{"name", "quantity_t"}, obj{"name": str(), "cas": str(), "quantity_t": number()}),
+		"StockLine":    object([]string{"item", "quantity", "unit"}, obj{"item": str(), "quantity": number(), "unit": str()}),
+		"Division":     division,
+		"DivisionList": listOf(ref("Division")),
+		"Locate": object([]string{"lon", "lat", "division", "ancestors"}, obj{
+			"lon": number(), "lat": number(), "division": ref("Division"), "ancestors": arrayOf(ref("Division")),
+		}),
+		"ImportResult":   object([]string{"created", "ids"}, obj{"created": integer(), "ids": arrayOf(integer())}),
+		"DivisionImport": object([]string{"inserted", "updated"}, obj{"inserted": integer(), "updated": integer()}),
+		"LoginRequest":   object([]string{"username", "password"}, obj{"username": str(), "password": obj{"type": "string", "format": "password"}}),
+		"LoginResponse":  object([]string{"token", "expires_at", "user"}, obj{"token": str(), "expires_at": dateTime(), "user": ref("User")}),
+		"User":           user,
+		"UserList":       listOf(ref("User")),
+		"UserInput": object(nil, obj{"username": str(), "display_name": str(), "password": obj{"type": "string", "format": "password"},
+			"role": str(), "division_code": str(), "enterprise_id": integer(), "disabled": obj{"type": "boolean"}}),
+		"Me":           object([]string{"user", "permissions"}, obj{"user": ref("User"), "permissions": arrayOf(str())}),
+		"Token":        token,
+		"TokenList":    listOf(ref("Token")),
+		"TokenRequest": object([]string{"name"}, obj{"name": str(), "days": obj{"type": "integer", "minimum": 1, "maximum": 366}}),
+		"NewToken":     object([]string{"token", "name", "expires_at"}, obj{"token": str(), "name": str(), "expires_at": dateTime()}),
+		"RoleList":     listOf(object([]string{"name", "permissions"}, obj{"name": str(), "label": str(), "label_en": str(), "permissions": arrayOf(str())})),
+		"AuditList":    object([]string{"items", "total"}, obj{"items": arrayOf(entry), "total": integer()}),
+		"KindList":     listOf(obj{"type": "object"}),
+		"Status":       object([]string{"status"}, obj{"status": str(), "database": str()}),
+		"Version":      object([]string{"version"}, obj{"version": str()}),
+	}
+}
+
+func jsonBody(schema obj) obj {
+	return obj{"content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func response(desc string, schema obj) obj {
+	r := obj{"description": desc}
+	if schema != nil {
+		r["content"] = obj{"application/json": obj{"schema": schema}}
+	}
+	return r
+}
+
+func problem(desc string) obj {
+	return obj{"description": desc, "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+}
+
+func query(name, desc string, schema obj) obj {
+	return obj{"name": name, "in": "query", "description": desc, "schema": schema}
+}
+
+// opSpec says what a static route takes and returns.
+type opSpec struct {
+	request  string
+	response string
+	status   string
+	query    []obj
+}
+
+var staticOps = map[string]opSpec{
+	"GET /healthz":                           {response: "Status"},
+	"GET /readyz":                            {response: "Status"},
+	"GET /api/v1/openapi.json":               {response: ""},
+	"GET /api/v1/version":                    {response: "Version"},
+	"POST /api/v1/auth/login":                {request: "LoginRequest", response: "LoginResponse"},
+	"POST /api/v1/auth/logout":               {status: "204"},
+	"GET /api/v1/auth/me":                    {response: "Me"},
+	"GET /api/v1/auth/tokens":                {response: "TokenList"},
+	"POST /api/v1/auth/tokens":               {request: "TokenRequest", response: "NewToken", status: "201"},
+	"DELETE /api/v1/auth/tokens/{id}":        {status: "204"},
+	"GET /api/v1/users":                      {response: "UserList"},
+	"POST /api/v1/users":                     {request: "UserInput", response: "User", status: "201"},
+	"GET /api/v1/users/{id}":                 {response: "User"},
+	"PATCH /api/v1/users/{id}":               {request: "UserInput", response: "User"},
+	"GET /api/v1/roles":                      {response: "RoleList"},
+	"GET /api/v1/registry/kinds":             {response: "KindList"},
+	"POST /api/v1/divisions/import":          {response: "DivisionImport"},
+	"GET /api/v1/divisions/{code}":           {response: "Division"},
+	"GET /api/v1/divisions/{code}/children":  {response: "DivisionList"},
+	"GET /api/v1/divisions/{code}/ancestors": {response: "DivisionList"},
+	"GET /api/v1/divisions/locate": {response: "Locate", query: []obj{
+		query("lon", "longitude", number()), query("lat", "latitude", number()), query("crs", "wgs84 (default), gcj02 or bd09", str())}},
+	"GET /api/v1/divisions": {response: "DivisionList", query: []obj{
+		query("level", "province, city, county, township or village", str()), query("parent", "only divisions below this code", str()),
+		query("format", "geojson: boundaries as a FeatureCollection", str())}},
+	"GET /api/v1/audit": {response: "AuditList", query: []obj{
+		query("entity", "", str()), query("entity_id", "", str()), query("actor", "", str()), query("from", "RFC 3339", dateTime()),
+		query("to", "RFC 3339", dateTime()), query("after_seq", "", integer()), query("limit", "", integer())}},
+}
+
+var pathParam = regexp.MustCompile(`\{(\w+)\}`)
+
+func (s *Server) operation(rt Route) obj {
+	op := obj{"summary": rt.Summary, "operationId": strings.ToLower(rt.Method) + pathParam.ReplaceAllString(strings.ReplaceAll(rt.Pattern, "/", "_"), "by_$1")}
+	var params []obj
+	for _, m := range pathParam.FindAllStringSubmatch(rt.Pattern, -1) {
+		schema := str()
+		if m[1] == "id" {
+			schema = integer()
+		}
+		params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": schema})
+	}
+	responses := obj{}
+	if rt.Permission != "" {
+		op["security"] = []obj{{"bearer": []string{}}, {"cookie": []string{}}}
+		responses["401"] = problem("not signed in")
+		responses["403"] = problem("the role lacks permission " + string(rt.Permission) + ", or the record is outside your area")
+	}
+	responses["default"] = problem("error")
+	key := rt.Method + " " + rt.Pattern
+	if spec, ok := staticOps[key]; ok {
+		params = append(params, spec.query...)
+		if spec.request != "" {
+			op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(spec.request)}}}
+		}
+		if key == "POST /api/v1/divisions/import" {
+			op["requestBody"] = obj{"required": true, "content": obj{"text/csv": obj{"schema": str()}, "multipart/form-data": obj{"schema": object([]string{"csv"}, obj{"csv": str(), "boundaries": str()})}}}
+		}
+		status := spec.status
+		if status == "" {
+			status = "200"
+		}
+		switch {
+		case status == "204":
+			responses[status] = obj{"description": "done"}
+		case spec.response == "":
+			responses[status] = response("the document", obj{"type": "object"})
+		default:
+			responses[status] = response("success", ref(spec.response))
+		}
+	} else if k, ok := kindOfPattern(rt.Pattern); ok {
+		s.kindOperation(rt, k, op, &params, responses)
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	op["responses"] = responses
+	return op
+}
+
+func kindOfPattern(p string) (*registry.Kind, bool) {
+	rest, ok := strings.CutPrefix(p, "/api/v1/")
+	if !ok {
+		return nil, false
+	}
+	return registry.KindAt(strings.SplitN(rest, "/", 2)[0])
+}
+
+func (s *Server) kindOperation(rt Route, k *registry.Kind, op obj, params *[]obj, responses obj) {
+	name := schemaName(k)
+	switch {
+	case rt.Method == "GET" && !strings.Contains(rt.Pattern, "{id}"):
+		*params = append(*params,
+			query("limit", "page size (1–5000, default 100)", integer()), query("offset", "records to skip", integer()),
+			query("division", "this division and all below it", str()), query("bbox", "minLon,minLat,maxLon,maxLat", str()),
+			query("crs", "system of bbox: wgs84, gcj02, bd09", str()),
+			query(k.CategoryField, "comma-separated: "+strings.Join(registry.Values(k.Categories), ", "), str()),
+			query("type", "same as "+k.CategoryField, str()),
+			query("status", "comma-separated: "+strings.Join(registry.Values(k.Statuses), ", "), str()),
+			query("q", "free text over code, name and address", str()), query("owner_id", "", integer()), query("enterprise_id", "", integer()),
+			query("sort", "id, name, code, created_at, updated_at; '-' for descending", str()),
+			query("format", "json (default), geojson or csv", str()))
+		responses["200"] = obj{"description": "one page", "content": obj{
+			"application/json":     obj{"schema": ref(name + "List")},
+			"application/geo+json": obj{"schema": ref("FeatureCollection")},
+			"text/csv":             obj{"schema": str()},
+		}}
+	case rt.Method == "GET":
+		responses["200"] = response("the record", ref(name))
+	case rt.Method == "POST" && strings.HasSuffix(rt.Pattern, "/import"):
+		*params = append(*params, query("crs", "system of rows that do not say their own", str()))
+		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"oneOf": []obj{arrayOf(ref(name + "Input")), ref("FeatureCollection")}}}}}
+		responses["201"] = response("all stored", ref("ImportResult"))
+	case rt.Method == "POST":
+		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(name + "Input")}}}
+		responses["201"] = response("created", ref(name))
+	case rt.Method == "PATCH":
+		*params = append(*params, obj{"name": "If-Match", "in": "header", "schema": str(), "description": "the version you read"})
+		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(name + "Input")}}}
+		responses["200"] = response("changed", ref(name))
+	case rt.Method == "DELETE":
+		responses["204"] = obj{"description": "deleted"}
+	}
+}
+
+// Document returns the OpenAPI document.
+func (s *Server) Document() obj {
+	schemas := commonSchemas()
+	for _, k := range registry.Kinds() {
+		kindSchemas(k, schemas)
+	}
+	paths := obj{}
+	for _, rt := range s.routes {
+		item, _ := paths[rt.Pattern].(obj)
+		if item == nil {
+			item = obj{}
+			paths[rt.Pattern] = item
+		}
+		item[strings.ToLower(rt.Method)] = s.operation(rt)
+	}
+	return obj{
+		"openapi": "3.1.0",
+		"info": obj{"title": "Yingji (应急) API", "version": s.Version,
+			"description": "Smart emergency-management platform. JSON under /api/v1; errors are RFC 9457 problem+json with a stable code; geometry is GeoJSON in WGS84; times are UTC RFC 3339."},
+		"servers": []obj{{"url": "/"}},
+		"paths":   paths,
+		"components": obj{
+			"schemas": schemas,
+			"securitySchemes": obj{
+				"bearer": obj{"type": "http", "scheme": "bearer", "description": "a session token from /api/v1/auth/login or an API token"},
+				"cookie": obj{"type": "apiKey", "in": "cookie", "name": SessionCookie},
+			},
+		},
+	}
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	s.docOnce.Do(func() { s.docJSON, _ = json.MarshalIndent(s.Document(), "", "  ") })
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(s.docJSON)
+}

@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/yingji/yingji/internal/core"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	core.EINVALID:      http.StatusUnprocessableEntity,
+	core.ENOTFOUND:     http.StatusNotFound,
+	core.ECONFLICT:     http.StatusConflict,
+	core.EUNAUTHORIZED: http.StatusUnauthorized,
+	core.EFORBIDDEN:    http.StatusForbidden,
+	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	core.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// Problem is an RFC 9457 problem detail with Yingji's stable code and, for
+// validation errors, every field that was wrong.
+type Problem struct {
+	Type   string            `json:"type"`
+	Title  string            `json:"title"`
+	Status int               `json:"status"`
+	Code   string            `json:"code"`
+	Detail string            `json:"detail"`
+	Errors []core.FieldError `json:"errors,omitempty"`
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := core.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == core.EINTERNAL {
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	p := Problem{
+		Type:   "https://yingji.dev/problems/" + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Code:   code,
+		Detail: core.ErrorMessage(err),
+		Errors: core.ErrorFields(err),
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(v); err != nil {
+		slog.Default().Warn("write response", "err", err)
+	}
+}
+
+// readBody reads the request body, refusing more than max bytes.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, core.Invalid("body", "is larger than %d bytes", max)
+	case err != nil:
+		return nil, core.Invalid("body", "could not be read: %v", err)
+	}
+	return body, nil
+}
+
+// decodeJSON reads a JSON body into v, rejecting unknown fields.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r, 1<<20)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return core.Invalid("body", "malformed JSON: %v", err)
+	}
+	return nil
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func formFile(r *http.Request, name string) ([]byte, error) {
+	f, _, err := r.FormFile(name)
+	if err != nil {
+		return nil, core.Invalid(name, "is required as a file part")
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 64<<20))
+}

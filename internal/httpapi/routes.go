@@ -1,0 +1,52 @@
+package httpapi
+
+import (
+	"github.com/yingji/yingji/internal/auth"
+	"github.com/yingji/yingji/internal/registry"
+)
+
+// buildRoutes is the one list of every endpoint and its permission.
+func (s *Server) buildRoutes() []Route {
+	rs := []Route{
+		{"GET", "/healthz", "", "Liveness", s.healthz},
+		{"GET", "/readyz", "", "Readiness: the database answers", s.readyz},
+		{"GET", "/api/v1/openapi.json", "", "This API's OpenAPI 3.1 document", s.openapi},
+		{"GET", "/api/v1/version", "", "Version of the server", s.version},
+
+		{"POST", "/api/v1/auth/login", "", "Sign in; returns a bearer token and sets the session cookie", s.login},
+		{"POST", "/api/v1/auth/logout", auth.Authenticated, "End the current session", s.logout},
+		{"GET", "/api/v1/auth/me", auth.Authenticated, "The signed-in user and permissions", s.me},
+		{"GET", "/api/v1/auth/tokens", auth.Authenticated, "Your sessions and API tokens", s.listTokens},
+		{"POST", "/api/v1/auth/tokens", auth.Authenticated, "Create an API token for machines", s.createToken},
+		{"DELETE", "/api/v1/auth/tokens/{id}", auth.Authenticated, "Revoke a session or API token", s.deleteToken},
+
+		{"GET", "/api/v1/users", auth.UsersManage, "List accounts in your area", s.listUsers},
+		{"POST", "/api/v1/users", auth.UsersManage, "Create an account", s.createUser},
+		{"GET", "/api/v1/users/{id}", auth.UsersManage, "Get an account", s.getUser},
+		{"PATCH", "/api/v1/users/{id}", auth.UsersManage, "Change an account", s.updateUser},
+		{"GET", "/api/v1/roles", auth.Authenticated, "Roles and their permissions", s.listRoles},
+
+		{"GET", "/api/v1/audit", auth.AuditRead, "Audit trail", s.listAudit},
+
+		{"GET", "/api/v1/divisions", auth.RegistryRead, "List administrative divisions", s.listDivisions},
+		{"POST", "/api/v1/divisions/import", auth.RegionsWrite, "Import divisions (CSV: code,name,level,parent_code)", s.importDivisions},
+		{"GET", "/api/v1/divisions/locate", auth.RegistryRead, "The division containing a point", s.locateDivision},
+		{"GET", "/api/v1/divisions/{code}", auth.RegistryRead, "Get a division", s.getDivision},
+		{"GET", "/api/v1/divisions/{code}/children", auth.RegistryRead, "Child divisions", s.divisionChildren},
+		{"GET", "/api/v1/divisions/{code}/ancestors", auth.RegistryRead, "Ancestor divisions, root first", s.divisionAncestors},
+		{"GET", "/api/v1/registry/kinds", auth.RegistryRead, "Registry kinds with their fields and options", s.listKinds},
+	}
+	for _, k := range registry.Kinds() {
+		h := &kindHandler{s: s, k: k}
+		base := "/api/v1/" + k.Path
+		rs = append(rs,
+			Route{"GET", base, auth.RegistryRead, "List " + k.LabelEn + " records (JSON, GeoJSON or CSV)", h.list},
+			Route{"POST", base, auth.RegistryWrite, "Create a " + k.LabelEn + " record", h.create},
+			Route{"POST", base + "/import", auth.RegistryWrite, "Import " + k.LabelEn + " records, all or none", h.importMany},
+			Route{"GET", base + "/{id}", auth.RegistryRead, "Get a " + k.LabelEn + " record", h.get},
+			Route{"PATCH", base + "/{id}", auth.RegistryWrite, "Change a " + k.LabelEn + " record", h.update},
+			Route{"DELETE", base + "/{id}", auth.RegistryWrite, "Delete a " + k.LabelEn + " record", h.remove},
+		)
+	}
+	return rs
+}

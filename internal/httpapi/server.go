@@ -1,0 +1,175 @@
+// Package httpapi is the JSON API under /api/v1, its OpenAPI document, and
+// the operational endpoints (/healthz, /readyz, /metrics).
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/yingji/yingji/internal/auth"
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/region"
+	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/store"
+)
+
+// SessionCookie is the browser session cookie's name.
+const SessionCookie = "yingji_session"
+
+// Regions is what the API needs of the division tree and its import.
+type Regions interface {
+	Tree() *region.Tree
+	// Import stores divisions and rebuilds the tree.
+	Import(ctx context.Context, divs []region.Division, boundaries []byte) (inserted, updated int, err error)
+}
+
+// Server serves the API. Build it with its fields set, then call Handler.
+type Server struct {
+	Registry *registry.Service
+	Auth     *auth.Service
+	Regions  Regions
+	DB       *store.DB
+	Logger   *slog.Logger
+	Metrics  *prometheus.Registry
+	// SecureCookies marks the session cookie Secure (behind HTTPS).
+	SecureCookies bool
+	Version       string
+
+	routes   []Route
+	docOnce  sync.Once
+	docJSON  []byte
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// Route is one endpoint and the permission it needs. The route table is
+// the single place permissions are declared; the router enforces them.
+type Route struct {
+	Method     string
+	Pattern    string
+	Permission auth.Permission // "" for public routes
+	Summary    string
+	Handler    http.HandlerFunc
+}
+
+// Routes returns the route table (the OpenAPI test and the permission test
+// walk it).
+func (s *Server) Routes() []Route { return s.routes }
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.Metrics == nil {
+		s.Metrics = prometheus.NewRegistry()
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "yingji_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
+	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "yingji_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"route"})
+	s.Metrics.MustRegister(s.requests, s.duration)
+	s.routes = s.buildRoutes()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
+	}
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, core.Errorf(core.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
+	})
+	return securityHeaders(mux)
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// wrap authenticates, checks the route's permission, and records metrics.
+func (s *Server) wrap(rt Route) http.Handler {
+	label := rt.Method + " " + rt.Pattern
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			s.requests.WithLabelValues(label, strconv.Itoa(sw.status)).Inc()
+			s.duration.WithLabelValues(label).Observe(time.Since(start).Seconds())
+		}()
+		if rt.Permission == "" {
+			rt.Handler(sw, r)
+			return
+		}
+		actor, byCookie, err := s.authenticate(r)
+		if err != nil {
+			s.fail(sw, r, err)
+			return
+		}
+		if byCookie && r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "cross-site request refused; send the request from the Yingji pages or use a bearer token"))
+			return
+		}
+		if !auth.Can(actor.Role, rt.Permission) {
+			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "the %s role may not do this (needs %s)", actor.Role, rt.Permission))
+			return
+		}
+		rt.Handler(sw, r.WithContext(core.WithActor(r.Context(), actor)))
+	})
+}
+
+// authenticate reads a bearer token, or else the session cookie.
+func (s *Server) authenticate(r *http.Request) (*core.Actor, bool, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, false, core.Errorf(core.EUNAUTHORIZED, "the Authorization header must be 'Bearer <token>'")
+		}
+		a, err := s.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+		return a, false, err
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		a, err := s.Auth.Authenticate(r.Context(), c.Value)
+		return a, true, err
+	}
+	return nil, false, core.Errorf(core.EUNAUTHORIZED, "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login")
+}
+
+// sameOrigin guards cookie-authenticated changes against cross-site forms.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return r.Header.Get("X-Requested-With") != ""
+	}
+	o := strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://")
+	return o == r.Host
+}
