@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -88,7 +89,7 @@ func (s *Server) divisionBoundaries(w http.ResponseWriter, r *http.Request, t *r
 		}
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
-	writeJSON(w, http.StatusOK, fc)
+	json.NewEncoder(w).Encode(fc)
 }
 
 type orbGeometry struct{ g orb.Geometry }

@@ -88,7 +88,7 @@ func fieldSchema(f registry.Field) obj {
 func kindSchemas(k *registry.Kind, schemas obj) {
 	name := schemaName(k)
 	props := obj{
-		"id": integer(), "kind": obj{"type": "string", "const": k.Name}, "code": obj{"type": "string", "description": k.CodeLabel},
+		"id": integer(), "registry_kind": obj{"type": "string", "const": k.Name}, "code": obj{"type": "string", "description": k.CodeLabel},
 		"name": str(), k.CategoryField: enumOf(k.Categories), "status": enumOf(k.Statuses),
 		"division_code": str(), "owner_id": nullable("integer"), "enterprise_id": nullable("integer"),
 		"geometry": ref("Geometry"), "lon": number(), "lat": number(),
@@ -105,7 +105,7 @@ func kindSchemas(k *registry.Kind, schemas obj) {
 		input[f.Name] = fieldSchema(f)
 		input[f.Name].(obj)["type"] = []any{input[f.Name].(obj)["type"], "null"}
 	}
-	out := object([]string{"id", "kind", "code", "name", k.CategoryField, "status", "division_code", "geometry", "version"}, props)
+	out := object([]string{"id", "registry_kind", "code", "name", k.CategoryField, "status", "division_code", "geometry", "version"}, props)
 	out["additionalProperties"] = false
 	out["description"] = k.Label + " / " + k.LabelEn
 	schemas[name] = out
@@ -212,6 +212,8 @@ type opSpec struct {
 	response string
 	status   string
 	query    []obj
+	// geojson: the route can also answer a FeatureCollection.
+	geojson bool
 }
 
 var staticOps = map[string]opSpec{
@@ -237,7 +239,7 @@ var staticOps = map[string]opSpec{
 	"GET /api/v1/divisions/{code}/ancestors": {response: "DivisionList"},
 	"GET /api/v1/divisions/locate": {response: "Locate", query: []obj{
 		query("lon", "longitude", number()), query("lat", "latitude", number()), query("crs", "wgs84 (default), gcj02 or bd09", str())}},
-	"GET /api/v1/divisions": {response: "DivisionList", query: []obj{
+	"GET /api/v1/divisions": {response: "DivisionList", geojson: true, query: []obj{
 		query("level", "province, city, county, township or village", str()), query("parent", "only divisions below this code", str()),
 		query("format", "geojson: boundaries as a FeatureCollection", str())}},
 	"GET /api/v1/audit": {response: "AuditList", query: []obj{
@@ -284,6 +286,9 @@ func (s *Server) operation(rt Route) obj {
 			responses[status] = response("the document", obj{"type": "object"})
 		default:
 			responses[status] = response("success", ref(spec.response))
+		}
+		if spec.geojson {
+			responses[status].(obj)["content"].(obj)["application/geo+json"] = obj{"schema": ref("FeatureCollection")}
 		}
 	} else if k, ok := kindOfPattern(rt.Pattern); ok {
 		s.kindOperation(rt, k, op, &params, responses)

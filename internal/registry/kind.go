@@ -123,6 +123,14 @@ func register(k *Kind) *Kind {
 	if _, dup := kinds[k.Name]; dup {
 		panic(fmt.Sprintf("registry: kind %q registered twice", k.Name))
 	}
+	for _, f := range k.Fields {
+		if commonFields[f.Name] || f.Name == k.CategoryField {
+			panic(fmt.Sprintf("registry: %s field %q clashes with a common field", k.Name, f.Name))
+		}
+	}
+	if commonFields[k.CategoryField] {
+		panic(fmt.Sprintf("registry: %s category field %q clashes with a common field", k.Name, k.CategoryField))
+	}
 	if len(k.Geometries) == 0 {
 		k.Geometries = []string{"Point"}
 	}

@@ -41,7 +41,7 @@ func (o *Object) Anchor() orb.Point { return geo.Anchor(o.Geometry) }
 
 // common JSON names; type-specific fields may not use them.
 var commonFields = map[string]bool{
-	"id": true, "kind": true, "code": true, "name": true, "status": true,
+	"id": true, "registry_kind": true, "code": true, "name": true, "status": true,
 	"division_code": true, "owner_id": true, "enterprise_id": true,
 	"geometry": true, "lon": true, "lat": true, "created_at": true,
 	"updated_at": true, "version": true, "crs": true,
@@ -57,7 +57,7 @@ func (o *Object) Properties() map[string]any {
 		m[name] = v
 	}
 	m["id"] = o.ID
-	m["kind"] = o.Kind
+	m["registry_kind"] = o.Kind
 	m["code"] = o.Code
 	m["name"] = o.Name
 	if ok {
@@ -147,7 +147,7 @@ func Decode(k *Kind, data []byte, row int) (*Input, core.Problems) {
 		in.Set[name] = true
 		switch name {
 		case "crs":
-		case "id", "kind", "enterprise_id", "lon", "lat", "created_at", "updated_at":
+		case "id", "registry_kind", "enterprise_id", "lon", "lat", "created_at", "updated_at":
 			// read-only; accepted so that a fetched record can be sent back.
 			delete(in.Set, name)
 		case "code":
