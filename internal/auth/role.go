@@ -60,11 +60,11 @@ func Can(role string, p Permission) bool {
 
 // User is an account.
 type User struct {
-	ID          int64     `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	Role        string    `json:"role"`
-	Division    string    `json:"division_code"`
+	ID          int64  `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	Division    string `json:"division_code"`
 	// EnterpriseID limits an enterprise user to one enterprise.
 	EnterpriseID      int64     `json:"enterprise_id,omitempty"`
 	Disabled          bool      `json:"disabled"`

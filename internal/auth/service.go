@@ -195,7 +195,9 @@ func (s *Service) visibleUser(ctx context.Context, id int64) (*User, error) {
 }
 
 // GetUser returns a user the actor may manage.
-func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) { return s.visibleUser(ctx, id) }
+func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
+	return s.visibleUser(ctx, id)
+}
 
 // ListUsers returns the accounts inside the actor's area.
 func (s *Service) ListUsers(ctx context.Context) ([]*User, error) {

@@ -1,9 +1,9 @@
 package httpapi_test
 
 import (
-	"math"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -294,7 +294,7 @@ func TestCoordinateSystems(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		k := registry.Shelter
 		rec := sample(t, e, k, longyang, 1, 0)
-				rec["geometry"] = map[string]any{"type": "Point", "coordinates": []float64{99.170, 25.119}}
+		rec["geometry"] = map[string]any{"type": "Point", "coordinates": []float64{99.170, 25.119}}
 		rec["crs"] = "gcj02"
 		var got map[string]any
 		e.call("POST", path(k), "admin", rec, 201, &got)
