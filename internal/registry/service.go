@@ -23,8 +23,9 @@ type Filter struct {
 	OwnerID      int64
 	EnterpriseID int64
 	Sort         string // "id", "name", "code", "updated_at"; "-" prefix for descending
-	Limit        int
-	Offset       int
+	// Limit is the page size; 0 or less returns every match.
+	Limit  int
+	Offset int
 }
 
 // Store keeps registry records. Every method applies the scope of the actor

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"unicode"
@@ -57,18 +58,40 @@ func (k *Kind) Validate(o *Object, row int) core.Problems {
 	if len(k.Owners) == 0 && o.OwnerID != 0 {
 		p.Add(row, "owner_id", "a %s has no owner", k.Name)
 	}
+	// with an unknown category, which fields apply cannot be told; the
+	// category's own problem is reported instead.
+	catOK := k.HasCategory(o.Category)
 	for _, f := range k.Fields {
 		v, present := o.Attrs[f.Name]
 		present = present && v != nil
 		applies := f.AppliesTo(o.Category)
 		switch {
-		case present && !applies:
+		case present && catOK && !applies:
 			p.Add(row, f.Name, "applies only to %s %s", k.CategoryField, strings.Join(f.Categories, ", "))
-		case !present && applies && f.Required:
+		case !present && catOK && applies && f.Required:
 			p.Add(row, f.Name, "is required")
 		}
 		if !present {
 			delete(o.Attrs, f.Name)
+			continue
+		}
+		// values set from Go rather than decoded from JSON get the same
+		// checks, so nothing unreadable is ever stored.
+		raw, err := json.Marshal(v)
+		if err != nil {
+			p.Add(row, f.Name, "cannot be encoded: %v", err)
+			continue
+		}
+		norm, err := decodeField(f, raw)
+		if err != nil {
+			p.Add(row, f.Name, "%v", err)
+			continue
+		}
+		o.Attrs[f.Name] = norm
+	}
+	for name := range o.Attrs {
+		if _, ok := k.Field(name); !ok {
+			p.Add(row, name, "unknown field for %s", k.Name)
 		}
 	}
 	if k.Name == KMonitoringPoint {

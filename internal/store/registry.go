@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -96,14 +97,18 @@ func (db *DB) ListObjects(ctx context.Context, f registry.Filter) ([]*registry.O
 	if order != "id" {
 		order += ", id"
 	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	q := `SELECT ` + objectCols + ` FROM registry_objects` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-	args = append(args, f.Limit, f.Offset)
+	args = append(args, limit, f.Offset)
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: list %s: %w", f.Kind, err)
 	}
 	defer rows.Close()
-	out := make([]*registry.Object, 0, min(f.Limit, total))
+	out := make([]*registry.Object, 0, min(limit, total))
 	for rows.Next() {
 		o, err := scanObject(rows)
 		if err != nil {
@@ -329,7 +334,10 @@ func reassignEnterprise(ctx context.Context, t *tx, ids []int64, enterprise int6
 		var next []int64
 		for rows.Next() {
 			var id int64
-			rows.Scan(&id)
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
 			next = append(next, id)
 		}
 		rows.Close()

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/yingji/yingji/internal/auth"
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/region"
+	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/store"
+)
+
+// app is the wired platform: the store, the division tree, the services.
+type app struct {
+	cfg      *Config
+	log      *slog.Logger
+	db       *store.DB
+	tree     atomic.Pointer[region.Tree]
+	registry *registry.Service
+	auth     *auth.Service
+}
+
+func newLogger(cfg *Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// openApp opens and migrates the database, loads the divisions (the
+// embedded Baoshan set into an empty database) and builds the services.
+func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Info("migrated", "migration", m, "database", db.DSN)
+	}
+	a := &app{cfg: cfg, log: log, db: db}
+	a.registry = &registry.Service{Store: db, Regions: func() registry.Regions { return a.tree.Load() }}
+	a.auth = &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: cfg.SessionTTL,
+		Divisions: func(code string) bool { _, ok := a.tree.Load().Get(code); return ok },
+		Enterprise: func(ctx context.Context, id int64) (string, error) {
+			o, err := db.GetObject(ctx, registry.KEnterprise, id)
+			if err != nil {
+				return "", err
+			}
+			return o.Division, nil
+		}}
+	if err := a.loadDivisions(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) close() { a.db.Close() }
+
+func (a *app) loadDivisions(ctx context.Context) error {
+	sys := core.WithActor(ctx, core.SystemActor)
+	divs, bounds, err := a.db.LoadDivisions(ctx)
+	if err != nil {
+		return err
+	}
+	if len(divs) == 0 {
+		if _, _, err := a.Import(sys, mustBaoshanDivisions(), region.BaoshanBoundaries()); err != nil {
+			return fmt.Errorf("load the Baoshan divisions: %w", err)
+		}
+		a.log.Info("loaded the embedded Baoshan divisions", "count", len(a.tree.Load().All()))
+		return nil
+	}
+	t, err := region.NewTree(divs, bounds)
+	if err != nil {
+		return fmt.Errorf("divisions in the database: %w", err)
+	}
+	a.tree.Store(t)
+	return nil
+}
+
+func mustBaoshanDivisions() []region.Division {
+	divs, err := region.ParseCSV(bytes.NewReader(region.BaoshanCSV()))
+	if err != nil {
+		panic(err) // embedded data is tested
+	}
+	return divs
+}
+
+// Tree implements httpapi.Regions.
+func (a *app) Tree() *region.Tree { return a.tree.Load() }
+
+// Import implements httpapi.Regions: it checks that the divisions (with
+// those already stored) still form one tree before storing anything.
+func (a *app) Import(ctx context.Context, divs []region.Division, boundaries []byte) (int, int, error) {
+	bounds := map[string]orb.MultiPolygon{}
+	if len(boundaries) > 0 {
+		b, centers, err := region.ParseBoundaries(boundaries)
+		if err != nil {
+			return 0, 0, core.Invalid("boundaries", "%v", err)
+		}
+		bounds = b
+		for i := range divs {
+			if c, ok := centers[divs[i].Code]; ok && divs[i].Center == nil {
+				c := c
+				divs[i].Center = &c
+			}
+		}
+	}
+	old, oldBounds, err := a.db.LoadDivisions(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	merged := map[string]region.Division{}
+	for _, d := range old {
+		merged[d.Code] = d
+	}
+	for _, d := range divs {
+		merged[d.Code] = d
+	}
+	all := make([]region.Division, 0, len(merged))
+	for _, d := range merged {
+		all = append(all, d)
+	}
+	for code, b := range bounds {
+		oldBounds[code] = b
+	}
+	t, err := region.NewTree(all, oldBounds)
+	if err != nil {
+		return 0, 0, core.Invalid("body", "the divisions would not form one tree: %v", err)
+	}
+	ins, upd, err := a.db.ImportDivisions(ctx, divs, bounds)
+	if err != nil {
+		return 0, 0, err
+	}
+	a.tree.Store(t)
+	return ins, upd, nil
+}
+
+// ensureAdmin creates the first administrator when there are no accounts.
+// It returns the generated password, or "" when none was generated.
+func (a *app) ensureAdmin(ctx context.Context) (created bool, generated string, err error) {
+	users, err := a.db.ListUsers(ctx)
+	if err != nil || len(users) > 0 {
+		return false, "", err
+	}
+	password := a.cfg.AdminPassword
+	if password == "" {
+		generated = auth.GeneratePassword()
+		password = generated
+	} else if err := auth.CheckPasswordPolicy(password); err != nil {
+		a.log.Warn("YINGJI_ADMIN_PASSWORD is weak; change it after signing in", "reason", err)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return false, "", err
+	}
+	now := time.Now().UTC()
+	root := a.tree.Load().Root()
+	u := &auth.User{Username: "admin", DisplayName: "系统管理员", Role: "admin", Division: root.Code,
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+	if err := a.db.CreateUser(core.WithActor(ctx, core.SystemActor), u); err != nil {
+		return false, "", err
+	}
+	return true, generated, nil
+}

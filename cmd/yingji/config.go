@@ -1,0 +1,89 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting, parsed once here and passed down. Each flag
+// --some-name can also be set as YINGJI_SOME_NAME; the flag wins.
+type Config struct {
+	Addr          string
+	addrExplicit  bool
+	Data          string
+	DB            string
+	NoDemo        bool
+	LogFormat     string
+	LogLevel      string
+	SecureCookies bool
+	SessionTTL    time.Duration
+	// AdminPassword comes only from YINGJI_ADMIN_PASSWORD: a flag would
+	// show it in the process list.
+	AdminPassword string
+}
+
+const defaultAddr = "127.0.0.1:8080"
+
+func (c *Config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", defaultAddr, "HTTP listen address; when the default is busy the next free port is used")
+	fs.StringVar(&c.Data, "data", "./data", "folder for the SQLite database and other files")
+	fs.StringVar(&c.DB, "db", "", "database: a postgres:// URL, or a SQLite file path (default DATA/yingji.db)")
+	fs.BoolVar(&c.NoDemo, "no-demo", false, "do not load the demo data set on first start")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (set when served over HTTPS)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", 12*time.Hour, "how long a login session lasts")
+}
+
+// envName is the environment variable for a flag.
+func envName(flagName string) string {
+	return "YINGJI_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parse reads flags, then fills every flag not given from its environment
+// variable, and checks the values.
+func (c *Config) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+			}
+			set[f.Name] = true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	c.addrExplicit = set["addr"]
+	c.AdminPassword = os.Getenv("YINGJI_ADMIN_PASSWORD")
+	if c.DB == "" {
+		c.DB = filepath.Join(c.Data, "yingji.db")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
+	}
+	return nil
+}
+
+func usageFor(fs *flag.FlagSet, synopsis string) func() {
+	return func() {
+		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags (each also as YINGJI_<NAME>, e.g. --no-demo as YINGJI_NO_DEMO):\n", synopsis)
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)")
+	}
+}

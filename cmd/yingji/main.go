@@ -1,0 +1,85 @@
+// Command yingji is the Yingji emergency-management platform: one binary
+// with the server and its administration commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usage = `yingji — smart emergency-management platform (应急)
+
+usage: yingji <command> [flags]
+
+commands:
+  serve             run the platform (HTTP API and pages); loads demo data on first start
+  migrate           apply database migrations and exit
+  demo              load the Baoshan demo data set (--reload replaces it)
+  user add|passwd|list|disable   manage accounts
+  divisions import  import administrative divisions from a CSV (and boundaries)
+  audit verify      check the audit trail's hash chain
+  version           print the version
+
+Run 'yingji <command> --help' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "yingji:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: tests call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr, nil)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, rest, stdout, stderr)
+	case "user":
+		return cmdUser(ctx, rest, stdout, stderr)
+	case "divisions":
+		return cmdDivisions(ctx, rest, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, rest, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "yingji", version)
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// commonFlags makes a flag set with the shared configuration flags.
+func commonFlags(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *Config) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := &Config{}
+	cfg.register(fs)
+	fs.Usage = usageFor(fs, synopsis)
+	return fs, cfg
+}

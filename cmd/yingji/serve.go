@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/demo"
+	"github.com/yingji/yingji/internal/httpapi"
+)
+
+// cmdServe runs the platform until ctx ends. ready, if not nil, receives the
+// base URL once the server accepts connections (tests use it).
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	fs, cfg := commonFlags("serve", "yingji serve [flags]", stderr)
+	if err := cfg.parse(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	sys := core.WithActor(ctx, core.SystemActor)
+	if err := a.firstStart(sys); err != nil {
+		return err
+	}
+	created, generated, err := a.ensureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(a.db.SQL(), a.db.Dialect()))
+	api := &httpapi.Server{Registry: a.registry, Auth: a.auth, Regions: a, DB: a.db, Logger: log, Metrics: reg,
+		SecureCookies: cfg.SecureCookies, Version: version}
+	ln, err := listen(cfg, log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	url := "http://" + ln.Addr().String()
+	log.Info("yingji is serving", "url", url, "database", a.db.DSN, "version", version)
+	fmt.Fprintf(stdout, "\nYingji 应急 is running at %s\n", url)
+	switch {
+	case created && generated != "":
+		fmt.Fprintf(stdout, "Sign in as admin with the password %s (shown only this once; change it with 'yingji user passwd admin').\n\n", generated)
+	case created:
+		fmt.Fprintf(stdout, "Sign in as admin with the password from YINGJI_ADMIN_PASSWORD.\n\n")
+	default:
+		fmt.Fprintf(stdout, "Sign in with your account (reset a password with 'yingji user passwd NAME').\n\n")
+	}
+	if ready != nil {
+		ready <- url
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// firstStart loads the demo data set once, unless told not to.
+func (a *app) firstStart(ctx context.Context) error {
+	done, err := a.db.Setting(ctx, "demo_loaded")
+	if err != nil || done != "" || a.cfg.NoDemo {
+		return err
+	}
+	start := time.Now()
+	sum, err := demo.Load(ctx, a.registry, a.tree.Load(), demo.DefaultSeed)
+	if err != nil {
+		return fmt.Errorf("load demo data: %w", err)
+	}
+	a.log.Info("loaded the demo data set", "took", time.Since(start).Round(time.Millisecond), "summary", sum.String())
+	return a.db.SetSetting(ctx, "demo_loaded", time.Now().UTC().Format(time.RFC3339))
+}
+
+// listen binds the HTTP address. When the default address is taken (this
+// machine may run other services) it says so and moves to the next free
+// port; an address the operator chose is never silently replaced.
+func listen(cfg *Config, log interface{ Warn(string, ...any) }) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err == nil {
+		return ln, nil
+	}
+	if cfg.addrExplicit || !errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	host, port, _ := net.SplitHostPort(cfg.Addr)
+	p, _ := strconv.Atoi(port)
+	for next := p + 1; next <= p+20; next++ {
+		addr := net.JoinHostPort(host, strconv.Itoa(next))
+		if ln, err2 := net.Listen("tcp", addr); err2 == nil {
+			log.Warn("the default HTTP address is in use; using the next free port", "wanted", cfg.Addr, "using", addr)
+			return ln, nil
+		}
+	}
+	ln, err2 := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err2 != nil {
+		return nil, fmt.Errorf("listen on %s: %w (and no free port nearby)", cfg.Addr, err)
+	}
+	log.Warn("the default HTTP address and the next 20 ports are in use; using a free port", "wanted", cfg.Addr, "using", ln.Addr().String())
+	return ln, nil
+}
