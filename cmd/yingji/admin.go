@@ -22,6 +22,9 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
+	if err := cfg.noArgs("migrate"); err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, newLogger(cfg))
 	if err != nil {
 		return err
@@ -39,6 +42,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs, cfg := commonFlags("demo", "yingji demo [--reload] [flags]", stderr)
 	reload := fs.Bool("reload", false, "delete the demo records (names ending in "+demo.Marker+") first, then load them again")
 	if err := cfg.parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.noArgs("demo"); err != nil {
 		return err
 	}
 	a, err := openApp(ctx, cfg, newLogger(cfg))
@@ -90,7 +96,10 @@ The password is read from YINGJI_PASSWORD, or from standard input (one line).`
 	}
 	defer a.close()
 	sys := core.WithActor(ctx, core.SystemActor)
-	name := fs.Arg(0)
+	name := ""
+	if len(cfg.Args) > 0 {
+		name = cfg.Args[0]
+	}
 	if sub != "list" && name == "" {
 		return fmt.Errorf("user %s: name the account", sub)
 	}
@@ -166,17 +175,17 @@ func cmdDivisions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := cfg.parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(cfg.Args) != 1 {
 		return errors.New("divisions import: name one CSV file (header code,name,level,parent_code)")
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := os.Open(cfg.Args[0])
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	divs, err := region.ParseCSV(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", cfg.Args[0], err)
 	}
 	var bdata []byte
 	if *boundaries != "" {

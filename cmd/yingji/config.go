@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"flag"
 	"fmt"
 	"os"
@@ -21,6 +22,10 @@ type Config struct {
 	LogLevel      string
 	SecureCookies bool
 	SessionTTL    time.Duration
+	// Args are the positional arguments, flags removed.
+	Args []string
+	// logOut receives the logs (standard error).
+	logOut io.Writer
 	// AdminPassword comes only from YINGJI_ADMIN_PASSWORD: a flag would
 	// show it in the process list.
 	AdminPassword string
@@ -39,6 +44,14 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionTTL, "session-ttl", 12*time.Hour, "how long a login session lasts")
 }
 
+// noArgs refuses positional arguments for commands that take none.
+func (c *Config) noArgs(cmd string) error {
+	if len(c.Args) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q (flags start with --)", cmd, c.Args[0])
+	}
+	return nil
+}
+
 // envName is the environment variable for a flag.
 func envName(flagName string) string {
 	return "YINGJI_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
@@ -47,9 +60,20 @@ func envName(flagName string) string {
 // parse reads flags, then fills every flag not given from its environment
 // variable, and checks the values.
 func (c *Config) parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
+	// flags may stand after positional arguments ("user add NAME --role
+	// x"); the standard parser stops at the first one, so parse in turns.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
+	c.Args = positional
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error

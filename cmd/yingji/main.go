@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func commonFlags(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *Config) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := &Config{}
+	cfg := &Config{logOut: stderr}
 	cfg.register(fs)
 	fs.Usage = usageFor(fs, synopsis)
 	return fs, cfg

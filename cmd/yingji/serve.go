@@ -26,6 +26,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
+	if err := cfg.noArgs("serve"); err != nil {
+		return err
+	}
 	log := newLogger(cfg)
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
