@@ -1,9 +1,9 @@
 package main
 
 import (
-	"io"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"

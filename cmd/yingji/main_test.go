@@ -27,7 +27,9 @@ func server(t *testing.T, args ...string) (string, *bytes.Buffer) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	var out bytes.Buffer
-	go func() { done <- cmdServe(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), &out, io.Discard, ready) }()
+	go func() {
+		done <- cmdServe(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), &out, io.Discard, ready)
+	}()
 	select {
 	case url := <-ready:
 		t.Cleanup(func() {
@@ -178,7 +180,11 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatalf("user list: %v\n%s", err, out.String())
 	}
 	d := login(t, url, "duty", "Second-password-2")
-	var me struct{ User struct{ Division string `json:"division_code"` } }
+	var me struct {
+		User struct {
+			Division string `json:"division_code"`
+		}
+	}
 	d.get("/api/v1/auth/me", &me)
 	if me.User.Division != "530523" {
 		t.Errorf("duty officer division = %q", me.User.Division)
