@@ -70,3 +70,16 @@ func Verify(prevSeq int64, prev string, entries []Entry) (bad int64, err error) 
 	}
 	return 0, nil
 }
+
+// Filter selects audit entries.
+type Filter struct {
+	Entity   string
+	EntityID string
+	Actor    string
+	From, To time.Time
+	AfterSeq int64
+	Limit    int
+	// DivisionPrefix limits the entries to one area (see region.Prefix);
+	// entries without a division are then left out.
+	DivisionPrefix string
+}

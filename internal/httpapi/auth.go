@@ -10,7 +10,6 @@ import (
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/region"
-	"github.com/yingji/yingji/internal/store"
 )
 
 type loginRequest struct {
@@ -218,7 +217,7 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Actor: q.Get("actor")}
+	f := audit.Filter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Actor: q.Get("actor")}
 	var err error
 	if f.Limit, err = intParam(q, "limit", 100, 1, 10000); err != nil {
 		s.fail(w, r, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -57,7 +58,7 @@ func parseBBox(v string, sys geo.System) (*orb.Bound, error) {
 	var n [4]float64
 	for i, p := range parts {
 		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, core.Invalid("bbox", "%q is not a number", p)
 		}
 		n[i] = x

@@ -14,11 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
-	"github.com/yingji/yingji/internal/store"
 )
 
 // SessionCookie is the browser session cookie's name.
@@ -31,12 +31,19 @@ type Regions interface {
 	Import(ctx context.Context, divs []region.Division, boundaries []byte) (inserted, updated int, err error)
 }
 
+// Database is what the API needs of the store beyond the domain services.
+type Database interface {
+	Ping(ctx context.Context) error
+	Dialect() string
+	ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error)
+}
+
 // Server serves the API. Build it with its fields set, then call Handler.
 type Server struct {
 	Registry *registry.Service
 	Auth     *auth.Service
 	Regions  Regions
-	DB       *store.DB
+	DB       Database
 	Logger   *slog.Logger
 	Metrics  *prometheus.Registry
 	// SecureCookies marks the session cookie Secure (behind HTTPS).

@@ -72,21 +72,8 @@ func nullText(b []byte) any {
 	return string(b)
 }
 
-// AuditFilter selects audit entries.
-type AuditFilter struct {
-	Entity   string
-	EntityID string
-	Actor    string
-	From, To time.Time
-	AfterSeq int64
-	Limit    int
-	// DivisionPrefix limits the entries to one area (see region.Prefix);
-	// entries without a division are then left out.
-	DivisionPrefix string
-}
-
 // ListAudit returns audit entries in sequence order.
-func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
+func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
 	q := `SELECT seq, at, actor_id, actor, action, entity, entity_id, division_code, before_json, after_json, prev_hash, hash FROM audit_log WHERE seq > ?`
 	args := []any{f.AfterSeq}
 	if f.Entity != "" {
@@ -151,7 +138,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	var seq int64
 	prev := ""
 	for {
-		page, err := db.ListAudit(ctx, AuditFilter{AfterSeq: seq, Limit: 5000})
+		page, err := db.ListAudit(ctx, audit.Filter{AfterSeq: seq, Limit: 5000})
 		if err != nil {
 			return seq, err
 		}

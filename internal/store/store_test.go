@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/creditcode"
@@ -250,7 +251,7 @@ func TestAuditChain(t *testing.T) {
 		if _, err := svc.Update(sysCtx, registry.Enterprise, objs[0].ID, in); err != nil {
 			t.Fatal(err)
 		}
-		entries, err := db.ListAudit(sysCtx, store.AuditFilter{Entity: registry.KEnterprise})
+		entries, err := db.ListAudit(sysCtx, audit.Filter{Entity: registry.KEnterprise})
 		if err != nil || len(entries) != 2 {
 			t.Fatalf("audit entries = %d, %v; want create and update", len(entries), err)
 		}
