@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/yingji/yingji/internal/alarm"
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/region"
+)
+
+const alarmCols = `id, point_id, point_code, point_name, point_kind, rule, kind, level, max_level, state, value, unit, message, recovered,
+	division_code, enterprise_id, industry, tier, ack_deadline, overdue, raised_at, updated_at, ack_at, recovered_at, closed_at, feedback`
+
+func msPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.UnixMilli(v.Int64).UTC()
+	return &t
+}
+
+func scanAlarm(s scanner) (*alarm.Alarm, error) {
+	var a alarm.Alarm
+	var level, maxLevel, state string
+	var recovered, overdue int
+	var ent, ackAt, recAt, closedAt sql.NullInt64
+	var deadline, raised, updated int64
+	var feedback sql.NullString
+	if err := s.Scan(&a.ID, &a.PointID, &a.Point, &a.PointName, &a.PointKind, &a.Rule, &a.Kind, &level, &maxLevel, &state, &a.Value, &a.Unit, &a.Message, &recovered,
+		&a.Division, &ent, &a.Industry, &a.Tier, &deadline, &overdue, &raised, &updated, &ackAt, &recAt, &closedAt, &feedback); err != nil {
+		return nil, err
+	}
+	a.Level, a.MaxLevel, a.State = alarm.Level(level), alarm.Level(maxLevel), alarm.State(state)
+	a.Recovered, a.Overdue, a.EnterpriseID = recovered != 0, overdue != 0, ent.Int64
+	if a.Tier >= 0 && a.Tier < len(alarm.Tiers) {
+		a.TierName = alarm.Tiers[a.Tier]
+	}
+	a.AckDeadline, a.RaisedAt, a.UpdatedAt = time.UnixMilli(deadline).UTC(), time.UnixMilli(raised).UTC(), time.UnixMilli(updated).UTC()
+	a.AckAt, a.RecoveredAt, a.ClosedAt = timePtr(ackAt), timePtr(recAt), timePtr(closedAt)
+	if feedback.Valid {
+		a.Feedback = &alarm.Feedback{}
+		if err := json.Unmarshal([]byte(feedback.String), a.Feedback); err != nil {
+			return nil, fmt.Errorf("store: alarm %d feedback: %w", a.ID, err)
+		}
+	}
+	return &a, nil
+}
+
+func alarmRow(a *alarm.Alarm) []any {
+	var feedback any
+	if a.Feedback != nil {
+		b, _ := json.Marshal(a.Feedback)
+		feedback = string(b)
+	}
+	value := a.Value
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		value = 0
+	}
+	return []any{a.PointID, a.Point, a.PointName, a.PointKind, a.Rule, a.Kind, string(a.Level), string(a.MaxLevel), string(a.State), value, a.Unit, a.Message,
+		boolInt(a.Recovered), a.Division, nullInt(a.EnterpriseID), a.Industry, a.Tier, a.AckDeadline.UnixMilli(), boolInt(a.Overdue),
+		a.RaisedAt.UnixMilli(), a.UpdatedAt.UnixMilli(), msPtr(a.AckAt), msPtr(a.RecoveredAt), msPtr(a.ClosedAt), feedback}
+}
+
+func insertEvent(ctx context.Context, t *tx, id int64, ev alarm.Event) error {
+	var v any
+	if ev.Value != nil && !math.IsNaN(*ev.Value) && !math.IsInf(*ev.Value, 0) {
+		v = *ev.Value
+	}
+	_, err := t.exec(ctx, `INSERT INTO alarm_events (alarm_id, at, action, actor, from_level, to_level, from_state, to_state, tier, value, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, ev.At.UnixMilli(), ev.Action, ev.Actor, string(ev.FromLevel), string(ev.ToLevel), string(ev.FromState), string(ev.ToState), ev.Tier, v, ev.Note)
+	if err != nil {
+		return fmt.Errorf("store: alarm event: %w", err)
+	}
+	return nil
+}
+
+// OpenAlarm implements alarm.Store.
+func (db *DB) OpenAlarm(ctx context.Context, pointID int64, rule string) (*alarm.Alarm, error) {
+	a, err := scanAlarm(db.queryRow(ctx, `SELECT `+alarmCols+` FROM alarms WHERE point_id = ? AND rule = ? AND state <> 'closed'`, pointID, rule))
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open alarm: %w", err)
+	}
+	return a, nil
+}
+
+// CreateAlarm implements alarm.Store.
+func (db *DB) CreateAlarm(ctx context.Context, a *alarm.Alarm, ev alarm.Event) error {
+	return db.inTx(ctx, func(t *tx) error {
+		err := t.queryRow(ctx, `INSERT INTO alarms (point_id, point_code, point_name, point_kind, rule, kind, level, max_level, state, value, unit, message, recovered,
+			division_code, enterprise_id, industry, tier, ack_deadline, overdue, raised_at, updated_at, ack_at, recovered_at, closed_at, feedback)
+			VALUES (`+placeholders(25)+`) RETURNING id`, alarmRow(a)...).Scan(&a.ID)
+		if db.d.isUnique(err) {
+			return core.Errorf(core.ECONFLICT, "point %s already has an open alarm for rule %s", a.Point, a.Rule)
+		}
+		if err != nil {
+			return fmt.Errorf("store: create alarm: %w", err)
+		}
+		if err := insertEvent(ctx, t, a.ID, ev); err != nil {
+			return err
+		}
+		return record(ctx, t, "raise", "alarm", a.ID, a.Division, nil, a)
+	})
+}
+
+// UpdateAlarm implements alarm.Store.
+func (db *DB) UpdateAlarm(ctx context.Context, a *alarm.Alarm, ev alarm.Event) error {
+	return db.inTx(ctx, func(t *tx) error {
+		row := alarmRow(a)
+		if _, err := t.exec(ctx, `UPDATE alarms SET point_id = ?, point_code = ?, point_name = ?, point_kind = ?, rule = ?, kind = ?, level = ?, max_level = ?, state = ?, value = ?, unit = ?, message = ?, recovered = ?,
+			division_code = ?, enterprise_id = ?, industry = ?, tier = ?, ack_deadline = ?, overdue = ?, raised_at = ?, updated_at = ?, ack_at = ?, recovered_at = ?, closed_at = ?, feedback = ?
+			WHERE id = ?`, append(row, a.ID)...); err != nil {
+			return fmt.Errorf("store: update alarm %d: %w", a.ID, err)
+		}
+		if err := insertEvent(ctx, t, a.ID, ev); err != nil {
+			return err
+		}
+		// readings move levels often; people's actions and escalations are
+		// what the audit trail is for.
+		if ev.Actor != "system" || ev.Action == "escalate" {
+			return record(ctx, t, ev.Action, "alarm", a.ID, a.Division, map[string]any{"state": ev.FromState, "level": ev.FromLevel}, ev)
+		}
+		return nil
+	})
+}
+
+// GetAlarm implements alarm.Store.
+func (db *DB) GetAlarm(ctx context.Context, id int64) (*alarm.Alarm, error) {
+	sc, sargs := scopeClause(ctx)
+	a, err := scanAlarm(db.queryRow(ctx, `SELECT `+alarmCols+` FROM alarms WHERE id = ?`+sc, append([]any{id}, sargs...)...))
+	if err == sql.ErrNoRows {
+		return nil, core.Errorf(core.ENOTFOUND, "alarm %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get alarm: %w", err)
+	}
+	rows, err := db.query(ctx, `SELECT at, action, actor, from_level, to_level, from_state, to_state, tier, value, note FROM alarm_events WHERE alarm_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ev alarm.Event
+		var at int64
+		var fl, tl, fs, ts string
+		var v sql.NullFloat64
+		if err := rows.Scan(&at, &ev.Action, &ev.Actor, &fl, &tl, &fs, &ts, &ev.Tier, &v, &ev.Note); err != nil {
+			return nil, err
+		}
+		ev.At = time.UnixMilli(at).UTC()
+		ev.FromLevel, ev.ToLevel, ev.FromState, ev.ToState = alarm.Level(fl), alarm.Level(tl), alarm.State(fs), alarm.State(ts)
+		if v.Valid {
+			x := v.Float64
+			ev.Value = &x
+		}
+		a.Events = append(a.Events, ev)
+	}
+	return a, rows.Err()
+}
+
+// ListAlarms implements alarm.Store: the most severe first, then newest.
+func (db *DB) ListAlarms(ctx context.Context, f alarm.Filter) ([]*alarm.Alarm, int, error) {
+	where, args := ` WHERE 1 = 1`, []any{}
+	if f.Division != "" {
+		where += ` AND division_code LIKE ?`
+		args = append(args, region.Prefix(f.Division)+"%")
+	}
+	if len(f.Levels) > 0 {
+		where += ` AND level IN (` + placeholders(len(f.Levels)) + `)`
+		for _, l := range f.Levels {
+			args = append(args, string(l))
+		}
+	}
+	if len(f.States) > 0 {
+		where += ` AND state IN (` + placeholders(len(f.States)) + `)`
+		for _, s := range f.States {
+			args = append(args, string(s))
+		}
+	}
+	if f.Industry != "" {
+		where += ` AND industry = ?`
+		args = append(args, f.Industry)
+	}
+	if f.EnterpriseID != 0 {
+		where += ` AND enterprise_id = ?`
+		args = append(args, f.EnterpriseID)
+	}
+	if f.PointID != 0 {
+		where += ` AND point_id = ?`
+		args = append(args, f.PointID)
+	}
+	if f.Overdue {
+		where += ` AND overdue = 1`
+	}
+	if !f.From.IsZero() {
+		where += ` AND raised_at >= ?`
+		args = append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		where += ` AND raised_at < ?`
+		args = append(args, f.To.UnixMilli())
+	}
+	sc, sargs := scopeClause(ctx)
+	where += sc
+	args = append(args, sargs...)
+	var total int
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM alarms`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count alarms: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	order := ` ORDER BY CASE level WHEN 'red' THEN 4 WHEN 'orange' THEN 3 WHEN 'yellow' THEN 2 WHEN 'blue' THEN 1 ELSE 0 END DESC, raised_at DESC, id DESC`
+	rows, err := db.query(ctx, `SELECT `+alarmCols+` FROM alarms`+where+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list alarms: %w", err)
+	}
+	defer rows.Close()
+	out := []*alarm.Alarm{}
+	for rows.Next() {
+		a, err := scanAlarm(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+// DueForEscalation implements alarm.Store.
+func (db *DB) DueForEscalation(ctx context.Context, now time.Time, limit int) ([]*alarm.Alarm, error) {
+	rows, err := db.query(ctx, `SELECT `+alarmCols+` FROM alarms WHERE state = 'raised' AND recovered = 0 AND ack_deadline <= ? ORDER BY ack_deadline LIMIT ?`, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due alarms: %w", err)
+	}
+	defer rows.Close()
+	var out []*alarm.Alarm
+	for rows.Next() {
+		a, err := scanAlarm(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
