@@ -22,6 +22,17 @@ type Config struct {
 	LogLevel      string
 	SecureCookies bool
 	SessionTTL    time.Duration
+	// MQTTAddr is the embedded broker's address; "" turns it off.
+	MQTTAddr         string
+	mqttAddrExplicit bool
+	// MQTTURL is an external broker to subscribe to for readings.
+	MQTTURL string
+	// NATS is a NATS server URL; with it events go through JetStream.
+	NATS       string
+	Escalation string
+	Webhooks   string
+	// WebhookSecret signs webhook bodies; environment only.
+	WebhookSecret string
 	// Args are the positional arguments, flags removed.
 	Args []string
 	// logOut receives the logs (standard error).
@@ -31,7 +42,10 @@ type Config struct {
 	AdminPassword string
 }
 
-const defaultAddr = "127.0.0.1:8080"
+const (
+	defaultAddr     = "127.0.0.1:8080"
+	defaultMQTTAddr = "127.0.0.1:1883"
+)
 
 func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", defaultAddr, "HTTP listen address; when the default is busy the next free port is used")
@@ -42,6 +56,11 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (set when served over HTTPS)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", 12*time.Hour, "how long a login session lasts")
+	fs.StringVar(&c.MQTTAddr, "mqtt-addr", defaultMQTTAddr, `embedded MQTT broker address for devices ("" turns it off); when the default is busy the next free port is used`)
+	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "also take readings from an external MQTT broker, e.g. tcp://127.0.0.1:1883 (topic yingji/v1/readings/+)")
+	fs.StringVar(&c.NATS, "nats", "", "NATS server URL (JetStream) for events between platform nodes, e.g. nats://127.0.0.1:4222; default in-process")
+	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
+	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
 }
 
 // noArgs refuses positional arguments for commands that take none.
@@ -92,6 +111,8 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	c.addrExplicit = set["addr"]
+	c.mqttAddrExplicit = set["mqtt-addr"]
+	c.WebhookSecret = os.Getenv("YINGJI_WEBHOOK_SECRET")
 	c.AdminPassword = os.Getenv("YINGJI_ADMIN_PASSWORD")
 	if c.DB == "" {
 		c.DB = filepath.Join(c.Data, "yingji.db")
@@ -108,6 +129,6 @@ func usageFor(fs *flag.FlagSet, synopsis string) func() {
 	return func() {
 		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags (each also as YINGJI_<NAME>, e.g. --no-demo as YINGJI_NO_DEMO):\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)")
+		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)")
 	}
 }

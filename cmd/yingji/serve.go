@@ -47,8 +47,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.db.SQL(), a.db.Dialect()))
+	per, err := a.startPerception(ctx)
+	if err != nil {
+		return err
+	}
+	defer per.stop()
+	registerPerceptionMetrics(reg, per)
 	api := &httpapi.Server{Registry: a.registry, Auth: a.auth, Regions: a, DB: a.db, Logger: log, Metrics: reg,
-		SecureCookies: cfg.SecureCookies, Version: version}
+		SecureCookies: cfg.SecureCookies, Version: version, Perception: per.api(a)}
 	ln, err := listen(cfg, log)
 	if err != nil {
 		return err

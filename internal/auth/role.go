@@ -15,6 +15,12 @@ const (
 	RegionsWrite  Permission = "regions.write"
 	UsersManage   Permission = "users.manage"
 	AuditRead     Permission = "audit.read"
+	AlarmsRead    Permission = "alarms.read"
+	AlarmsAct     Permission = "alarms.act"
+	DevicesManage Permission = "devices.manage"
+	// IngestAdmin reads the dead-letter log, which holds any device's raw
+	// messages, so it is not scoped and only administrators have it.
+	IngestAdmin Permission = "ingest.admin"
 	// Authenticated is needed by routes any signed-in user may call.
 	Authenticated Permission = "authenticated"
 )
@@ -30,12 +36,12 @@ type Role struct {
 // Roles are the built-in roles. Deny by default: a permission not listed is
 // refused.
 var Roles = []Role{
-	{"admin", "管理员", "administrator", []Permission{RegistryRead, RegistryWrite, RegionsWrite, UsersManage, AuditRead}},
-	{"commander", "指挥长", "commander", []Permission{RegistryRead}},
-	{"duty_officer", "值班员", "duty officer", []Permission{RegistryRead}},
-	{"inspector", "执法人员", "safety inspector", []Permission{RegistryRead, RegistryWrite}},
-	{"enterprise", "企业用户", "enterprise user", []Permission{RegistryRead, RegistryWrite}},
-	{"viewer", "只读用户", "viewer", []Permission{RegistryRead}},
+	{"admin", "管理员", "administrator", []Permission{RegistryRead, RegistryWrite, RegionsWrite, UsersManage, AuditRead, AlarmsRead, AlarmsAct, DevicesManage, IngestAdmin}},
+	{"commander", "指挥长", "commander", []Permission{RegistryRead, AlarmsRead, AlarmsAct}},
+	{"duty_officer", "值班员", "duty officer", []Permission{RegistryRead, AlarmsRead, AlarmsAct}},
+	{"inspector", "执法人员", "safety inspector", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage}},
+	{"enterprise", "企业用户", "enterprise user", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage}},
+	{"viewer", "只读用户", "viewer", []Permission{RegistryRead, AlarmsRead}},
 }
 
 // RoleNamed returns the role with that name.

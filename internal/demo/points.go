@@ -48,6 +48,12 @@ func newPointSet(g *gen, ownerKind string, owner *Record, c *county, minM, maxM 
 // The first error is kept and later calls do nothing, so that callers can
 // list points without checking each one.
 func (s *pointSet) add(kind, unit string, lo, hi float64, substance, note string) {
+	s.addWith(kind, unit, lo, hi, substance, note, nil)
+}
+
+// addWith is add with design values the point's default alarm rules need
+// (control_depth_m of a phreatic line, design_red of a displacement).
+func (s *pointSet) addWith(kind, unit string, lo, hi float64, substance, note string, design map[string]any) {
 	if s.err != nil {
 		return
 	}
@@ -73,6 +79,9 @@ func (s *pointSet) add(kind, unit string, lo, hi float64, substance, note string
 	}
 	if substance != "" {
 		attrs["substance"] = substance
+	}
+	for k, v := range design {
+		attrs[k] = v
 	}
 	g.add(registry.KMonitoringPoint, &Record{
 		Code:     s.owner.Code + "-" + tag,
@@ -105,14 +114,19 @@ func (g *gen) pondPoints() error {
 		wet := f.rec.Attrs["pond_type"] == "wet"
 		pts := newPointSet(g, registry.KFacility, f.rec, f.county, 40, 300)
 		for i := 1; i <= 4; i++ {
-			pts.add("surface_displacement", "mm", -500, 500, "", fmt.Sprintf("坝体第%d排GNSS监测墩", (i+1)/2))
+			pts.addWith("surface_displacement", "mm", -500, 500, "", fmt.Sprintf("坝体第%d排GNSS监测墩", (i+1)/2),
+				map[string]any{"design_red": float64(80 + 10*g.rng.IntN(8))})
 		}
 		sections := 2
 		if wet {
 			sections = 3
 		}
 		for i := 1; i <= sections; i++ {
-			pts.add("phreatic_line", "m", 0, math.Ceil(height), "", fmt.Sprintf("第%d监测断面浸润线孔", i))
+			// the control burial depth grows with the dam (GB 50863 gives
+			// it by dam height and grade); a designer's value is used here.
+			depth := math.Round(math.Min(8, math.Max(4, 0.15*height))*10) / 10
+			pts.addWith("phreatic_line", "m", 0, math.Ceil(height), "", fmt.Sprintf("第%d监测断面浸润线孔", i),
+				map[string]any{"control_depth_m": depth})
 		}
 		if wet {
 			pts.add("beach_length", "m", 0, math.Max(300, 4*beach), "", "库内干滩激光测距仪")
@@ -140,7 +154,7 @@ func (g *gen) geohazardPoints() error {
 	for _, i := range chosen {
 		r := all[i]
 		pts := newPointSet(g, registry.KGeohazardPoint, r, g.byCode[r.Division[:6]], 10, 80)
-		pts.add("displacement", "mm", 0, 1000, "", "后缘拉线式位移计")
+		pts.addWith("displacement", "mm", 0, 1000, "", "后缘拉线式位移计", map[string]any{"design_red": 200.0})
 		pts.add("rainfall", "mm", 0, 300, "", "坡顶翻斗式雨量计")
 		if pts.err != nil {
 			return pts.err
@@ -157,8 +171,8 @@ func (g *gen) lifelinePoints() error {
 		switch l.rec.Category {
 		case "bridge":
 			for i := 1; i <= 2; i++ {
-				pts.add("displacement", "mm", -200, 200, "", fmt.Sprintf("%d号桥墩墩顶位移计", i))
-				pts.add("settlement", "mm", -100, 100, "", fmt.Sprintf("%d号桥墩静力水准仪", i))
+				pts.addWith("displacement", "mm", -200, 200, "", fmt.Sprintf("%d号桥墩墩顶位移计", i), map[string]any{"design_red": 50.0})
+				pts.addWith("settlement", "mm", -100, 100, "", fmt.Sprintf("%d号桥墩静力水准仪", i), map[string]any{"design_red": 30.0})
 			}
 		case "gas_station":
 			for i := 1; i <= 2; i++ {

@@ -53,7 +53,7 @@ func TestAuthentication(t *testing.T) {
 			Permissions []string
 		}
 		e.call("GET", "/api/v1/auth/me", "viewer", nil, 200, &me)
-		if me.User.Username != "viewer" || len(me.Permissions) != 1 {
+		if me.User.Username != "viewer" || len(me.Permissions) != 2 {
 			t.Errorf("me = %+v", me)
 		}
 

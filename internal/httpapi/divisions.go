@@ -232,3 +232,5 @@ func (s *Server) listKinds(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, List[KindInfo]{Items: out, Total: len(out), Limit: len(out)})
 }
+
+func prefixOf(code string) string { return region.Prefix(code) }

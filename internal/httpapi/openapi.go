@@ -173,16 +173,49 @@ func commonSchemas() obj {
 		"UserList":       listOf(ref("User")),
 		"UserInput": object(nil, obj{"username": str(), "display_name": str(), "password": obj{"type": "string", "format": "password"},
 			"role": str(), "division_code": str(), "enterprise_id": integer(), "disabled": obj{"type": "boolean"}}),
-		"Me":           object([]string{"user", "permissions"}, obj{"user": ref("User"), "permissions": arrayOf(str())}),
-		"Token":        token,
-		"TokenList":    listOf(ref("Token")),
-		"TokenRequest": object([]string{"name"}, obj{"name": str(), "days": obj{"type": "integer", "minimum": 1, "maximum": 366}}),
-		"NewToken":     object([]string{"token", "name", "expires_at"}, obj{"token": str(), "name": str(), "expires_at": dateTime()}),
-		"RoleList":     listOf(object([]string{"name", "permissions"}, obj{"name": str(), "label": str(), "label_en": str(), "permissions": arrayOf(str())})),
-		"AuditList":    object([]string{"items", "total"}, obj{"items": arrayOf(entry), "total": integer()}),
-		"KindList":     listOf(obj{"type": "object"}),
-		"Status":       object([]string{"status"}, obj{"status": str(), "database": str()}),
-		"Version":      object([]string{"version"}, obj{"version": str()}),
+		"Me":             object([]string{"user", "permissions"}, obj{"user": ref("User"), "permissions": arrayOf(str())}),
+		"Token":          token,
+		"TokenList":      listOf(ref("Token")),
+		"TokenRequest":   object([]string{"name"}, obj{"name": str(), "days": obj{"type": "integer", "minimum": 1, "maximum": 366}}),
+		"NewToken":       object([]string{"token", "name", "expires_at"}, obj{"token": str(), "name": str(), "expires_at": dateTime()}),
+		"RoleList":       listOf(object([]string{"name", "permissions"}, obj{"name": str(), "label": str(), "label_en": str(), "permissions": arrayOf(str())})),
+		"AuditList":      object([]string{"items", "total"}, obj{"items": arrayOf(entry), "total": integer()}),
+		"KindList":       listOf(obj{"type": "object"}),
+		"Status":         object([]string{"status"}, obj{"status": str(), "database": str()}),
+		"Rejection":      object([]string{"reason", "detail"}, obj{"reason": str(), "point": str(), "detail": str()}),
+		"IngestResponse": object([]string{"accepted", "rejected"}, obj{"accepted": integer(), "rejected": arrayOf(ref("Rejection"))}),
+		"IngestPayload": obj{"description": "one reading {point, ts, value, unit, quality} or a batch {ts, readings: [...]}; ts is RFC 3339 or Unix ms",
+			"type": "object", "properties": obj{"point": str(), "ts": obj{"type": []string{"string", "integer"}}, "value": number(), "unit": str(),
+				"quality": obj{"type": []string{"string", "integer"}}, "readings": arrayOf(obj{"type": "object"})}},
+		"RejectionList": object([]string{"items", "total", "counts"}, obj{"items": arrayOf(object([]string{"id", "at", "device", "reason", "detail", "raw"}, obj{
+			"id": integer(), "at": dateTime(), "device": str(), "transport": str(), "reason": str(), "point": str(), "detail": str(), "raw": str()})),
+			"total": integer(), "counts": obj{"type": "object", "additionalProperties": integer()}}),
+		"Device": object([]string{"id", "code", "name", "owner_id", "division_code", "disabled"}, obj{"id": integer(), "code": str(), "name": str(),
+			"owner_id": integer(), "division_code": str(), "enterprise_id": integer(), "disabled": obj{"type": "boolean"},
+			"created_at": dateTime(), "updated_at": dateTime(), "secret": obj{"type": "string", "description": "shown once, when issued or rotated"}}),
+		"DeviceList": listOf(ref("Device")),
+		"MessageList": listOf(object([]string{"id", "at", "tier", "division_code", "title"}, obj{"id": integer(), "at": dateTime(), "tier": str(),
+			"division_code": str(), "enterprise_id": integer(), "alarm_id": integer(), "title": str(), "body": str()})),
+		"DeviceInput": object(nil, obj{"code": str(), "name": str(), "owner_id": integer(), "disabled": obj{"type": "boolean"}, "rotate_secret": obj{"type": "boolean"}}),
+		"Alarm": object([]string{"id", "point", "rule", "level", "state", "raised_at"}, obj{
+			"id": integer(), "point_id": integer(), "point": str(), "point_name": str(), "point_kind": str(), "rule": str(), "kind": str(),
+			"level": obj{"type": "string", "enum": []string{"red", "orange", "yellow", "blue"}}, "max_level": str(),
+			"state": obj{"type": "string", "enum": []string{"raised", "acknowledged", "disposing", "closed"}},
+			"value": number(), "unit": str(), "message": str(), "recovered": obj{"type": "boolean"}, "division_code": str(), "enterprise_id": integer(),
+			"industry": str(), "tier": integer(), "tier_name": str(), "ack_deadline": dateTime(), "overdue": obj{"type": "boolean"},
+			"raised_at": dateTime(), "updated_at": dateTime(), "acknowledged_at": dateTime(), "recovered_at": dateTime(), "closed_at": dateTime(),
+			"feedback": object(nil, obj{"found": str(), "measures": str()}),
+			"events": arrayOf(object([]string{"at", "action", "actor"}, obj{"at": dateTime(), "action": str(), "actor": str(), "from_level": str(), "to_level": str(),
+				"from_state": str(), "to_state": str(), "tier": integer(), "value": number(), "note": str()})),
+		}),
+		"AlarmList": listOf(ref("Alarm")),
+		"AlarmAction": object([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{"acknowledge", "dispose", "close"}}, "note": str(),
+			"feedback": object([]string{"found", "measures"}, obj{"found": str(), "measures": str()})}),
+		"Series": object([]string{"point", "unit", "resolution", "items"}, obj{"point": str(), "unit": str(), "resolution": obj{"type": "string", "enum": []string{"raw", "1m", "1h"}},
+			"from": dateTime(), "to": dateTime(), "items": arrayOf(object([]string{"ts"}, obj{"ts": dateTime(), "value": number(), "min": number(), "max": number(), "mean": number(), "count": integer()}))}),
+		"PointRules": object([]string{"point", "overridden", "rules"}, obj{"point": str(), "overridden": obj{"type": "boolean"}, "rules": arrayOf(obj{"type": "object"})}),
+		"RulesInput": object([]string{"rules"}, obj{"rules": obj{"type": []string{"array", "null"}, "items": obj{"type": "object"}}}),
+		"Version":    object([]string{"version"}, obj{"version": str()}),
 	}
 }
 
@@ -214,6 +247,8 @@ type opSpec struct {
 	query    []obj
 	// geojson: the route can also answer a FeatureCollection.
 	geojson bool
+	// stream: the route answers Server-Sent Events.
+	stream bool
 }
 
 var staticOps = map[string]opSpec{
@@ -247,6 +282,32 @@ var staticOps = map[string]opSpec{
 		query("to", "RFC 3339", dateTime()), query("after_seq", "", integer()), query("limit", "", integer())}},
 }
 
+var perceptionOps = map[string]opSpec{
+	"POST /api/v1/ingest":                        {request: "IngestPayload", response: "IngestResponse"},
+	"GET /api/v1/ingest/rejections":              {response: "RejectionList", query: []obj{query("reason", "", str()), query("device", "", str()), query("limit", "", integer())}},
+	"GET /api/v1/devices":                        {response: "DeviceList"},
+	"GET /api/v1/notifications":                  {response: "MessageList", query: []obj{query("limit", "", integer())}},
+	"POST /api/v1/devices":                       {request: "DeviceInput", response: "Device", status: "201"},
+	"PATCH /api/v1/devices/{id}":                 {request: "DeviceInput", response: "Device"},
+	"GET /api/v1/alarms/{id}":                    {response: "Alarm"},
+	"POST /api/v1/alarms/{id}/actions":           {request: "AlarmAction", response: "Alarm"},
+	"GET /api/v1/monitoring-points/{code}/rules": {response: "PointRules"},
+	"PUT /api/v1/monitoring-points/{code}/rules": {request: "RulesInput", response: "PointRules"},
+	"GET /api/v1/monitoring-points/{code}/readings": {response: "Series", query: []obj{query("from", "RFC 3339 or Unix ms (default: 24 h before to)", str()),
+		query("to", "RFC 3339 or Unix ms (default: now)", str()), query("step", "raw, 1m or 1h (default by the range)", str())}},
+	"GET /api/v1/alarms": {response: "AlarmList", query: []obj{query("state", "open, raised, acknowledged, disposing, closed (comma-separated)", str()),
+		query("level", "red, orange, yellow, blue (comma-separated)", str()), query("division", "", str()), query("industry", "", str()),
+		query("enterprise_id", "", integer()), query("point_id", "", integer()), query("overdue", "true for overdue only", str()),
+		query("from", "raised at or after", str()), query("to", "raised before", str()), query("limit", "", integer()), query("offset", "", integer())}},
+	"GET /api/v1/events": {response: "", stream: true, query: []obj{query("types", "alarm, latest (default both)", str()), query("division", "", str())}},
+}
+
+func init() {
+	for k, v := range perceptionOps {
+		staticOps[k] = v
+	}
+}
+
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
 
 func (s *Server) operation(rt Route) obj {
@@ -260,6 +321,10 @@ func (s *Server) operation(rt Route) obj {
 		params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": schema})
 	}
 	responses := obj{}
+	if rt.Pattern == "/api/v1/ingest" {
+		op["security"] = []obj{{"device": []string{}}}
+		responses["401"] = problem("unknown device or wrong secret")
+	}
 	if rt.Permission != "" {
 		op["security"] = []obj{{"bearer": []string{}}, {"cookie": []string{}}}
 		responses["401"] = problem("not signed in")
@@ -282,6 +347,8 @@ func (s *Server) operation(rt Route) obj {
 		switch {
 		case status == "204":
 			responses[status] = obj{"description": "done"}
+		case spec.stream:
+			responses[status] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": str()}}}
 		case spec.response == "":
 			responses[status] = response("the document", obj{"type": "object"})
 		default:
@@ -371,6 +438,7 @@ func (s *Server) Document() obj {
 			"securitySchemes": obj{
 				"bearer": obj{"type": "http", "scheme": "bearer", "description": "a session token from /api/v1/auth/login or an API token"},
 				"cookie": obj{"type": "apiKey", "in": "cookie", "name": SessionCookie},
+				"device": obj{"type": "http", "scheme": "basic", "description": "a device's code and secret"},
 			},
 		},
 	}

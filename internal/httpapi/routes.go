@@ -36,6 +36,23 @@ func (s *Server) buildRoutes() []Route {
 		{"GET", "/api/v1/divisions/{code}/ancestors", auth.RegistryRead, "Ancestor divisions, root first", s.divisionAncestors},
 		{"GET", "/api/v1/registry/kinds", auth.RegistryRead, "Registry kinds with their fields and options", s.listKinds},
 	}
+	if s.Perception != nil {
+		rs = append(rs,
+			Route{"POST", "/api/v1/ingest", "", "Readings from a device (HTTP Basic: device code and secret)", s.ingestReadings},
+			Route{"GET", "/api/v1/ingest/rejections", auth.IngestAdmin, "The dead-letter log of refused readings", s.listRejections},
+			Route{"GET", "/api/v1/devices", auth.DevicesManage, "Devices in your area", s.listDevices},
+			Route{"POST", "/api/v1/devices", auth.DevicesManage, "Register a device and issue its secret", s.createDevice},
+			Route{"PATCH", "/api/v1/devices/{id}", auth.DevicesManage, "Rename, disable or rotate a device's secret", s.updateDevice},
+			Route{"GET", "/api/v1/alarms", auth.AlarmsRead, "Alarms, most severe first", s.listAlarms},
+			Route{"GET", "/api/v1/alarms/{id}", auth.AlarmsRead, "An alarm with its history", s.getAlarm},
+			Route{"POST", "/api/v1/alarms/{id}/actions", auth.AlarmsAct, "Acknowledge, dispose or close an alarm", s.actOnAlarm},
+			Route{"GET", "/api/v1/notifications", auth.AlarmsRead, "Notifications addressed to your area (in-app inbox)", s.inbox},
+			Route{"GET", "/api/v1/events", auth.AlarmsRead, "Server-Sent Events: alarm changes and latest values in your area", s.events},
+			Route{"GET", "/api/v1/monitoring-points/{code}/readings", auth.RegistryRead, "A point's readings: raw, 1-minute or 1-hour roll-ups", s.readings},
+			Route{"GET", "/api/v1/monitoring-points/{code}/rules", auth.RegistryRead, "A point's alarm rules", s.getPointRules},
+			Route{"PUT", "/api/v1/monitoring-points/{code}/rules", auth.RegistryWrite, "Override a point's alarm rules (null restores the defaults)", s.setPointRules},
+		)
+	}
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

@@ -46,6 +46,9 @@ type Server struct {
 	DB       Database
 	Logger   *slog.Logger
 	Metrics  *prometheus.Registry
+	// Perception, when set, adds ingestion, devices, alarms, readings and
+	// the live feed.
+	Perception *Perception
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	Version       string

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/yingji/yingji/internal/alarm"
 	"math"
 	"time"
 
@@ -372,14 +373,26 @@ func (p *Pipeline) alarmWorker(ctx context.Context) {
 	}
 }
 
-// emit turns firing and resolved transitions into alarm changes; pending
-// conditions are not alarms yet.
+// emit turns firing and resolved transitions into alarm changes (pending
+// conditions are not alarms yet) and re-decides the combined alarms of the
+// ponds the changed points belong to; the engine's own group transitions
+// only tell that something changed.
 func (p *Pipeline) emit(ts []rules.Transition) {
+	var groups []alarm.Change
 	for _, t := range ts {
 		p.stats.Transitions.Add(1)
-		c, ok := p.change(t)
-		if ok {
+		if t.Kind == rules.Group {
+			continue
+		}
+		p.gs.note(t)
+		if c, ok := p.change(t); ok {
+			p.changes <- c
+		}
+		groups = p.regroup(telemetry.PointID(t.Point), t.At, t.Value, groups[:0])
+		for _, c := range groups {
 			p.changes <- c
 		}
 	}
 }
+
+func timeOf(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

@@ -110,6 +110,7 @@ type Pipeline struct {
 	deadq   chan telemetry.RejectionRecord
 	stats   Stats
 	st      *state // owned by the apply loop
+	gs      *groupState
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
 	// confs are the rule configurations by PointID (apply loop only).
@@ -183,6 +184,7 @@ func New(c Config) *Pipeline {
 		writes: make(chan writeBatch, 4), deadq: make(chan telemetry.RejectionRecord, 8192),
 		confs: map[telemetry.PointID]rules.PointConfig{}, groups: map[rules.FacilityID]*telemetry.Point{}, industry: map[int64]string{}}
 	p.st = newState()
+	p.gs = newGroupState()
 	p.stats.QueueLen = func() int { return len(p.applyq) }
 	return p
 }
@@ -208,31 +210,39 @@ func (p *Pipeline) device(ctx context.Context, code string) (telemetry.Device, e
 	return d, nil
 }
 
+// Outcome is what Submit decided about a message before journaling it.
+type Outcome struct {
+	Accepted int                   `json:"accepted"`
+	Rejected []telemetry.Rejection `json:"rejected"`
+}
+
 // Submit validates a message and journals its accepted readings; ack is
 // called once they are durable (or with an error when they cannot be). A
 // message whose readings were all refused is acknowledged after the refusal
 // is recorded: sending it again would not help.
-func (p *Pipeline) Submit(ctx context.Context, m Message, ack func(error)) {
+func (p *Pipeline) Submit(ctx context.Context, m Message, ack func(error)) Outcome {
 	p.stats.Messages.Add(1)
 	dev, err := p.device(ctx, m.Device)
 	if err != nil {
 		ack(err)
-		return
+		return Outcome{}
 	}
 	raws, err := telemetry.ParsePayload(m.Payload)
 	if err != nil {
-		p.deadLetter(m, []telemetry.Rejection{{Reason: telemetry.Malformed, Detail: err.Error()}})
+		rej := []telemetry.Rejection{{Reason: telemetry.Malformed, Detail: err.Error()}}
+		p.deadLetter(m, rej)
 		ack(nil)
-		return
+		return Outcome{Rejected: rej}
 	}
 	p.stats.Readings.Add(int64(len(raws)))
 	acc, rej := p.dir.Check(dev, raws, m.Received.UnixMilli(), p.opts.Limits, make([]telemetry.Reading, 0, len(raws)), nil)
 	if len(rej) > 0 {
 		p.deadLetter(m, rej)
 	}
+	out := Outcome{Accepted: len(acc), Rejected: rej}
 	if len(acc) == 0 {
 		ack(nil)
-		return
+		return out
 	}
 	jr := make([]journalReading, len(acc))
 	for i, r := range acc {
@@ -253,7 +263,9 @@ func (p *Pipeline) Submit(ctx context.Context, m Message, ack func(error)) {
 	if err != nil {
 		p.stats.reject(telemetry.Overloaded, int64(len(acc)))
 		ack(err)
+		return Outcome{Rejected: append(rej, telemetry.Rejection{Reason: telemetry.Overloaded, Detail: err.Error()})}
 	}
+	return out
 }
 
 // deadLetter counts refusals and queues them for the dead-letter log.

@@ -155,6 +155,7 @@ func (p *Pipeline) Load(setups []Setup) error {
 	}
 	p.dir.Update(pts)
 	p.st.grow(p.dir.Len())
+	p.gs.reset()
 	now := p.clock().UnixMilli()
 	var trans []rules.Transition
 	for _, s := range setups {
@@ -172,6 +173,7 @@ func (p *Pipeline) Load(setups []Setup) error {
 			return fmt.Errorf("ingest: rules of point %s: %w", s.Point.Code, err)
 		}
 		p.confs[pt.ID] = s.Config
+		p.gs.index(pt.ID, s.Config.Group)
 		p.industry[s.Point.ObjectID] = s.Industry
 		if s.Group != nil {
 			p.groups[s.Config.Group.Facility] = &s.Group.Point
@@ -181,47 +183,22 @@ func (p *Pipeline) Load(setups []Setup) error {
 	return nil
 }
 
-// change converts a transition into an alarm change; pending conditions
-// that never fired are not alarms.
+// change converts a point rule's transition into an alarm change;
+// pending conditions that never fired are not alarms.
 func (p *Pipeline) change(t rules.Transition) (alarm.Change, bool) {
-	var level alarm.Level
-	switch {
-	case t.State == rules.Firing:
-		level = alarm.Level(t.To.String())
-	case t.State == rules.Resolved && t.Was == rules.Firing:
-		level = alarm.None
-	case t.State == rules.Pending && t.Was == rules.Firing:
-		// a firing condition whose level fell is still firing at the new
-		// level; anything else pending has not fired.
-		level = alarm.Level(t.To.String())
-	default:
+	l, ok := firing(t)
+	if !ok {
 		return alarm.Change{}, false
 	}
-	c := alarm.Change{Kind: t.Kind.String(), Level: level, At: t.Time(), Value: t.Value}
-	if t.Kind == rules.Group {
-		g := p.groups[t.Facility]
-		if g == nil {
-			return alarm.Change{}, false
-		}
-		c.Point = g
-		c.Rule = "group"
-		if t.Item != "" {
-			c.Rule = "group:" + t.Item
-		}
-		c.Message = groupMessage(t)
-	} else {
-		pt, ok := p.dir.Get(telemetry.PointID(t.Point))
-		if !ok {
-			return alarm.Change{}, false
-		}
-		c.Point = pt
-		cfg := p.confs[pt.ID]
-		if int(t.Rule) < len(cfg.Rules) {
-			c.Rule = cfg.Rules[t.Rule].Key()
-		}
-		c.Message = ruleMessage(t, pt)
+	pt, ok := p.dir.Get(telemetry.PointID(t.Point))
+	if !ok {
+		return alarm.Change{}, false
 	}
-	c.Industry = p.industry[c.Point.ObjectID]
+	c := alarm.Change{Point: pt, Industry: p.industry[pt.ObjectID], Kind: t.Kind.String(), Level: alarm.Level(l.String()),
+		At: t.Time(), Value: t.Value, Message: ruleMessage(t, pt)}
+	if cfg := p.confs[pt.ID]; int(t.Rule) < len(cfg.Rules) {
+		c.Rule = cfg.Rules[t.Rule].Key()
+	}
 	return c, true
 }
 

@@ -20,6 +20,7 @@ type Filter struct {
 	Categories   []string
 	Statuses     []string
 	Query        string // free text over name and code
+	Code         string // exactly this code
 	OwnerID      int64
 	EnterpriseID int64
 	Sort         string // "id", "name", "code", "updated_at"; "-" prefix for descending
@@ -56,6 +57,15 @@ type Regions interface {
 type Service struct {
 	Store   Store
 	Regions func() Regions
+	// OnChange, if set, is told the kind of every stored change (the
+	// perception pipeline reloads its points when they change).
+	OnChange func(kind string)
+}
+
+func (s *Service) changed(kind string) {
+	if s.OnChange != nil {
+		s.OnChange(kind)
+	}
 }
 
 // List returns one page of records and the total.
@@ -112,6 +122,7 @@ func (s *Service) Create(ctx context.Context, k *Kind, inputs []*Input) ([]*Obje
 	if err := s.Store.CreateObjects(ctx, objs); err != nil {
 		return nil, err
 	}
+	s.changed(k.Name)
 	return objs, nil
 }
 
@@ -167,6 +178,7 @@ func (s *Service) Update(ctx context.Context, k *Kind, id int64, in *Input) (*Ob
 	if err := s.Store.UpdateObject(ctx, before, &after); err != nil {
 		return nil, err
 	}
+	s.changed(k.Name)
 	return &after, nil
 }
 
@@ -176,7 +188,11 @@ func (s *Service) Delete(ctx context.Context, k *Kind, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.DeleteObject(ctx, o)
+	if err := s.Store.DeleteObject(ctx, o); err != nil {
+		return err
+	}
+	s.changed(k.Name)
+	return nil
 }
 
 // place checks the location against the region, derives the division when

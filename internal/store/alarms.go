@@ -10,6 +10,7 @@ import (
 
 	"github.com/yingji/yingji/internal/alarm"
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/notify"
 	"github.com/yingji/yingji/internal/region"
 )
 
@@ -258,4 +259,74 @@ func (db *DB) DueForEscalation(ctx context.Context, now time.Time, limit int) ([
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// AddMessage implements notify.Store.
+func (db *DB) AddMessage(ctx context.Context, m *notify.Message) error {
+	return db.queryRow(ctx, `INSERT INTO notifications (at, tier, division_code, enterprise_id, alarm_id, title, body) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.At.UnixMilli(), m.Tier, m.Division, nullInt(m.EnterpriseID), nullInt(m.AlarmID), m.Title, m.Body).Scan(&m.ID)
+}
+
+// ListMessages returns the inbox of the actor's area, newest first.
+func (db *DB) ListMessages(ctx context.Context, limit int) ([]notify.Message, error) {
+	sc, sargs := scopeClause(ctx)
+	rows, err := db.query(ctx, `SELECT id, at, tier, division_code, enterprise_id, alarm_id, title, body FROM notifications WHERE 1 = 1`+sc+` ORDER BY id DESC LIMIT ?`, append(sargs, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []notify.Message{}
+	for rows.Next() {
+		var m notify.Message
+		var at int64
+		var ent, al sql.NullInt64
+		if err := rows.Scan(&m.ID, &at, &m.Tier, &m.Division, &ent, &al, &m.Title, &m.Body); err != nil {
+			return nil, err
+		}
+		m.At, m.EnterpriseID, m.AlarmID = time.UnixMilli(at).UTC(), ent.Int64, al.Int64
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// EnqueueWebhooks implements notify.Store.
+func (db *DB) EnqueueWebhooks(ctx context.Context, urls []string, body []byte, now time.Time) error {
+	return db.inTx(ctx, func(t *tx) error {
+		for _, u := range urls {
+			if _, err := t.exec(ctx, `INSERT INTO webhook_outbox (url, body, next_at, created_at) VALUES (?, ?, ?, ?)`, u, string(body), now.UnixMilli(), now.UnixMilli()); err != nil {
+				return fmt.Errorf("store: webhook outbox: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DueWebhooks implements notify.Store.
+func (db *DB) DueWebhooks(ctx context.Context, now time.Time, limit int) ([]notify.Delivery, error) {
+	rows, err := db.query(ctx, `SELECT id, url, body, attempts FROM webhook_outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []notify.Delivery
+	for rows.Next() {
+		var d notify.Delivery
+		var body string
+		if err := rows.Scan(&d.ID, &d.URL, &body, &d.Attempts); err != nil {
+			return nil, err
+		}
+		d.Body = []byte(body)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// MarkWebhook implements notify.Store.
+func (db *DB) MarkWebhook(ctx context.Context, id int64, delivered bool, errText string, next time.Time) error {
+	if delivered {
+		_, err := db.exec(ctx, `UPDATE webhook_outbox SET delivered_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, next.UnixMilli(), id)
+		return err
+	}
+	_, err := db.exec(ctx, `UPDATE webhook_outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?`, errText, next.UnixMilli(), id)
+	return err
 }

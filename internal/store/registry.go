@@ -70,6 +70,10 @@ func (db *DB) ListObjects(ctx context.Context, f registry.Filter) ([]*registry.O
 		where += ` AND search LIKE ? ESCAPE '\'`
 		args = append(args, "%"+likeEscape(strings.ToLower(q))+"%")
 	}
+	if f.Code != "" {
+		where += ` AND code = ?`
+		args = append(args, f.Code)
+	}
 	if f.OwnerID != 0 {
 		where += ` AND owner_id = ?`
 		args = append(args, f.OwnerID)

@@ -41,9 +41,9 @@ type Reading struct {
 
 // Rejection is one reading (or a whole message, with Point "") refused.
 type Rejection struct {
-	Reason Reason
-	Point  string
-	Detail string
+	Reason Reason `json:"reason"`
+	Point  string `json:"point,omitempty"`
+	Detail string `json:"detail"`
 }
 
 // Limits bound the timestamps accepted.
