@@ -26,7 +26,8 @@ type Config struct {
 	MQTTAddr         string
 	mqttAddrExplicit bool
 	// MQTTURL is an external broker to subscribe to for readings.
-	MQTTURL string
+	MQTTURL      string
+	MQTTClientID string
 	// NATS is a NATS server URL; with it events go through JetStream.
 	NATS       string
 	Escalation string
@@ -58,6 +59,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionTTL, "session-ttl", 12*time.Hour, "how long a login session lasts")
 	fs.StringVar(&c.MQTTAddr, "mqtt-addr", defaultMQTTAddr, `embedded MQTT broker address for devices ("" turns it off); when the default is busy the next free port is used`)
 	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "also take readings from an external MQTT broker, e.g. tcp://127.0.0.1:1883 (topic yingji/v1/readings/+)")
+	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "yingji-platform", "client ID (and persistent session) at the external MQTT broker; one per platform node")
 	fs.StringVar(&c.NATS, "nats", "", "NATS server URL (JetStream) for events between platform nodes, e.g. nats://127.0.0.1:4222; default in-process")
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")

@@ -114,7 +114,7 @@ func (a *app) startPerception(ctx context.Context) (*perception, error) {
 		}
 	}
 	if a.cfg.MQTTURL != "" {
-		p.external, err = mqtt.NewSubscriber(mqtt.SubscriberOptions{URL: a.cfg.MQTTURL, ClientID: "yingji-platform", Logger: a.log,
+		p.external, err = mqtt.NewSubscriber(mqtt.SubscriberOptions{URL: a.cfg.MQTTURL, ClientID: a.cfg.MQTTClientID, Logger: a.log,
 			Handler: p.handler(ctx, "mqtt-external")})
 		if err != nil {
 			return nil, err

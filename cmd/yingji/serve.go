@@ -55,6 +55,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	registerPerceptionMetrics(reg, per)
 	api := &httpapi.Server{Registry: a.registry, Auth: a.auth, Regions: a, DB: a.db, Logger: log, Metrics: reg,
 		SecureCookies: cfg.SecureCookies, Version: version, Perception: per.api(a)}
+	if per.broker != nil {
+		api.MQTTAddr = per.broker.Addr()
+	}
 	ln, err := listen(cfg, log)
 	if err != nil {
 		return err

@@ -212,10 +212,11 @@ func commonSchemas() obj {
 		"AlarmAction": object([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{"acknowledge", "dispose", "close"}}, "note": str(),
 			"feedback": object([]string{"found", "measures"}, obj{"found": str(), "measures": str()})}),
 		"Series": object([]string{"point", "unit", "resolution", "items"}, obj{"point": str(), "unit": str(), "resolution": obj{"type": "string", "enum": []string{"raw", "1m", "1h"}},
-			"from": dateTime(), "to": dateTime(), "items": arrayOf(object([]string{"ts"}, obj{"ts": dateTime(), "value": number(), "min": number(), "max": number(), "mean": number(), "count": integer()}))}),
-		"PointRules": object([]string{"point", "overridden", "rules"}, obj{"point": str(), "overridden": obj{"type": "boolean"}, "rules": arrayOf(obj{"type": "object"})}),
-		"RulesInput": object([]string{"rules"}, obj{"rules": obj{"type": []string{"array", "null"}, "items": obj{"type": "object"}}}),
-		"Version":    object([]string{"version"}, obj{"version": str()}),
+			"from": dateTime(), "to": dateTime(), "items": arrayOf(ref("SeriesPoint")), "latest": ref("SeriesPoint")}),
+		"SeriesPoint": object([]string{"ts"}, obj{"ts": dateTime(), "value": number(), "min": number(), "max": number(), "mean": number(), "count": integer()}),
+		"PointRules":  object([]string{"point", "overridden", "rules"}, obj{"point": str(), "overridden": obj{"type": "boolean"}, "rules": arrayOf(obj{"type": "object"})}),
+		"RulesInput":  object([]string{"rules"}, obj{"rules": obj{"type": []string{"array", "null"}, "items": obj{"type": "object"}}}),
+		"Version":     object([]string{"version"}, obj{"version": str()}),
 	}
 }
 

@@ -24,5 +24,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"version": s.Version})
+	v := map[string]string{"version": s.Version}
+	if s.MQTTAddr != "" {
+		v["mqtt"] = s.MQTTAddr
+	}
+	writeJSON(w, http.StatusOK, v)
 }

@@ -325,6 +325,8 @@ type Series struct {
 	From       time.Time     `json:"from"`
 	To         time.Time     `json:"to"`
 	Items      []SeriesPoint `json:"items"`
+	// Latest is the point's newest reading, whenever it was.
+	Latest *SeriesPoint `json:"latest,omitempty"`
 }
 
 func f64(v float64) *float64 {
@@ -385,12 +387,23 @@ func (s *Server) readings(w http.ResponseWriter, r *http.Request) {
 	}
 	unit, _ := o.Attrs["unit"].(string)
 	out := Series{Point: o.Code, Unit: unit, Resolution: res, From: from, To: to, Items: []SeriesPoint{}}
+	recent, latest, err := s.Perception.Ingest.Recent(r.Context(), o.ID, from.UnixMilli(), to.UnixMilli())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if latest != nil {
+		out.Latest = &SeriesPoint{TS: time.UnixMilli(latest.TS).UTC(), Value: f64(latest.Value)}
+	}
 	if res == "raw" {
 		samples, err := s.Perception.Series.ReadSamples(r.Context(), o.ID, from.UnixMilli(), to.UnixMilli(), telemetry.Minute)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		// readings not sealed yet come from memory; a time in both is the
+		// same reading.
+		samples = telemetry.Merge(samples, recent)
 		for _, x := range samples {
 			out.Items = append(out.Items, SeriesPoint{TS: time.UnixMilli(x.TS).UTC(), Value: f64(x.Value)})
 		}

@@ -52,6 +52,8 @@ type Server struct {
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	Version       string
+	// MQTTAddr is the embedded broker's address, told to devices and tools.
+	MQTTAddr string
 
 	routes   []Route
 	docOnce  sync.Once

@@ -396,3 +396,36 @@ func (p *Pipeline) emit(ts []rules.Transition) {
 }
 
 func timeOf(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// Recent returns a point's readings with from ≤ ts < to that are not yet
+// sealed into the store, and its latest reading (nil if none since start).
+func (p *Pipeline) Recent(ctx context.Context, objectID, from, to int64) ([]telemetry.Sample, *telemetry.Sample, error) {
+	var out []telemetry.Sample
+	var latest *telemetry.Sample
+	err := p.Do(ctx, func() {
+		pt, ok := p.dir.ByObject(objectID)
+		if !ok || int(pt.ID) >= len(p.st.open) {
+			return
+		}
+		keep := func(c *openChunk) {
+			if c == nil {
+				return
+			}
+			for _, x := range c.samples {
+				if x.TS >= from && x.TS < to {
+					out = append(out, x)
+				}
+			}
+		}
+		keep(p.st.open[pt.ID])
+		for k, c := range p.st.late {
+			if k.point == pt.ID {
+				keep(c)
+			}
+		}
+		if l := p.st.latest[pt.ID]; l.TS != math.MinInt64 {
+			latest = &l
+		}
+	})
+	return out, latest, err
+}

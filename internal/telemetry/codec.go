@@ -178,3 +178,12 @@ func (s Summary) Mean() float64 {
 	}
 	return s.Sum / float64(s.Count)
 }
+
+// Merge returns the samples of a and b in time order, a time present in
+// both taken from b (the newer copy).
+func Merge(a, b []Sample) []Sample {
+	if len(b) == 0 {
+		return a
+	}
+	return dedupe(append(append([]Sample(nil), a...), b...))
+}
