@@ -27,6 +27,7 @@ commands:
   user add|passwd|list|disable   manage accounts
   divisions import  import administrative divisions from a CSV (and boundaries)
   audit verify      check the audit trail's hash chain
+  bench ingest      measure ingestion end to end beside Mosquitto's relay (see README)
   version           print the version
 
 Run 'yingji <command> --help' for a command's flags.
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDivisions(ctx, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "yingji", version)
 		return nil

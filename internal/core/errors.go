@@ -66,7 +66,7 @@ func Errorf(code, format string, args ...any) *Error {
 // Invalid returns an EINVALID error about one field.
 func Invalid(field, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
-	return &Error{Code: EINVALID, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg}}}
+	return &Error{Code: EINVALID, Fields: []FieldError{{Field: field, Message: msg}}}
 }
 
 // Problems collects field errors so that a request or an import reports all
@@ -83,9 +83,7 @@ func (p Problems) Err(message string) error {
 	if len(p) == 0 {
 		return nil
 	}
-	if message == "" && len(p) == 1 {
-		return &Error{Code: EINVALID, Message: p[0].String(), Fields: p}
-	}
+	// with no message of its own the error reads as its problems.
 	return &Error{Code: EINVALID, Message: message, Fields: p}
 }
 

@@ -218,7 +218,10 @@ func mod(a, b int64) int64 {
 // stale-checks the rules and hands the batch to the writer.
 func (p *Pipeline) flush(now time.Time, final bool) {
 	s := p.st
-	s.trans = p.engine.Tick(s.trans[:0], now.UnixMilli())
+	// the engine moves a point's clock to the tick's time, so ticks run a
+	// grace period behind the wall clock: readings that arrive a little late
+	// are still evaluated.
+	s.trans = p.engine.Tick(s.trans[:0], now.Add(-p.opts.Grace).UnixMilli())
 	p.emit(s.trans)
 	var b writeBatch
 	cut := now.Add(-p.opts.Grace).UnixMilli() - p.opts.ChunkMS
