@@ -263,8 +263,10 @@ func (db *DB) DueForEscalation(ctx context.Context, now time.Time, limit int) ([
 
 // AddMessage implements notify.Store.
 func (db *DB) AddMessage(ctx context.Context, m *notify.Message) error {
-	return db.queryRow(ctx, `INSERT INTO notifications (at, tier, division_code, enterprise_id, alarm_id, title, body) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		m.At.UnixMilli(), m.Tier, m.Division, nullInt(m.EnterpriseID), nullInt(m.AlarmID), m.Title, m.Body).Scan(&m.ID)
+	return db.inTx(ctx, func(t *tx) error {
+		return t.queryRow(ctx, `INSERT INTO notifications (at, tier, division_code, enterprise_id, alarm_id, title, body) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			m.At.UnixMilli(), m.Tier, m.Division, nullInt(m.EnterpriseID), nullInt(m.AlarmID), m.Title, m.Body).Scan(&m.ID)
+	})
 }
 
 // ListMessages returns the inbox of the actor's area, newest first.

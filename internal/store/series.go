@@ -12,10 +12,28 @@ import (
 	"github.com/yingji/yingji/internal/telemetry"
 )
 
+// seriesSlice is how many rows one transaction of WriteSeries writes, so
+// that other writers (alarms) wait for a slice, not for a whole batch.
+const seriesSlice = 2000
+
 // WriteSeries stores sealed chunks, merges roll-ups and moves latest values
-// forward, in one transaction. A chunk whose window is already stored (late
-// readings) is merged with it.
+// forward, in transactions of a few thousand rows. A chunk whose window is
+// already stored (late readings) is merged with it. Every write is an
+// upsert or a merge, so a batch retried after a failure half-way is safe.
 func (db *DB) WriteSeries(ctx context.Context, chunks []telemetry.Chunk, rollups []telemetry.Rollup, latest []telemetry.Latest) error {
+	for len(chunks) > 0 || len(rollups) > 0 || len(latest) > 0 {
+		nc := min(len(chunks), seriesSlice)
+		nr := min(len(rollups), max(0, seriesSlice-nc))
+		nl := min(len(latest), max(0, seriesSlice-nc-nr))
+		if err := db.writeSeries(ctx, chunks[:nc], rollups[:nr], latest[:nl]); err != nil {
+			return err
+		}
+		chunks, rollups, latest = chunks[nc:], rollups[nr:], latest[nl:]
+	}
+	return nil
+}
+
+func (db *DB) writeSeries(ctx context.Context, chunks []telemetry.Chunk, rollups []telemetry.Rollup, latest []telemetry.Latest) error {
 	return db.inTx(ctx, func(t *tx) error {
 		ins, err := t.PrepareContext(ctx, t.d.rebind(`INSERT INTO reading_chunks (point_id, start_ms, n, data) VALUES (?, ?, ?, ?) ON CONFLICT (point_id, start_ms) DO NOTHING`))
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -78,6 +79,10 @@ func (d dialect) isForeignKey(err error) bool {
 type DB struct {
 	sql *sql.DB
 	d   dialect
+	// wmu queues SQLite's writers in the process. SQLite allows one writer;
+	// without this, waiting writers poll with sleeps that grow to 100 ms,
+	// which an alarm waiting behind a batch of readings must not pay.
+	wmu sync.Mutex
 	// DSN is what the store was opened with, without a password.
 	DSN string
 }
@@ -163,6 +168,10 @@ func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
+	if db.d.name == "sqlite" {
+		db.wmu.Lock()
+		defer db.wmu.Unlock()
+	}
 	stx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -186,7 +195,12 @@ func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return db.sql.QueryRowContext(ctx, db.d.rebind(q), args...)
 }
 
+// exec runs a statement that writes, queued with the other writers.
 func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if db.d.name == "sqlite" {
+		db.wmu.Lock()
+		defer db.wmu.Unlock()
+	}
 	return db.sql.ExecContext(ctx, db.d.rebind(q), args...)
 }
 
