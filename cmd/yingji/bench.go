@@ -33,8 +33,11 @@ import (
 
 // cmdBench runs the load benchmarks: `yingji bench ingest`.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "points" {
+		return benchPoints(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "ingest" {
-		return errors.New("usage: yingji bench ingest [flags]")
+		return errors.New("usage: yingji bench ingest|points [flags]")
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
 	fs.SetOutput(stderr)

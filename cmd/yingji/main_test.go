@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/yingji/yingji/internal/demo"
+	"github.com/yingji/yingji/internal/httpapi/openapitest"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
@@ -53,6 +54,8 @@ type client struct {
 	t     *testing.T
 	url   string
 	token string
+	// v checks every response against the server's OpenAPI document.
+	v *openapitest.Validator
 }
 
 func (c *client) get(path string, out any) {
@@ -65,6 +68,7 @@ func (c *client) get(path string, out any) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	c.v.Check(c.t, req, resp, body)
 	if resp.StatusCode != 200 {
 		c.t.Fatalf("GET %s = %d: %s", path, resp.StatusCode, body)
 	}
@@ -86,7 +90,7 @@ func login(t *testing.T, url, user, password string) *client {
 	if resp.StatusCode != 200 || lr.Token == "" {
 		t.Fatalf("login as %s = %d", user, resp.StatusCode)
 	}
-	return &client{t: t, url: url, token: lr.Token}
+	return &client{t: t, url: url, token: lr.Token, v: openapitest.Load(t, url)}
 }
 
 // TestServeWithDemoData is the "done when": a fresh start serves the
@@ -194,7 +198,11 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatalf("audit verify: %v %s", err, out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"migrate", "--data", dir}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "schema version 1 of 1") {
+	var have, known int
+	if err := run(ctx, []string{"migrate", "--data", dir}, &out, io.Discard); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "schema version"):], "schema version %d of %d", &have, &known); err != nil || have != known || have < 2 {
 		t.Fatalf("migrate: %v %s", err, out.String())
 	}
 	if err := run(ctx, []string{"frobnicate"}, io.Discard, io.Discard); err == nil {

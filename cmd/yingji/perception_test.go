@@ -32,6 +32,7 @@ func (c *client) do(method, path string, body any, want int, out any) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	c.v.Check(c.t, req, resp, data)
 	if resp.StatusCode != want {
 		c.t.Fatalf("%s %s = %d, want %d: %s", method, path, resp.StatusCode, want, data)
 	}

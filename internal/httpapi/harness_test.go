@@ -14,24 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
-
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/httpapi/openapitest"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
-
-func init() {
-	openapi3filter.RegisterBodyDecoder("application/geo+json", openapi3filter.JSONBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("application/problem+json", openapi3filter.JSONBodyDecoder)
-}
 
 // regions is the test's httpapi.Regions over the store.
 type regions struct {
@@ -65,7 +56,7 @@ type env struct {
 	db      *store.DB
 	tree    *region.Tree
 	api     *httpapi.Server
-	router  routers.Router
+	v       *openapitest.Validator
 	tokens  map[string]string // by username
 	checked int               // responses validated against the document
 }
@@ -114,25 +105,7 @@ func (e *env) login(username string) {
 	e.tokens[username] = resp.Token
 }
 
-func (e *env) loadDocument() {
-	resp, err := http.Get(e.url + "/api/v1/openapi.json")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	doc, err := openapi3.NewLoader().LoadFromData(data)
-	if err != nil {
-		e.t.Fatalf("load OpenAPI document: %v", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		e.t.Fatalf("OpenAPI document is invalid: %v", err)
-	}
-	doc.Servers = openapi3.Servers{{URL: e.url}}
-	if e.router, err = gorillamux.NewRouter(doc); err != nil {
-		e.t.Fatal(err)
-	}
-}
+func (e *env) loadDocument() { e.v = openapitest.Load(e.t, e.url) }
 
 // do sends a request as a user ("" for none) and validates the response
 // against the OpenAPI document.
@@ -179,27 +152,8 @@ func (e *env) do(method, path, user string, body any, header http.Header) (int, 
 
 func (e *env) validate(req *http.Request, resp *http.Response, data []byte) {
 	e.t.Helper()
-	if strings.HasPrefix(req.URL.Path, "/metrics") {
-		return
-	}
-	route, params, err := e.router.FindRoute(req)
-	if err != nil {
-		if resp.StatusCode == http.StatusNotFound {
-			return // a path the API does not have; its 404 is checked by the caller
-		}
-		e.t.Errorf("%s %s: not in the OpenAPI document: %v", req.Method, req.URL.Path, err)
-		return
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(data)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		e.t.Errorf("%s %s → %d does not match the OpenAPI document: %v\nbody: %.400s", req.Method, req.URL.String(), resp.StatusCode, err, data)
-	}
-	e.checked++
+	e.v.Check(e.t, req, resp, data)
+	e.checked = e.v.Checked
 }
 
 // call is do with a wanted status, decoding the JSON body into out.
