@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ func benchPoints(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	n := fs.Int("points", 440_000, "monitoring points to register")
 	perFacility := fs.Int("per-facility", 20, "points per facility")
 	dbURL := fs.String("db", "", "database (default: a SQLite file in a temporary folder)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the start-up to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,6 +55,14 @@ func benchPoints(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	debug.FreeOSMemory()
 	before := rss()
 
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+	}
 	start = time.Now()
 	a, err = openApp(ctx, cfg, newLogger(cfg))
 	if err != nil {
@@ -65,6 +75,9 @@ func benchPoints(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer per.stop()
 	took := time.Since(start)
+	if *profile != "" {
+		pprof.StopCPUProfile()
+	}
 	// what stays resident, not the garbage of loading.
 	debug.FreeOSMemory()
 	after := rss()

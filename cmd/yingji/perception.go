@@ -89,7 +89,7 @@ func (a *app) startPerception(ctx context.Context) (*perception, error) {
 	p.pipe = ingest.New(ingest.Config{Directory: telemetry.NewDirectory(), Engine: rules.NewEngine(), Journal: p.journal, Series: a.db,
 		Alarms: p.alarms, Resolve: p.devices.Resolve, Clock: core.SystemClock, Logger: a.log})
 	p.pipe.OnLatest = func(vs []ingest.LatestValue) { p.publishLatest(ctx, vs) }
-	setups, err := ingest.FromRegistry(ctx, a.registry, a.db.PointRules, rules.DefaultParams())
+	setups, err := ingest.FromRegistry(ctx, a.registry, a.db.AllPointRules, rules.DefaultParams())
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (p *perception) reloader(ctx context.Context, a *app) {
 }
 
 func (p *perception) reloadPoints(ctx context.Context, a *app) error {
-	setups, err := ingest.FromRegistry(ctx, a.registry, a.db.PointRules, rules.DefaultParams())
+	setups, err := ingest.FromRegistry(ctx, a.registry, a.db.AllPointRules, rules.DefaultParams())
 	if err != nil {
 		return err
 	}

@@ -211,3 +211,92 @@ func TestPerceptionEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestRulesAndIngestOverHTTP overrides a point's rules through the API and
+// sends readings over HTTP: bad rules are refused naming the field, the new
+// rule raises an alarm, refused readings land in the dead-letter log.
+func TestRulesAndIngestOverHTTP(t *testing.T) {
+	t.Setenv("YINGJI_ADMIN_PASSWORD", adminPassword)
+	url, _ := server(t, "--data", t.TempDir(), "--mqtt-addr", "")
+	c := login(t, url, "admin", adminPassword)
+	p := phreaticPoints(c, 1)[0]
+	path := "/api/v1/monitoring-points/" + p.Code + "/rules"
+	var def struct {
+		Overridden bool
+		Rules      []map[string]any
+	}
+	c.get(path, &def)
+	if def.Overridden || len(def.Rules) < 2 {
+		t.Fatalf("default rules = %+v", def)
+	}
+	bad := map[string]any{"rules": []map[string]any{{"name": "t", "type": "threshold", "direction": "low", "thresholds": map[string]float64{"red": 5, "orange": 4}}}}
+	var prob struct{ Errors []struct{ Field string } }
+	c.do("PUT", path, bad, 422, &prob)
+	if len(prob.Errors) == 0 || !strings.Contains(prob.Errors[0].Field, "thresholds") {
+		t.Errorf("bad rules: %+v", prob)
+	}
+	good := map[string]any{"rules": []map[string]any{{"name": "deep", "type": "threshold", "direction": "low", "thresholds": map[string]float64{"yellow": 10.5}}}}
+	c.do("PUT", path, good, 200, &def)
+	if !def.Overridden || len(def.Rules) != 1 {
+		t.Fatalf("after override: %+v", def)
+	}
+	var dev struct{ Code, Secret string }
+	c.do("POST", "/api/v1/devices", map[string]any{"code": "DEV-HTTP", "name": "HTTP采集器", "owner_id": p.OwnerID}, 201, &dev)
+	payload := fmt.Sprintf(`{"ts":%d,"readings":[{"point":%q,"value":0.5,"unit":"m"},{"point":%q,"value":"x","unit":"m"}]}`, time.Now().UnixMilli(), p.Code, p.Code)
+	// the override is applied to the running engine within a few seconds.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		req, _ := http.NewRequest("POST", url+"/api/v1/ingest", strings.NewReader(payload))
+		req.SetBasicAuth(dev.Code, dev.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Accepted int
+			Rejected []struct{ Reason string }
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		c.v.Check(t, req, resp, data)
+		json.Unmarshal(data, &out)
+		if resp.StatusCode != 200 || out.Accepted != 1 || len(out.Rejected) != 1 || out.Rejected[0].Reason != "not_numeric" {
+			t.Fatalf("ingest = %d %s", resp.StatusCode, data)
+		}
+		var open struct{ Items []struct{ Point, Level, Rule string } }
+		c.get("/api/v1/alarms?state=open&level=yellow", &open)
+		found := false
+		for _, a := range open.Items {
+			found = found || a.Point == p.Code && a.Rule == "deep"
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no yellow alarm from the overridden rule: %+v", open.Items)
+		}
+		time.Sleep(500 * time.Millisecond)
+		payload = strings.Replace(payload, fmt.Sprintf(`"ts":%d`, mustTS(payload)), fmt.Sprintf(`"ts":%d`, time.Now().UnixMilli()), 1)
+	}
+	var dead struct {
+		Items  []struct{ Reason, Device, Raw string }
+		Counts map[string]int
+	}
+	time.Sleep(700 * time.Millisecond) // the dead-letter log is written in batches
+	c.get("/api/v1/ingest/rejections?reason=not_numeric", &dead)
+	if len(dead.Items) == 0 || dead.Items[0].Device != "DEV-HTTP" || !strings.Contains(dead.Items[0].Raw, `"x"`) || dead.Counts["not_numeric"] == 0 {
+		t.Errorf("dead letters = %+v", dead)
+	}
+	req, _ := http.NewRequest("POST", url+"/api/v1/ingest", strings.NewReader(payload))
+	req.SetBasicAuth(dev.Code, "wrong")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 401 {
+		t.Errorf("wrong secret: %v %v", err, resp.StatusCode)
+	}
+}
+
+func mustTS(payload string) int64 {
+	var m struct{ TS int64 }
+	json.Unmarshal([]byte(payload), &m)
+	return m.TS
+}

@@ -443,15 +443,9 @@ func (s *Server) getPointRules(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		setups, err := ingest.FromRegistry(r.Context(), s.Registry, nil, rules.DefaultParams())
-		if err != nil {
+		if rs, err = ingest.DefaultRules(r.Context(), s.Registry, o, rules.DefaultParams()); err != nil {
 			s.fail(w, r, err)
 			return
-		}
-		for _, st := range setups {
-			if st.Point.ObjectID == o.ID {
-				rs = st.Config.Rules
-			}
 		}
 	}
 	if rs == nil {

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -32,19 +31,47 @@ type Setup struct {
 	Problem error
 }
 
-// RuleOverrides returns a point's stored rules, if an operator set them.
-type RuleOverrides func(ctx context.Context, pointID int64) ([]rules.Rule, bool, error)
+// RuleOverrides returns every point's stored rules, by point record ID.
+type RuleOverrides func(ctx context.Context) (map[int64][]rules.Rule, error)
 
 // FromRegistry builds the setup of every monitoring point from the
 // registry: the point itself, its facility and enterprise, default rules
 // from the standards unless overridden.
 func FromRegistry(ctx context.Context, reg *registry.Service, overrides RuleOverrides, params rules.Params) ([]Setup, error) {
 	ctx = core.WithActor(ctx, core.SystemActor)
-	points, _, err := reg.List(ctx, registry.Filter{Kind: registry.KMonitoringPoint})
+	points, _, err := reg.List(ctx, registry.Filter{Kind: registry.KMonitoringPoint, NoGeometry: true})
 	if err != nil {
 		return nil, err
 	}
+	return setupsOf(ctx, reg, points, overrides, params)
+}
+
+// DefaultRules returns the rules the standards give one point (what it has
+// when no override is stored).
+func DefaultRules(ctx context.Context, reg *registry.Service, point *registry.Object, params rules.Params) ([]rules.Rule, error) {
+	ss, err := setupsOf(core.WithActor(ctx, core.SystemActor), reg, []*registry.Object{point}, nil, params)
+	if err != nil || len(ss) == 0 {
+		return nil, err
+	}
+	return ss[0].Config.Rules, nil
+}
+
+func setupsOf(ctx context.Context, reg *registry.Service, points []*registry.Object, overrides RuleOverrides, params rules.Params) ([]Setup, error) {
+	var err error
+	// many points: the owners in a few queries rather than one per owner.
 	owners := map[int64]*registry.Object{}
+	for _, kind := range []string{registry.KEnterprise, registry.KFacility} {
+		if len(points) < 100 {
+			break
+		}
+		objs, _, err := reg.List(ctx, registry.Filter{Kind: kind, NoGeometry: true})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			owners[o.ID] = o
+		}
+	}
 	owner := func(id int64) *registry.Object {
 		if id == 0 {
 			return nil
@@ -59,8 +86,15 @@ func FromRegistry(ctx context.Context, reg *registry.Service, overrides RuleOver
 		owners[id] = o
 		return o
 	}
+	var stored map[int64][]rules.Rule
+	if overrides != nil {
+		if stored, err = overrides(ctx); err != nil {
+			return nil, err
+		}
+	}
 	groups := map[int64]*Group{}
 	facilityIDs := map[int64]rules.FacilityID{}
+	facAttrs := map[int64]rules.FacilityAttrs{}
 	out := make([]Setup, 0, len(points))
 	for _, o := range points {
 		pt := PointOf(o)
@@ -70,7 +104,11 @@ func FromRegistry(ctx context.Context, reg *registry.Service, overrides RuleOver
 		}
 		var fac rules.FacilityAttrs
 		if f := owner(o.OwnerID); f != nil && f.Kind == registry.KFacility {
-			fac = facilityAttrs(f)
+			var ok bool
+			if fac, ok = facAttrs[f.ID]; !ok {
+				fac = facilityAttrs(f)
+				facAttrs[f.ID] = fac
+			}
 			if f.Category == "tailings_pond" {
 				g, ok := groups[f.ID]
 				if !ok {
@@ -85,14 +123,8 @@ func FromRegistry(ctx context.Context, reg *registry.Service, overrides RuleOver
 		}
 		attrs := pointAttrs(o)
 		s.Config, s.Problem = rules.DefaultConfig(attrs, fac, facilityIDs[o.OwnerID], params)
-		if overrides != nil {
-			rs, ok, err := overrides(ctx, o.ID)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				s.Config.Rules, s.Problem = rs, nil
-			}
+		if rs, ok := stored[o.ID]; ok {
+			s.Config.Rules, s.Problem = rs, nil
 		}
 		out = append(out, s)
 	}
@@ -117,33 +149,32 @@ func PointOf(o *registry.Object) telemetry.Point {
 	return p
 }
 
-// attrsAs decodes registry attributes into a struct with matching JSON
-// names (PointAttrs, FacilityAttrs).
-func attrsAs(o *registry.Object, dst any) {
-	m := map[string]any{}
-	for k, v := range o.Attrs {
-		m[k] = v
+func attrString(o *registry.Object, name string) string {
+	v, _ := o.Attrs[name].(string)
+	return v
+}
+
+func attrFloat(o *registry.Object, name string) float64 {
+	switch v := o.Attrs[name].(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
 	}
-	m[categoryField(o)] = o.Category
-	b, _ := json.Marshal(m)
-	json.Unmarshal(b, dst)
+	return 0
 }
 
-func categoryField(o *registry.Object) string {
-	k, _ := registry.KindNamed(o.Kind)
-	return k.CategoryField
-}
-
+// pointAttrs reads what the default rules need of a monitoring point.
 func pointAttrs(o *registry.Object) rules.PointAttrs {
-	var a rules.PointAttrs
-	attrsAs(o, &a)
-	return a
+	return rules.PointAttrs{Kind: o.Category, Unit: attrString(o, "unit"), IntervalS: int(attrFloat(o, "interval_s")),
+		RangeMax: attrFloat(o, "range_max"), Substance: attrString(o, "substance"),
+		ControlDepth: attrFloat(o, "control_depth_m"), DesignRed: attrFloat(o, "design_red")}
 }
 
+// facilityAttrs reads what the default rules need of a facility.
 func facilityAttrs(o *registry.Object) rules.FacilityAttrs {
-	var a rules.FacilityAttrs
-	attrsAs(o, &a)
-	return a
+	return rules.FacilityAttrs{Type: o.Category, DamGrade: int(attrFloat(o, "dam_grade")), PondType: attrString(o, "pond_type"),
+		DesignFreeboard: attrFloat(o, "design_freeboard_m"), DesignBeachLength: attrFloat(o, "design_beach_length_m")}
 }
 
 // Load installs point setups: the directory, the engine's configuration and

@@ -24,6 +24,9 @@ type Filter struct {
 	OwnerID      int64
 	EnterpriseID int64
 	Sort         string // "id", "name", "code", "updated_at"; "-" prefix for descending
+	// NoGeometry leaves Geometry nil, for bulk readers that do not need it
+	// (parsing it is a good part of listing cost).
+	NoGeometry bool
 	// Limit is the page size; 0 or less returns every match.
 	Limit  int
 	Offset int

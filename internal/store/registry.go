@@ -114,7 +114,7 @@ func (db *DB) ListObjects(ctx context.Context, f registry.Filter) ([]*registry.O
 	defer rows.Close()
 	out := make([]*registry.Object, 0, min(limit, total))
 	for rows.Next() {
-		o, err := scanObject(rows)
+		o, err := scanObjectGeom(rows, !f.NoGeometry)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -125,7 +125,9 @@ func (db *DB) ListObjects(ctx context.Context, f registry.Filter) ([]*registry.O
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanObject(s scanner) (*registry.Object, error) {
+func scanObject(s scanner) (*registry.Object, error) { return scanObjectGeom(s, true) }
+
+func scanObjectGeom(s scanner, withGeometry bool) (*registry.Object, error) {
 	var o registry.Object
 	var owner, ent sql.NullInt64
 	var geom, attrs string
@@ -139,11 +141,12 @@ func scanObject(s scanner) (*registry.Object, error) {
 	if !ok {
 		return nil, fmt.Errorf("store: record %d has unknown kind %q", o.ID, o.Kind)
 	}
-	g, err := geo.ParseGeometry([]byte(geom))
-	if err != nil {
-		return nil, fmt.Errorf("store: record %d geometry: %w", o.ID, err)
+	var err error
+	if withGeometry {
+		if o.Geometry, err = geo.ParseGeometry([]byte(geom)); err != nil {
+			return nil, fmt.Errorf("store: record %d geometry: %w", o.ID, err)
+		}
 	}
-	o.Geometry = g
 	if o.Attrs, err = registry.DecodeAttrs(k, []byte(attrs)); err != nil {
 		return nil, err
 	}

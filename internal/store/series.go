@@ -338,6 +338,29 @@ func (db *DB) PointRules(ctx context.Context, pointID int64) ([]rules.Rule, bool
 	return rs, true, nil
 }
 
+// AllPointRules returns every stored rule override, by point record ID.
+func (db *DB) AllPointRules(ctx context.Context) (map[int64][]rules.Rule, error) {
+	rows, err := db.query(ctx, `SELECT point_id, rules FROM point_rules`)
+	if err != nil {
+		return nil, fmt.Errorf("store: point rules: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]rules.Rule{}
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, err
+		}
+		var rs []rules.Rule
+		if err := json.Unmarshal([]byte(text), &rs); err != nil {
+			return nil, fmt.Errorf("store: point %d rules: %w", id, err)
+		}
+		out[id] = rs
+	}
+	return out, rows.Err()
+}
+
 // SetPointRules stores (or with nil, removes) a point's rule overrides.
 func (db *DB) SetPointRules(ctx context.Context, pointID int64, division string, rs []rules.Rule) error {
 	return db.inTx(ctx, func(t *tx) error {
