@@ -263,7 +263,9 @@ func TestRulesAndIngestOverHTTP(t *testing.T) {
 		if resp.StatusCode != 200 || out.Accepted != 1 || len(out.Rejected) != 1 || out.Rejected[0].Reason != "not_numeric" {
 			t.Fatalf("ingest = %d %s", resp.StatusCode, data)
 		}
-		var open struct{ Items []struct{ Point, Level, Rule string } }
+		var open struct {
+			Items []struct{ Point, Level, Rule string }
+		}
 		c.get("/api/v1/alarms?state=open&level=yellow", &open)
 		found := false
 		for _, a := range open.Items {

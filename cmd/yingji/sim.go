@@ -137,7 +137,8 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(out, "sim: no point can be driven to %s (no such thresholds within a sensor's range)\n", strings.Join(u, ", "))
 	}
 	for _, a := range g.Opening() {
-		fmt.Fprintf(out, "sim: anomaly %-6s %s (rule %s) → %g from +%.1fs\n", a.Level, a.Point, a.Rule, a.Value, a.Peak.Sub(began).Seconds())
+		fmt.Fprintf(out, "sim: anomaly %-6s %s (rule %s) reaches %g %s at +%.1fs for %s\n", a.Level, a.Point, a.Rule, a.Value,
+			byCode[a.Point].Unit, a.Peak.Sub(began).Seconds(), a.Until.Sub(a.Peak).Round(time.Second))
 	}
 
 	var st simStats
