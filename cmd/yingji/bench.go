@@ -48,6 +48,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	relay := fs.String("mosquitto", "127.0.0.1:1883", `Mosquitto for the relay baseline ("" skips it)`)
 	latency := fs.Duration("latency", 10*time.Second, "how long the latency run at half the measured rate lasts (0 skips it)")
 	dbURL := fs.String("db", "", "database (default: a SQLite file in a temporary folder)")
+	overload := fs.Duration("overload", 0, "then offer 3× the measured rate for this long (e.g. 5m) and report memory, back-pressure and losses")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -93,6 +94,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *latency > 0 {
 		if err := b.latency(ctx, rate/2, *latency); err != nil {
+			return err
+		}
+	}
+	if *overload > 0 {
+		if err := b.overload(ctx, 3*rate, *overload); err != nil {
 			return err
 		}
 	}
@@ -382,4 +388,108 @@ func (b *bench) token(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return b.a.auth.IssueToken(sys, u, auth.SessionToken, "bench", time.Hour)
+}
+
+// overload offers the given rate (three times what was sustained) for d
+// from three times the publishers, sampling memory and the queues, then
+// checks that every acknowledged reading was journaled.
+func (b *bench) overload(ctx context.Context, rate float64, d time.Duration) error {
+	st := b.per.pipe.Stats()
+	js0 := b.per.journal.Stats()
+	acc0 := st.Accepted.Load()
+	var maxHeap uint64
+	maxQueue := 0
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				maxHeap = max(maxHeap, ms.HeapInuse)
+				maxQueue = max(maxQueue, st.QueueLen())
+			}
+		}
+	}()
+	// three connections per device: the offered load is 3×, from 3× the
+	// publishers, each still trying to go as fast as its share allows.
+	var acked atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	stop := start.Add(d)
+	per := rate / float64(3*len(b.devices))
+	for i, dev := range b.devices {
+		for k := 0; k < 3; k++ {
+			pub, err := mqtt.Dial(ctx, "tcp://"+b.per.broker.Addr(), fmt.Sprintf("overload-%s-%d", dev.code, k), dev.code, dev.secret, 5)
+			if err != nil {
+				return err
+			}
+			wg.Add(1)
+			go func(i int, pub *mqtt.Publisher) {
+				defer wg.Done()
+				defer pub.Close()
+				next := b.payloads(i)
+				interval := time.Duration(float64(time.Second) / per)
+				due := time.Now()
+				var pending []*mqtt.Receipt
+				for time.Now().Before(stop) {
+					if wait := time.Until(due); wait > 0 {
+						time.Sleep(wait)
+					}
+					due = due.Add(interval)
+					r, err := pub.Send(ctx, "yingji/v1/readings/"+b.devices[i].code, next(), 1)
+					if err != nil {
+						return
+					}
+					pending = append(pending, r)
+					if len(pending) >= 256 {
+						pending = countAcked(pending, &acked, false)
+					}
+				}
+				pub.Flush(ctx)
+				countAcked(pending, &acked, true)
+			}(i, pub)
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	for st.QueueLen() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(done)
+	js := b.per.journal.Stats()
+	journaled := (st.Accepted.Load() - acc0) / 3
+	fmt.Fprintf(b.out, "  overload: offered %.0f messages/s for %s; acknowledged %.0f messages/s (%.2f of the offer: publishers were slowed)\n",
+		rate, d, float64(acked.Load())/elapsed.Seconds(), float64(acked.Load())/elapsed.Seconds()/rate)
+	fmt.Fprintf(b.out, "    max Go heap %.0f MiB, max apply queue %d messages, journal appends that waited for room %d\n",
+		float64(maxHeap)/(1<<20), maxQueue, js.BlockedAppends-js0.BlockedAppends)
+	if journaled < acked.Load() {
+		return fmt.Errorf("overload: %d messages acknowledged but only %d journaled", acked.Load(), journaled)
+	}
+	fmt.Fprintf(b.out, "    every acknowledged message was journaled (%d acknowledged, %d journaled)\n", acked.Load(), journaled)
+	return nil
+}
+
+// countAcked counts the receipts that are done (all of them, waiting, when
+// final) and returns the rest.
+func countAcked(rs []*mqtt.Receipt, acked *atomic.Int64, final bool) []*mqtt.Receipt {
+	rest := rs[:0]
+	for _, r := range rs {
+		if final {
+			<-r.Done()
+		}
+		select {
+		case <-r.Done():
+			if r.Err() == nil {
+				acked.Add(1)
+			}
+		default:
+			rest = append(rest, r)
+		}
+	}
+	return rest
 }

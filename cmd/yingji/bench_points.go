@@ -82,6 +82,11 @@ func benchPoints(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	debug.FreeOSMemory()
 	after := rss()
 	fmt.Fprintf(stdout, "start-up with %d points (open, migrate, load points, build rules, replay): %s\n", *n, took.Round(time.Millisecond))
+	floor, err := a.db.ScanRaw(ctx, "monitoring_point")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "baseline: reading the same %d rows raw from the database: %s (start-up / raw read = %.1f)\n", *n, floor.Round(time.Millisecond), took.Seconds()/floor.Seconds())
 	fmt.Fprintf(stdout, "resident memory: %.0f MiB (%.0f MiB before the platform started; %.0f bytes per point)\n",
 		float64(after)/(1<<20), float64(before)/(1<<20), float64(after-before)/float64(*n))
 	return nil

@@ -436,3 +436,24 @@ func (db *DB) DeleteByNameSuffix(ctx context.Context, suffix string) (int, error
 	})
 	return total, err
 }
+
+// ScanRaw reads every row of a kind with all its columns as raw bytes and
+// nothing else: the floor that loading benchmarks are reported against.
+func (db *DB) ScanRaw(ctx context.Context, kind string) (time.Duration, error) {
+	start := time.Now()
+	rows, err := db.query(ctx, `SELECT `+objectCols+` FROM registry_objects WHERE kind = ?`, kind)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	cols := make([]any, 14)
+	for i := range cols {
+		cols[i] = new(sql.RawBytes)
+	}
+	for rows.Next() {
+		if err := rows.Scan(cols...); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), rows.Err()
+}
