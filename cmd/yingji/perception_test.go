@@ -289,6 +289,20 @@ func TestRulesAndIngestOverHTTP(t *testing.T) {
 	if len(dead.Items) == 0 || dead.Items[0].Device != "DEV-HTTP" || !strings.Contains(dead.Items[0].Raw, `"x"`) || dead.Counts["not_numeric"] == 0 {
 		t.Errorf("dead letters = %+v", dead)
 	}
+	mresp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{`yingji_ingest_rejected_total{reason="not_numeric"}`, "yingji_ingest_readings_accepted_total", "yingji_ingest_queue_length", "yingji_journal_fsyncs_total"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(metrics), `yingji_ingest_rejected_total{reason="not_numeric"} 0`) {
+		t.Error("/metrics does not count the refused reading")
+	}
 	req, _ := http.NewRequest("POST", url+"/api/v1/ingest", strings.NewReader(payload))
 	req.SetBasicAuth(dev.Code, "wrong")
 	resp, err := http.DefaultClient.Do(req)

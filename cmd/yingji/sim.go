@@ -125,7 +125,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	// The rules come one request per point: start with the seed's preferred
 	// anomaly targets and add the rest while the devices publish.
-	g, rest, err := sim.Build(sim.Config{Seed: o.seed, PerLevel: 1}, codes, 48, time.Now, func(batch []string) ([]sim.Point, error) {
+	g, rest, err := sim.Build(sim.Config{Seed: o.seed}, codes, 48, time.Now, func(batch []string) ([]sim.Point, error) {
 		pts := make([]sim.Point, len(batch))
 		err := api.rules(ctx, batch, byCode, 8, func(i int, p sim.Point) { pts[i] = p })
 		return pts, err

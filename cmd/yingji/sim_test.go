@@ -123,6 +123,13 @@ func TestSimRaisesAlarmsAtEveryLevel(t *testing.T) {
 			t.Errorf("no open %s alarm; open alarms by level: %v", l, levels)
 		}
 	}
+	var rejections struct{ Counts map[string]int }
+	c.get("/api/v1/ingest/rejections?limit=1", &rejections)
+	for reason, n := range rejections.Counts {
+		if n > 0 {
+			t.Errorf("%d readings refused as %s", n, reason)
+		}
+	}
 	// each anomaly the simulator announced raised its alarm at its level.
 	announced := regexp.MustCompile(`sim: anomaly (\w+) +(\S+) `).FindAllStringSubmatch(out.String(), -1)
 	if len(announced) != 8 {
