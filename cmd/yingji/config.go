@@ -30,8 +30,11 @@ type Config struct {
 	MQTTClientID string
 	// NATS is a NATS server URL; with it events go through JetStream.
 	NATS       string
-	Escalation string
-	Webhooks   string
+	NATSStream string
+	// Retention of raw chunks and of minute and hour roll-ups (0 keeps).
+	RetainRaw, RetainMinute, RetainHour time.Duration
+	Escalation                          string
+	Webhooks                            string
 	// WebhookSecret signs webhook bodies; environment only.
 	WebhookSecret string
 	// Args are the positional arguments, flags removed.
@@ -61,6 +64,10 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "also take readings from an external MQTT broker, e.g. tcp://127.0.0.1:1883 (topic yingji/v1/readings/+)")
 	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "yingji-platform", "client ID (and persistent session) at the external MQTT broker; one per platform node")
 	fs.StringVar(&c.NATS, "nats", "", "NATS server URL (JetStream) for events between platform nodes, e.g. nats://127.0.0.1:4222; default in-process")
+	fs.StringVar(&c.NATSStream, "nats-stream", "YINGJI", "JetStream stream name; nodes of one deployment share it (its lower case prefixes the subjects)")
+	fs.DurationVar(&c.RetainRaw, "retain-raw", 90*24*time.Hour, "how long raw readings are kept (0 keeps them)")
+	fs.DurationVar(&c.RetainMinute, "retain-1m", 400*24*time.Hour, "how long 1-minute roll-ups are kept (0 keeps them)")
+	fs.DurationVar(&c.RetainHour, "retain-1h", 0, "how long 1-hour roll-ups are kept (0 keeps them)")
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
 }

@@ -40,6 +40,12 @@ type perception struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	reload   chan struct{}
+
+	// the live feed: one bus subscription per node, fanned out to the SSE
+	// clients in process.
+	feedMu sync.Mutex
+	feed   map[int]func(httpapi.LiveEvent)
+	feedID int
 }
 
 func parsePolicy(s string) (alarm.Policy, error) {
@@ -71,7 +77,8 @@ func (a *app) startPerception(ctx context.Context) (*perception, error) {
 	p := &perception{reload: make(chan struct{}, 1)}
 	ctx, p.cancel = context.WithCancel(ctx)
 	if a.cfg.NATS != "" {
-		nb, err := bus.NewNATS(ctx, a.cfg.NATS, "YINGJI", []string{"alarm.>", "latest.>"}, bus.WithLogger(a.log))
+		nb, err := bus.NewNATS(ctx, a.cfg.NATS, a.cfg.NATSStream, []string{"alarm.>", "latest.>"}, bus.WithLogger(a.log),
+			bus.WithSubjectPrefix(strings.ToLower(a.cfg.NATSStream)))
 		if err != nil {
 			return nil, fmt.Errorf("NATS at %s: %w", a.cfg.NATS, err)
 		}
@@ -124,8 +131,12 @@ func (a *app) startPerception(ctx context.Context) (*perception, error) {
 		}
 		a.log.Info("taking readings from an external MQTT broker", "url", a.cfg.MQTTURL)
 	}
-	p.wg.Add(3)
+	if err := p.fanout(ctx); err != nil {
+		return nil, err
+	}
+	p.wg.Add(4)
 	go func() { defer p.wg.Done(); p.escalate(ctx, a) }()
+	go func() { defer p.wg.Done(); p.retention(ctx, a) }()
 	go func() { defer p.wg.Done(); p.notifier.Run(ctx, 5*time.Second) }()
 	go func() { defer p.wg.Done(); p.reloader(ctx, a) }()
 	return p, nil
@@ -268,21 +279,63 @@ func token(s string) string {
 	return s
 }
 
-// subscribe feeds the SSE handler from the bus.
-func (p *perception) subscribe(ctx context.Context, fn func(httpapi.LiveEvent)) error {
-	sub, err := p.bus.Subscribe(ctx, ">", bus.SubOptions{Lossy: true}, func(e bus.Event) {
+// fanout subscribes this node to the live events once.
+func (p *perception) fanout(ctx context.Context) error {
+	p.feed = map[int]func(httpapi.LiveEvent){}
+	_, err := p.bus.Subscribe(ctx, ">", bus.SubOptions{Lossy: true}, func(e bus.Event) {
 		parts := strings.Split(e.Subject, ".")
 		if len(parts) < 3 {
 			return
 		}
 		ent, _ := strconv.ParseInt(parts[2], 10, 64)
-		fn(httpapi.LiveEvent{Type: parts[0], Division: parts[1], EnterpriseID: ent, Data: e.Data})
+		ev := httpapi.LiveEvent{Type: parts[0], Division: parts[1], EnterpriseID: ent, Data: e.Data}
+		p.feedMu.Lock()
+		defer p.feedMu.Unlock()
+		for _, fn := range p.feed {
+			fn(ev)
+		}
 	})
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// subscribe feeds one SSE client until ctx ends. fn must not block: the
+// handler queues and drops the oldest when its client is slow.
+func (p *perception) subscribe(ctx context.Context, fn func(httpapi.LiveEvent)) error {
+	p.feedMu.Lock()
+	p.feedID++
+	id := p.feedID
+	p.feed[id] = fn
+	p.feedMu.Unlock()
 	<-ctx.Done()
-	return sub.Unsubscribe()
+	p.feedMu.Lock()
+	delete(p.feed, id)
+	p.feedMu.Unlock()
+	return nil
+}
+
+// retention deletes readings and roll-ups past their retention once an
+// hour (and at start).
+func (p *perception) retention(ctx context.Context, a *app) {
+	cut := func(d time.Duration, now time.Time) int64 {
+		if d <= 0 {
+			return 0
+		}
+		return now.Add(-d).UnixMilli()
+	}
+	for {
+		now := time.Now()
+		n, err := a.db.DeleteSeriesBefore(ctx, cut(a.cfg.RetainRaw, now), cut(a.cfg.RetainMinute, now), cut(a.cfg.RetainHour, now))
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("retention", "err", err)
+		} else if n > 0 {
+			a.log.Info("retention removed old readings and roll-ups", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 // stop shuts down in order: no new messages, drain the pipeline, then the

@@ -44,7 +44,10 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs.Int64Var(&o.seed, "seed", 1, "random seed; the same seed gives the same readings and anomalies")
 	fs.IntVar(&o.qos, "qos", 1, "MQTT QoS, 0 or 1")
 	fs.IntVar(&o.version, "mqtt-version", 4, "MQTT protocol version, 4 (3.1.1) or 5")
-	fs.Usage = usageFor(fs, "yingji sim [flags]: simulated readings for every active monitoring point over MQTT")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: yingji sim [flags]\n\nPublishes simulated readings of every active monitoring point over MQTT, one device\nper owner record, with anomalies that raise alarms at every level in the first seconds.\n\nflags (each also as YINGJI_<NAME>, e.g. --mqtt-version as YINGJI_MQTT_VERSION):\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -215,13 +218,12 @@ func registerDevices(ctx context.Context, api *simAPI, o *simOptions, devs []sim
 	out := make([]*simDevice, len(devs))
 	err := parallel(ctx, len(devs), 8, func(i int) error {
 		d := &simDevice{Device: devs[i]}
-		var resp struct{ Secret string }
-		var err error
-		if id, ok := ids[d.Code]; ok {
-			err = api.call(ctx, "PATCH", fmt.Sprintf("/api/v1/devices/%d", id), map[string]any{"rotate_secret": true, "disabled": false}, &resp)
-		} else {
-			err = api.call(ctx, "POST", "/api/v1/devices", map[string]any{"code": d.Code, "name": "Simulated device " + d.Code, "owner_id": d.Owner}, &resp)
+		method, path, body := "POST", "/api/v1/devices", map[string]any{"code": d.Code, "name": "Simulated device " + d.Code, "owner_id": d.Owner}
+		if id, ok := ids[d.Code]; ok { // registered by an earlier run: a new secret
+			method, path, body = "PATCH", fmt.Sprintf("/api/v1/devices/%d", id), map[string]any{"rotate_secret": true, "disabled": false}
 		}
+		var resp struct{ Secret string }
+		err := api.call(ctx, method, path, body, &resp)
 		if err != nil {
 			return fmt.Errorf("device %s: %w", d.Code, err)
 		}

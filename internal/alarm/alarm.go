@@ -95,6 +95,9 @@ type Alarm struct {
 	RecoveredAt  *time.Time `json:"recovered_at,omitempty"`
 	ClosedAt     *time.Time `json:"closed_at,omitempty"`
 	Feedback     *Feedback  `json:"feedback,omitempty"`
+	// Version counts changes; a change made against an older version is
+	// refused (ECONFLICT).
+	Version int `json:"version"`
 	Events       []Event    `json:"events,omitempty"`
 }
 

@@ -83,9 +83,19 @@ type Service struct {
 }
 
 // Apply turns a rule decision into an alarm change: raise, move the
-// level, recover, or relapse. It runs as the system.
+// level, recover, or relapse. It runs as the system, and starts again from
+// the stored alarm when a person changed it at the same moment.
 func (s *Service) Apply(ctx context.Context, c Change) (*Alarm, error) {
 	ctx = core.WithActor(ctx, core.SystemActor)
+	for attempt := 0; ; attempt++ {
+		a, err := s.apply(ctx, c)
+		if core.ErrorCode(err) != core.ECONFLICT || attempt == 4 {
+			return a, err
+		}
+	}
+}
+
+func (s *Service) apply(ctx context.Context, c Change) (*Alarm, error) {
 	a, err := s.Store.OpenAlarm(ctx, c.Point.ObjectID, c.Rule)
 	if err != nil {
 		return nil, err
@@ -182,7 +192,11 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 		if !ok {
 			continue
 		}
-		if err := s.Store.UpdateAlarm(ctx, a, ev); err != nil {
+		err := s.Store.UpdateAlarm(ctx, a, ev)
+		if core.ErrorCode(err) == core.ECONFLICT {
+			continue // acknowledged, or escalated by another node, meanwhile
+		}
+		if err != nil {
 			return n, fmt.Errorf("alarm: escalate %d: %w", a.ID, err)
 		}
 		n++

@@ -204,7 +204,7 @@ func commonSchemas() obj {
 			"value": number(), "unit": str(), "message": str(), "recovered": obj{"type": "boolean"}, "division_code": str(), "enterprise_id": integer(),
 			"industry": str(), "tier": integer(), "tier_name": str(), "ack_deadline": dateTime(), "overdue": obj{"type": "boolean"},
 			"raised_at": dateTime(), "updated_at": dateTime(), "acknowledged_at": dateTime(), "recovered_at": dateTime(), "closed_at": dateTime(),
-			"feedback": object(nil, obj{"found": str(), "measures": str()}),
+			"feedback": object(nil, obj{"found": str(), "measures": str()}), "version": integer(),
 			"events": arrayOf(object([]string{"at", "action", "actor"}, obj{"at": dateTime(), "action": str(), "actor": str(), "from_level": str(), "to_level": str(),
 				"from_state": str(), "to_state": str(), "tier": integer(), "value": number(), "note": str()})),
 		}),

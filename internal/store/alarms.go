@@ -15,7 +15,7 @@ import (
 )
 
 const alarmCols = `id, point_id, point_code, point_name, point_kind, rule, kind, level, max_level, state, value, unit, message, recovered,
-	division_code, enterprise_id, industry, tier, ack_deadline, overdue, raised_at, updated_at, ack_at, recovered_at, closed_at, feedback`
+	division_code, enterprise_id, industry, tier, ack_deadline, overdue, raised_at, updated_at, ack_at, recovered_at, closed_at, feedback, version`
 
 func msPtr(t *time.Time) any {
 	if t == nil {
@@ -40,7 +40,7 @@ func scanAlarm(s scanner) (*alarm.Alarm, error) {
 	var deadline, raised, updated int64
 	var feedback sql.NullString
 	if err := s.Scan(&a.ID, &a.PointID, &a.Point, &a.PointName, &a.PointKind, &a.Rule, &a.Kind, &level, &maxLevel, &state, &a.Value, &a.Unit, &a.Message, &recovered,
-		&a.Division, &ent, &a.Industry, &a.Tier, &deadline, &overdue, &raised, &updated, &ackAt, &recAt, &closedAt, &feedback); err != nil {
+		&a.Division, &ent, &a.Industry, &a.Tier, &deadline, &overdue, &raised, &updated, &ackAt, &recAt, &closedAt, &feedback, &a.Version); err != nil {
 		return nil, err
 	}
 	a.Level, a.MaxLevel, a.State = alarm.Level(level), alarm.Level(maxLevel), alarm.State(state)
@@ -114,6 +114,7 @@ func (db *DB) CreateAlarm(ctx context.Context, a *alarm.Alarm, ev alarm.Event) e
 		if err := insertEvent(ctx, t, a.ID, ev); err != nil {
 			return err
 		}
+		a.Version = 1
 		return record(ctx, t, "raise", "alarm", a.ID, a.Division, nil, a)
 	})
 }
@@ -122,11 +123,16 @@ func (db *DB) CreateAlarm(ctx context.Context, a *alarm.Alarm, ev alarm.Event) e
 func (db *DB) UpdateAlarm(ctx context.Context, a *alarm.Alarm, ev alarm.Event) error {
 	return db.inTx(ctx, func(t *tx) error {
 		row := alarmRow(a)
-		if _, err := t.exec(ctx, `UPDATE alarms SET point_id = ?, point_code = ?, point_name = ?, point_kind = ?, rule = ?, kind = ?, level = ?, max_level = ?, state = ?, value = ?, unit = ?, message = ?, recovered = ?,
-			division_code = ?, enterprise_id = ?, industry = ?, tier = ?, ack_deadline = ?, overdue = ?, raised_at = ?, updated_at = ?, ack_at = ?, recovered_at = ?, closed_at = ?, feedback = ?
-			WHERE id = ?`, append(row, a.ID)...); err != nil {
+		res, err := t.exec(ctx, `UPDATE alarms SET point_id = ?, point_code = ?, point_name = ?, point_kind = ?, rule = ?, kind = ?, level = ?, max_level = ?, state = ?, value = ?, unit = ?, message = ?, recovered = ?,
+			division_code = ?, enterprise_id = ?, industry = ?, tier = ?, ack_deadline = ?, overdue = ?, raised_at = ?, updated_at = ?, ack_at = ?, recovered_at = ?, closed_at = ?, feedback = ?,
+			version = version + 1 WHERE id = ? AND version = ?`, append(row, a.ID, a.Version)...)
+		if err != nil {
 			return fmt.Errorf("store: update alarm %d: %w", a.ID, err)
 		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return core.Errorf(core.ECONFLICT, "alarm %d was changed meanwhile (by another duty officer or node); reload it", a.ID)
+		}
+		a.Version++
 		if err := insertEvent(ctx, t, a.ID, ev); err != nil {
 			return err
 		}

@@ -71,6 +71,17 @@ func TestAlarmLifecycleAndEscalation(t *testing.T) {
 			t.Errorf("overdue list = %d", total)
 		}
 
+		// two people acting on the same state: the second is refused.
+		stale1, _ := db.GetAlarm(sysCtx, a.ID)
+		stale2, _ := db.GetAlarm(sysCtx, a.ID)
+		stale1.Message, stale2.Message = "first", "second"
+		if err := db.UpdateAlarm(sysCtx, stale1, alarm.Event{At: t0, Action: "note", Actor: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateAlarm(sysCtx, stale2, alarm.Event{At: t0, Action: "note", Actor: "y"}); core.ErrorCode(err) != core.ECONFLICT {
+			t.Fatalf("a change against an old version: %v", err)
+		}
+
 		// people act: a county user outside the alarm's county cannot see it.
 		other := core.WithActor(context.Background(), &core.Actor{Username: "tc", Role: "duty_officer", Division: "530581"})
 		if _, err := svc.Act(other, a.ID, alarm.Action{Kind: "acknowledge"}, t0.Add(17*time.Minute)); core.ErrorCode(err) != core.ENOTFOUND {
@@ -106,7 +117,7 @@ func TestAlarmLifecycleAndEscalation(t *testing.T) {
 		for _, ev := range full.Events {
 			actions = append(actions, ev.Action+"/"+ev.Actor)
 		}
-		want := "raise/system level/system escalate/system escalate/system escalate/system acknowledge/ly dispose/ly recover/system close/ly"
+		want := "raise/system level/system escalate/system escalate/system escalate/system note/x acknowledge/ly dispose/ly recover/system close/ly"
 		if got := join(actions); got != want {
 			t.Errorf("history = %s\nwant      %s", got, want)
 		}
