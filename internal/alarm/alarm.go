@@ -97,8 +97,8 @@ type Alarm struct {
 	Feedback     *Feedback  `json:"feedback,omitempty"`
 	// Version counts changes; a change made against an older version is
 	// refused (ECONFLICT).
-	Version int `json:"version"`
-	Events       []Event    `json:"events,omitempty"`
+	Version int     `json:"version"`
+	Events  []Event `json:"events,omitempty"`
 }
 
 // Open reports whether the alarm is not closed.
