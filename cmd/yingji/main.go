@@ -27,6 +27,7 @@ commands:
   user add|passwd|list|disable   manage accounts
   divisions import  import administrative divisions from a CSV (and boundaries)
   audit verify      check the audit trail's hash chain
+  sim               publish simulated readings of the demo monitoring points over MQTT
   bench ingest      measure ingestion end to end beside Mosquitto's relay (see README)
   version           print the version
 
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAudit(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "sim":
+		return cmdSim(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "yingji", version)
 		return nil
