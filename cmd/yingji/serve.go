@@ -74,6 +74,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	default:
 		fmt.Fprintf(stdout, "Sign in with your account (reset a password with 'yingji user passwd NAME').\n\n")
 	}
+	if per.broker != nil {
+		defer announce(url, per.broker.Addr())()
+	}
 	if ready != nil {
 		ready <- url
 	}

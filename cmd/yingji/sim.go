@@ -67,6 +67,12 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	if o.password == "" {
 		o.password = os.Getenv("YINGJI_ADMIN_PASSWORD")
 	}
+	// given only the broker, find the API of the server running it.
+	if _, env := os.LookupEnv(envName("url")); !set["url"] && !env {
+		if u, ok := discover(o.broker); ok {
+			o.url = u
+		}
+	}
 	switch {
 	case err != nil:
 		return nil, err
