@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
@@ -254,19 +253,14 @@ func (b *bench) throughput(ctx context.Context, d time.Duration, rate float64) (
 }
 
 // relayBaseline sends the same kind of messages through Mosquitto from one
-// publisher to one subscriber at QoS 0 and returns messages/s received.
+// publisher to one bare subscriber at QoS 0 and returns messages/s received.
 func relayBaseline(ctx context.Context, addr string, next func() []byte, d time.Duration) (float64, error) {
 	topic := fmt.Sprintf("yingji-bench/%d", time.Now().UnixNano())
-	var got atomic.Int64
-	opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(fmt.Sprintf("yingji-bench-sub-%d", time.Now().UnixNano()))
-	sub := paho.NewClient(opts)
-	if tok := sub.Connect(); tok.Wait() && tok.Error() != nil {
-		return 0, tok.Error()
+	sub, err := mqtt.Count(addr, fmt.Sprintf("yingji-bench-sub-%d", time.Now().UnixNano()), topic)
+	if err != nil {
+		return 0, err
 	}
-	defer sub.Disconnect(100)
-	if tok := sub.Subscribe(topic, 0, func(paho.Client, paho.Message) { got.Add(1) }); tok.Wait() && tok.Error() != nil {
-		return 0, tok.Error()
-	}
+	defer sub.Close()
 	pub, err := mqtt.Dial(ctx, "tcp://"+addr, fmt.Sprintf("yingji-bench-pub-%d", time.Now().UnixNano()), "", "", 4)
 	if err != nil {
 		return 0, err
@@ -281,11 +275,11 @@ func relayBaseline(ctx context.Context, addr string, next func() []byte, d time.
 	pub.Flush(ctx)
 	// count what arrives until the flow stops.
 	last := int64(-1)
-	for got.Load() != last {
-		last = got.Load()
+	for sub.N() != last {
+		last = sub.N()
 		time.Sleep(200 * time.Millisecond)
 	}
-	return float64(got.Load()) / (time.Since(start) - 200*time.Millisecond).Seconds(), nil
+	return float64(sub.N()) / (time.Since(start) - 200*time.Millisecond).Seconds(), nil
 }
 
 // latency publishes at the given rate and, every 200 ms, a reading that

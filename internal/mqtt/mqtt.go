@@ -27,10 +27,10 @@ type Message struct {
 	// ClientID is the MQTT client identifier; empty for messages from an
 	// external broker, which does not tell subscribers who published.
 	ClientID string
-	Topic    string
-	Payload  []byte
-	QoS      byte
-	Received time.Time
+	Topic    string    // as published
+	Payload  []byte    // owned by the Handler; not reused by the adapter
+	QoS      byte      // 0 or 1
+	Received time.Time // when the adapter read it, for latency figures
 }
 
 // Handler takes a message. It is called on the goroutine that reads the
@@ -170,8 +170,8 @@ func (c *counters) snapshot(connections int64) Stats {
 
 // RefusedError is a PUBACK with an error reason code, as seen by a Publisher.
 type RefusedError struct {
-	Topic string
-	Code  byte
+	Topic string // the refused message's topic
+	Code  byte   // the PUBACK's reason code, ≥ 0x80
 }
 
 // Error describes the refusal.

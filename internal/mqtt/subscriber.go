@@ -113,7 +113,8 @@ func NewSubscriber(opts SubscriberOptions) (*Subscriber, error) {
 }
 
 // Start connects and subscribes, retrying until ctx ends. Once it has
-// returned nil, the Subscriber reconnects by itself until Close.
+// returned nil, the Subscriber reconnects by itself until Close. Call it once;
+// to resume after Close, make a new Subscriber with the same ClientID.
 func (s *Subscriber) Start(ctx context.Context) error {
 	token := s.client.Connect()
 	select {

@@ -17,7 +17,7 @@ import (
 
 // ConnectError is a CONNACK that refused the connection.
 type ConnectError struct {
-	Version byte
+	Version byte // the protocol version asked for, which decides how Code reads
 	Code    byte // an MQTT 3.1.1 return code (1–5) or an MQTT 5 reason code (≥ 0x80)
 }
 
