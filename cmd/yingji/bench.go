@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/creditcode"
