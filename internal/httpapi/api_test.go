@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
 
@@ -231,5 +232,36 @@ func TestOperations(t *testing.T) {
 	status, _, _ := e.do("GET", "/readyz", "", nil, nil)
 	if status != 503 {
 		t.Errorf("readyz with the database closed = %d, want 503", status)
+	}
+}
+
+// TestPerceptionRoutesAreDocumented builds the route table with the
+// perception routes and checks each against the document's operations.
+func TestPerceptionRoutesAreDocumented(t *testing.T) {
+	s := &httpapi.Server{Perception: &httpapi.Perception{}, Version: "test"}
+	s.Handler()
+	doc := s.Document()
+	paths := doc["paths"].(map[string]any)
+	n := 0
+	for _, rt := range s.Routes() {
+		item, _ := paths[rt.Pattern].(map[string]any)
+		op, ok := item[strings.ToLower(rt.Method)].(map[string]any)
+		if !ok {
+			t.Errorf("%s %s is not in the document", rt.Method, rt.Pattern)
+			continue
+		}
+		success := false
+		for code := range op["responses"].(map[string]any) {
+			success = success || strings.HasPrefix(code, "2")
+		}
+		if !success {
+			t.Errorf("%s %s documents no success response", rt.Method, rt.Pattern)
+		}
+		if strings.Contains(rt.Pattern, "/alarms") || strings.Contains(rt.Pattern, "/ingest") {
+			n++
+		}
+	}
+	if n < 5 {
+		t.Fatalf("only %d perception routes were built", n)
 	}
 }
