@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -46,6 +47,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	relay := fs.String("mosquitto", "127.0.0.1:1883", `Mosquitto for the relay baseline ("" skips it)`)
 	latency := fs.Duration("latency", 10*time.Second, "how long the latency run at half the measured rate lasts (0 skips it)")
 	dbURL := fs.String("db", "", "database (default: a SQLite file in a temporary folder)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the full-speed run to this file")
 	overload := fs.Duration("overload", 0, "then offer 3× the measured rate for this long (e.g. 5m) and report memory, back-pressure and losses")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -78,7 +80,18 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	b.per = per
 	fmt.Fprintf(stdout, "yingji bench ingest: %d points, %d publishers, QoS %d, messages of 3 readings, %s on %d CPUs (%s)\n",
 		*points, *publishers, *qos, a.db.Dialect(), runtime.NumCPU(), runtime.Version())
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+	}
 	rate, err := b.throughput(ctx, *duration, 0)
+	if *profile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}
@@ -112,8 +125,9 @@ type bench struct {
 	out     io.Writer
 	qos     byte
 	devices []benchDevice
-	tsMu    sync.Mutex
-	ts      int64
+	// lastTS keeps each point's readings at distinct, increasing times
+	// close to the clock, whichever connection sends them.
+	lastTS map[string]*atomic.Int64
 }
 
 type benchDevice struct {
@@ -154,6 +168,12 @@ func (b *bench) setup(ctx context.Context, publishers, points int) error {
 			return err
 		}
 		d.hot = d.points[0]
+		if b.lastTS == nil {
+			b.lastTS = map[string]*atomic.Int64{}
+		}
+		for _, pc := range d.points {
+			b.lastTS[pc] = new(atomic.Int64)
+		}
 		rec, secret, err := devs.Issue(sys, ingest.DeviceInput{Code: fmt.Sprintf("BENCH-D%03d", i), Name: "压测设备", OwnerID: fac[0].ID})
 		if err != nil {
 			return err
@@ -165,28 +185,36 @@ func (b *bench) setup(ctx context.Context, publishers, points int) error {
 }
 
 // payloads returns a generator of device i's messages: three readings of
-// its points, at times that never repeat, with values well inside normal.
+// three different points of its own, each at the clock's time or just after
+// that point's previous reading, with values well inside normal.
 func (b *bench) payloads(i int) func() []byte {
 	d := b.devices[i]
-	rng := rand.New(rand.NewPCG(uint64(i), 7))
+	rng := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
 	return func() []byte {
-		b.tsMu.Lock()
-		if b.ts == 0 {
-			b.ts = time.Now().Add(-time.Hour).UnixMilli()
-		}
-		b.ts++
-		ts := b.ts
-		b.tsMu.Unlock()
 		var sb strings.Builder
-		fmt.Fprintf(&sb, `{"ts":%d,"readings":[`, ts)
+		sb.WriteString(`{"readings":[`)
+		first := rng.IntN(len(d.points))
 		for k := 0; k < 3; k++ {
 			if k > 0 {
 				sb.WriteByte(',')
 			}
-			fmt.Fprintf(&sb, `{"point":%q,"value":%.3f,"unit":"m"}`, d.points[rng.IntN(len(d.points))], 8+rng.Float64())
+			pc := d.points[(first+k*len(d.points)/3)%len(d.points)]
+			fmt.Fprintf(&sb, `{"point":%q,"ts":%d,"value":%.3f,"unit":"m"}`, pc, b.nextTS(pc), 8+rng.Float64())
 		}
 		sb.WriteString("]}")
 		return []byte(sb.String())
+	}
+}
+
+// nextTS is now, or one millisecond after the point's last reading.
+func (b *bench) nextTS(point string) int64 {
+	last := b.lastTS[point]
+	for {
+		prev := last.Load()
+		ts := max(time.Now().UnixMilli(), prev+1)
+		if last.CompareAndSwap(prev, ts) {
+			return ts
+		}
 	}
 }
 
@@ -353,7 +381,7 @@ func (b *bench) latency(ctx context.Context, rate float64, d time.Duration) erro
 			sentAt[point] = time.Now()
 		}
 		mu.Unlock()
-		payload := fmt.Sprintf(`{"point":%q,"ts":%d,"value":%g,"unit":"m"}`, point, time.Now().UnixMilli(), v)
+		payload := fmt.Sprintf(`{"point":%q,"ts":%d,"value":%g,"unit":"m"}`, point, b.nextTS(point), v)
 		if err := hot.Publish(ctx, "yingji/v1/readings/"+b.devices[0].code, []byte(payload), 1); err != nil {
 			return err
 		}

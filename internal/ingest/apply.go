@@ -180,16 +180,39 @@ func (p *Pipeline) apply(it applyItem, replay bool) {
 	}
 }
 
+// maxChunkSamples caps an open chunk: a point reporting many times a
+// second has its window sealed in parts (the store merges them), so memory
+// does not grow with the reporting rate.
+const maxChunkSamples = 1024
+
 // gather adds a sample to its point's chunk of the right window.
 func (p *Pipeline) gather(id telemetry.PointID, x telemetry.Sample, lsn wal.LSN) {
 	s := p.st
 	start := x.TS - mod(x.TS, p.opts.ChunkMS)
 	c := s.open[id]
+	if c != nil && c.start == start && len(c.samples) >= maxChunkSamples {
+		k := chunkKey{id, start}
+		if prev := s.late[k]; prev != nil {
+			prev.samples = append(prev.samples, c.samples...)
+			prev.minLSN = min(prev.minLSN, c.minLSN)
+		} else {
+			s.late[k] = c
+		}
+		c = &openChunk{start: start, minLSN: lsn}
+		s.open[id] = c
+	}
 	switch {
 	case c != nil && c.start == start:
 	case c == nil || start > c.start:
 		if c != nil {
-			s.late[chunkKey{id, c.start}] = c // window moved on: seal at next flush
+			// window moved on: seal at next flush.
+			k := chunkKey{id, c.start}
+			if prev := s.late[k]; prev != nil {
+				prev.samples = append(prev.samples, c.samples...)
+				prev.minLSN = min(prev.minLSN, c.minLSN)
+			} else {
+				s.late[k] = c
+			}
 		}
 		c = &openChunk{start: start, minLSN: lsn}
 		s.open[id] = c

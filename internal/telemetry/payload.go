@@ -65,6 +65,14 @@ type rawJSON struct {
 // the message's. The error is for a message that cannot be read at all;
 // problems of single readings are set on them.
 func ParsePayload(data []byte) ([]RawReading, error) {
+	if out, ok := parseFast(data); ok {
+		return out, nil
+	}
+	return parseSlow(data)
+}
+
+// parseSlow decodes with encoding/json: every shape, and the exact errors.
+func parseSlow(data []byte) ([]RawReading, error) {
 	var m rawJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

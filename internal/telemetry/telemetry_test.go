@@ -208,3 +208,47 @@ func FuzzDecodeChunk(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastParseAgrees: whatever the fast parser accepts, encoding/json
+// decodes to the same readings.
+func FuzzFastParseAgrees(f *testing.F) {
+	for _, s := range []string{
+		`{"point":"P1","ts":"2026-11-28T10:00:00+08:00","value":12.3,"unit":"m"}`,
+		`{"ts":1795831200000,"readings":[{"point":"A","value":1,"unit":"m","quality":"bad"},{"point":"B","value":-2.5e3,"unit":"mm","ts":1795831200001}]}`,
+		`{"point":"P1","value":null,"unit":"m"}`, `{"readings":[]}`, `{"point":"P1","value":"x"}`, `{ "point" : "a" , "value" : 1 }`,
+		`{"point":"P1","value":1e999,"unit":"m"}`, `{"point":null,"value":1}`, `{"point":"p","value":01}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseFast(data)
+		if !ok {
+			return
+		}
+		slow, err := parseSlow(data)
+		if err != nil {
+			t.Fatalf("fast accepted %q, encoding/json refused it: %v", data, err)
+		}
+		if diff := cmp.Diff(slow, fast, cmp.Comparer(func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) })); diff != "" {
+			t.Fatalf("%q decodes differently (-json +fast):\n%s", data, diff)
+		}
+	})
+}
+
+func BenchmarkParsePayload(b *testing.B) {
+	msg := []byte(`{"ts":1795831200000,"readings":[{"point":"BENCH-000-0001","value":8.123,"unit":"m"},{"point":"BENCH-000-0126","value":8.456,"unit":"m"},{"point":"BENCH-000-0251","value":8.789,"unit":"m"}]}`)
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ParsePayload(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := parseSlow(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
