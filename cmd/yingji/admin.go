@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +19,8 @@ import (
 )
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := commonFlags("migrate", "yingji migrate [flags]", stderr)
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.noArgs("migrate"); err != nil {
+	cfg, err := parseCommand("migrate", "yingji migrate [flags]", args, stderr, false, nil)
+	if err != nil {
 		return err
 	}
 	a, err := openApp(ctx, cfg, newLogger(cfg))
@@ -39,12 +37,11 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := commonFlags("demo", "yingji demo [--reload] [flags]", stderr)
-	reload := fs.Bool("reload", false, "delete the demo records (names ending in "+demo.Marker+") first, then load them again")
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.noArgs("demo"); err != nil {
+	var reload *bool
+	cfg, err := parseCommand("demo", "yingji demo [--reload] [flags]", args, stderr, false, func(fs *flag.FlagSet) {
+		reload = fs.Bool("reload", false, "delete the demo records (names ending in "+demo.Marker+") first, then load them again")
+	})
+	if err != nil {
 		return err
 	}
 	a, err := openApp(ctx, cfg, newLogger(cfg))
@@ -210,8 +207,8 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 || args[0] != "verify" {
 		return errors.New("usage: yingji audit verify [flags]")
 	}
-	fs, cfg := commonFlags("audit verify", "yingji audit verify [flags]", stderr)
-	if err := cfg.parse(fs, args[1:]); err != nil {
+	cfg, err := parseCommand("audit verify", "yingji audit verify [flags]", args[1:], stderr, false, nil)
+	if err != nil {
 		return err
 	}
 	a, err := openApp(ctx, cfg, newLogger(cfg))

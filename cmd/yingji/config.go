@@ -141,3 +141,21 @@ func usageFor(fs *flag.FlagSet, synopsis string) func() {
 		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)")
 	}
 }
+
+// parseCommand makes a command's flag set (the shared flags and those extra
+// adds), parses args and, unless positional, refuses positional arguments.
+func parseCommand(name, synopsis string, args []string, stderr io.Writer, positional bool, extra func(fs *flag.FlagSet)) (*Config, error) {
+	fs, cfg := commonFlags(name, synopsis, stderr)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := cfg.parse(fs, args); err != nil {
+		return nil, err
+	}
+	if !positional {
+		if err := cfg.noArgs(name); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}

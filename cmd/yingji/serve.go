@@ -22,11 +22,8 @@ import (
 // cmdServe runs the platform until ctx ends. ready, if not nil, receives the
 // base URL once the server accepts connections (tests use it).
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
-	fs, cfg := commonFlags("serve", "yingji serve [flags]", stderr)
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.noArgs("serve"); err != nil {
+	cfg, err := parseCommand("serve", "yingji serve [flags]", args, stderr, false, nil)
+	if err != nil {
 		return err
 	}
 	log := newLogger(cfg)

@@ -191,13 +191,7 @@ func (p *Pipeline) gather(id telemetry.PointID, x telemetry.Sample, lsn wal.LSN)
 	start := x.TS - mod(x.TS, p.opts.ChunkMS)
 	c := s.open[id]
 	if c != nil && c.start == start && len(c.samples) >= maxChunkSamples {
-		k := chunkKey{id, start}
-		if prev := s.late[k]; prev != nil {
-			prev.samples = append(prev.samples, c.samples...)
-			prev.minLSN = min(prev.minLSN, c.minLSN)
-		} else {
-			s.late[k] = c
-		}
+		s.retire(id, c)
 		c = &openChunk{start: start, minLSN: lsn}
 		s.open[id] = c
 	}
@@ -205,14 +199,7 @@ func (p *Pipeline) gather(id telemetry.PointID, x telemetry.Sample, lsn wal.LSN)
 	case c != nil && c.start == start:
 	case c == nil || start > c.start:
 		if c != nil {
-			// window moved on: seal at next flush.
-			k := chunkKey{id, c.start}
-			if prev := s.late[k]; prev != nil {
-				prev.samples = append(prev.samples, c.samples...)
-				prev.minLSN = min(prev.minLSN, c.minLSN)
-			} else {
-				s.late[k] = c
-			}
+			s.retire(id, c) // window moved on: seal at next flush
 		}
 		c = &openChunk{start: start, minLSN: lsn}
 		s.open[id] = c
@@ -227,6 +214,18 @@ func (p *Pipeline) gather(id telemetry.PointID, x telemetry.Sample, lsn wal.LSN)
 		c.minLSN = lsn
 	}
 	c.samples = append(c.samples, x)
+}
+
+// retire moves an open chunk to those sealed at the next flush, merging it
+// with a part of the same window already waiting there.
+func (s *state) retire(id telemetry.PointID, c *openChunk) {
+	k := chunkKey{id, c.start}
+	if prev := s.late[k]; prev != nil {
+		prev.samples = append(prev.samples, c.samples...)
+		prev.minLSN = min(prev.minLSN, c.minLSN)
+		return
+	}
+	s.late[k] = c
 }
 
 func mod(a, b int64) int64 {

@@ -1,16 +1,11 @@
 package mqtt
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // benchPayload is a message of three readings, the size the issue's
@@ -66,56 +61,13 @@ func benchMosquittoRelay(b *testing.B, qos byte) {
 	requireMosquitto(b)
 	name := unique(b)
 	topic := name + "/readings/dev"
-	count, all := countTo(b.N)
-	plainSubscribe(b, name+"-sub", topic, count)
-	p := dial(b, mosquittoAddr, name+"-pub", "", "", 4)
-	publishAll(b, p, topic, qos, all)
-}
-
-// plainSubscribe is the relay baseline's receiving end: a bare MQTT 3.1.1
-// connection that counts PUBLISH packets, so that the baseline measures
-// Mosquitto and not a client library. (With paho's subscriber, the
-// subscriber was the bottleneck and Mosquitto dropped messages.)
-func plainSubscribe(b *testing.B, clientID, topic string, onPublish func()) {
-	conn, err := net.Dial("tcp", mosquittoAddr)
+	c, err := Count(mosquittoAddr, name+"-sub", topic)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = conn.Close() })
-	r := bufio.NewReaderSize(conn, 64<<10)
-	if _, err := handshake(conn, r, clientID, "", "", 4); err != nil {
-		b.Fatal(err)
-	}
-	sub := packets.Packet{
-		FixedHeader:     packets.FixedHeader{Type: packets.Subscribe, Qos: 1},
-		ProtocolVersion: 4,
-		PacketID:        1,
-		Filters:         packets.Subscriptions{{Filter: topic, Qos: 0}},
-	}
-	var buf bytes.Buffer
-	if err := sub.SubscribeEncode(&buf); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.Write(buf.Bytes()); err != nil {
-		b.Fatal(err)
-	}
-	hb, body, err := readPacket(r, nil)
-	if err != nil || hb>>4 != packets.Suback || len(body) < 3 || body[2] >= 0x80 {
-		b.Fatalf("SUBACK: header 0x%02x, body %x, error %v", hb, body, err)
-	}
-	go func() {
-		var buf []byte
-		for {
-			hb, body, err := readPacket(r, buf)
-			if err != nil {
-				return
-			}
-			buf = body
-			if hb>>4 == packets.Publish {
-				onPublish()
-			}
-		}
-	}()
+	b.Cleanup(func() { c.Close() })
+	p := dial(b, mosquittoAddr, name+"-pub", "", "", 4)
+	publishAll(b, p, topic, qos, c.Reached(int64(b.N)))
 }
 
 // publishAll times b.N publishes until the last one reached the receiving

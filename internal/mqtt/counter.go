@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -68,6 +69,19 @@ func Count(addr, clientID, topic string) (*Counter, error) {
 
 // N is the number of messages received so far.
 func (c *Counter) N() int64 { return c.n.Load() }
+
+// Reached returns a channel closed once n messages have arrived (checked
+// every millisecond, which is what it adds to a measurement at most).
+func (c *Counter) Reached(n int64) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		for c.N() < n {
+			time.Sleep(time.Millisecond)
+		}
+		close(ch)
+	}()
+	return ch
+}
 
 // Close disconnects.
 func (c *Counter) Close() error { return c.conn.Close() }
