@@ -136,12 +136,8 @@ func (db *DB) UpdateAlarm(ctx context.Context, a *alarm.Alarm, ev alarm.Event) e
 		if err := insertEvent(ctx, t, a.ID, ev); err != nil {
 			return err
 		}
-		// readings move levels often; people's actions and escalations are
-		// what the audit trail is for.
-		if ev.Actor != "system" || ev.Action == "escalate" {
-			return record(ctx, t, ev.Action, "alarm", a.ID, a.Division, map[string]any{"state": ev.FromState, "level": ev.FromLevel}, ev)
-		}
-		return nil
+		// every transition, the system's included, is in the audit trail.
+		return record(ctx, t, ev.Action, "alarm", a.ID, a.Division, map[string]any{"state": ev.FromState, "level": ev.FromLevel}, ev)
 	})
 }
 
