@@ -35,6 +35,10 @@ func registerPerceptionMetrics(reg *prometheus.Registry, p *perception) {
 	counter("yingji_journal_fsyncs_total", "Journal fsyncs.", func() float64 { return float64(p.journal.Stats().Fsyncs) })
 	if p.broker != nil {
 		gauge("yingji_mqtt_connections", "Devices connected to the embedded broker.", func() float64 { return float64(p.broker.Stats().Connections) })
+		gauge("yingji_mqtt_pending_acks", "QoS 1 messages waiting for the journal before their PUBACK.", func() float64 { return float64(p.broker.Stats().Pending) })
+		counter("yingji_mqtt_throttled_total", "Times a device's connection was slowed because its window of unacknowledged messages was full (back-pressure).",
+			func() float64 { return float64(p.broker.Stats().Throttled) })
+		counter("yingji_mqtt_messages_total", "Messages received by the embedded broker.", func() float64 { return float64(p.broker.Stats().MessagesIn) })
 	}
 }
 

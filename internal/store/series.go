@@ -12,19 +12,28 @@ import (
 	"github.com/yingji/yingji/internal/telemetry"
 )
 
-// seriesSlice is how many rows one transaction of WriteSeries writes, so
-// that other writers (alarms) wait for a slice, not for a whole batch.
-const seriesSlice = 2000
+// A slice of WriteSeries is at most this many rows and about this many
+// bytes of chunk data, so that other writers (an alarm) wait for one slice,
+// not for a whole batch: a minute boundary seals every point's chunk at once.
+const (
+	sliceRows  = 1000
+	sliceBytes = 512 << 10
+)
 
 // WriteSeries stores sealed chunks, merges roll-ups and moves latest values
-// forward, in transactions of a few thousand rows. A chunk whose window is
-// already stored (late readings) is merged with it. Every write is an
-// upsert or a merge, so a batch retried after a failure half-way is safe.
+// forward, in short transactions. A chunk whose window is already stored
+// (late readings, or a busy point's window sealed in parts) is merged with
+// it. Every write is an upsert or a merge, so a batch retried after a
+// failure half-way is safe.
 func (db *DB) WriteSeries(ctx context.Context, chunks []telemetry.Chunk, rollups []telemetry.Rollup, latest []telemetry.Latest) error {
 	for len(chunks) > 0 || len(rollups) > 0 || len(latest) > 0 {
-		nc := min(len(chunks), seriesSlice)
-		nr := min(len(rollups), max(0, seriesSlice-nc))
-		nl := min(len(latest), max(0, seriesSlice-nc-nr))
+		nc, size := 0, 0
+		for nc < len(chunks) && nc < sliceRows && size < sliceBytes {
+			size += 8 + 9*len(chunks[nc].Samples)
+			nc++
+		}
+		nr := min(len(rollups), max(0, sliceRows-nc))
+		nl := min(len(latest), max(0, sliceRows-nc-nr))
 		if err := db.writeSeries(ctx, chunks[:nc], rollups[:nr], latest[:nl]); err != nil {
 			return err
 		}
