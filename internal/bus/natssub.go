@@ -107,8 +107,10 @@ func (s *natsSub) consumer(ctx context.Context, startSeq uint64) (jetstream.Cons
 }
 
 func (s *natsSub) consume(cons jetstream.Consumer) error {
+	// the in-process queue length is no measure for JetStream's prefetch:
+	// tiny pull batches stall under load (seen at 8), so pull at least 128.
 	cc, err := cons.Consume(s.handle,
-		jetstream.PullMaxMessages(s.opts.buffer()),
+		jetstream.PullMaxMessages(max(s.opts.buffer(), 128)),
 		jetstream.ConsumeErrHandler(s.consumeError))
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
