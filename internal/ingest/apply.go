@@ -152,7 +152,6 @@ func (p *Pipeline) apply(it applyItem, replay bool) {
 		}
 		id := pt.ID
 		if r.TS == s.lastTS[id] {
-			p.stats.reject(telemetry.Duplicate, 1)
 			p.deadLetter(Message{Device: it.device, Transport: "journal", Received: time.UnixMilli(r.TS)},
 				[]telemetry.Rejection{{Reason: telemetry.Duplicate, Point: pt.Code, Detail: fmt.Sprintf("a reading at %d was already received", r.TS)}})
 			continue
