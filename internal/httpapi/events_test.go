@@ -8,7 +8,9 @@ import (
 )
 
 func TestLiveFeedScope(t *testing.T) {
-	ev := func(div string, ent int64) LiveEvent { return LiveEvent{Type: "alarm", Division: div, EnterpriseID: ent} }
+	ev := func(div string, ent int64) LiveEvent {
+		return LiveEvent{Type: "alarm", Division: div, EnterpriseID: ent}
+	}
 	tests := []struct {
 		name  string
 		actor *core.Actor

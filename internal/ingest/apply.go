@@ -94,8 +94,9 @@ func (p *Pipeline) Stop() {
 	p.wg.Wait()
 }
 
-// Do runs fn on the apply loop, which owns the engine and the state, and
-// waits for it (reconfiguration, queries of in-memory state).
+// Do runs fn on the apply loop, which owns the engine and the state, after
+// every message acknowledged before the call, and waits for it
+// (reconfiguration, queries of in-memory state).
 func (p *Pipeline) Do(ctx context.Context, fn func()) error {
 	done := make(chan struct{})
 	select {
@@ -119,6 +120,11 @@ func (p *Pipeline) loop(ctx context.Context) {
 		case it := <-p.applyq:
 			p.apply(it, false)
 		case fn := <-p.control:
+			// what was acknowledged before the call is applied first, so
+			// that Do (and Recent) see it.
+			for n := len(p.applyq); n > 0; n-- {
+				p.apply(<-p.applyq, false)
+			}
 			fn()
 		case <-tick.C:
 			p.flush(p.clock(), false)

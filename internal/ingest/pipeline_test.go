@@ -101,13 +101,19 @@ func (f *fixture) send(payload string) Outcome {
 	return out
 }
 
-// settle waits until the apply loop and the alarm worker are idle.
-func (f *fixture) settle() {
-	f.pipe.Do(sys, func() {})
-	for i := 0; i < 200 && len(f.pipe.changes) > 0; i++ {
-		time.Sleep(5 * time.Millisecond)
+// settle waits until the apply loop has taken everything acknowledged.
+func (f *fixture) settle() { f.pipe.Do(sys, func() {}) }
+
+// eventually polls cond (the alarm worker and the store writer run on
+// their own goroutines) for up to ten seconds.
+func (f *fixture) eventually(what string, cond func() bool) {
+	f.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(20 * time.Millisecond) // the change being applied
 }
 
 func (f *fixture) reading(point string, ts time.Time, v float64) string {
@@ -143,13 +149,12 @@ func TestDuplicatesLateAndSealing(t *testing.T) {
 	}
 	// the flush seals every window that is over, with its roll-ups.
 	f.pipe.Do(sys, func() { f.pipe.flush(f.clock(), false) })
-	f.pipe.Do(sys, func() {}) // the writer runs after the flush hands over
-	time.Sleep(100 * time.Millisecond)
 	pt, _ := f.pipe.Directory().Lookup(p)
-	samples, err := f.db.ReadSamples(sys, pt.ObjectID, t0.UnixMilli(), f.now.UnixMilli(), telemetry.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var samples []telemetry.Sample
+	f.eventually("the sealed chunks", func() bool {
+		samples, _ = f.db.ReadSamples(sys, pt.ObjectID, t0.UnixMilli(), f.now.UnixMilli(), telemetry.Minute)
+		return len(samples) >= 3
+	})
 	var got []float64
 	for _, s := range samples {
 		got = append(got, s.Value)
@@ -174,7 +179,11 @@ func TestPondCombination(t *testing.T) {
 		f.send(f.reading(p, ts.Add(time.Duration(i)*time.Second), 45))
 	}
 	f.settle()
-	open := f.openAlarms()
+	var open map[string]alarm.Level
+	f.eventually("the item alarm", func() bool {
+		open = f.openAlarms()
+		return open["WKK-T/group:surface_displacement"] != ""
+	})
 	for _, p := range f.points {
 		if open[p+"/threshold"] != alarm.Blue {
 			t.Errorf("point %s: %v, want blue", p, open[p+"/threshold"])
@@ -185,10 +194,10 @@ func TestPondCombination(t *testing.T) {
 	}
 	f.send(f.reading(f.points[0], ts.Add(10*time.Second), 10))
 	f.settle()
-	open = f.openAlarms()
-	if _, still := open["WKK-T/group:surface_displacement"]; still {
-		t.Errorf("the item alarm stayed open with three points at blue: %v", open)
-	}
+	f.eventually("the item alarm to clear with three points at blue", func() bool {
+		_, still := f.openAlarms()["WKK-T/group:surface_displacement"]
+		return !still
+	})
 }
 
 func TestReplayAppliesUncheckpointedRecords(t *testing.T) {
