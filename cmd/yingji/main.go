@@ -28,6 +28,7 @@ commands:
   divisions import  import administrative divisions from a CSV (and boundaries)
   audit verify      check the audit trail's hash chain
   sim               publish simulated readings of the demo monitoring points over MQTT
+  model fwi|plume|blast   hazard models: forest-fire weather index, toxic plume, explosion
   bench ingest      measure ingestion end to end beside Mosquitto's relay (see README)
   version           print the version
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "sim":
 		return cmdSim(ctx, rest, stdout, stderr)
+	case "model":
+		return cmdModel(ctx, rest, os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "yingji", version)
 		return nil
@@ -88,4 +91,20 @@ func commonFlags(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *Confi
 	cfg.register(fs)
 	fs.Usage = usageFor(fs, synopsis)
 	return fs, cfg
+}
+
+// cmdModel runs a hazard model from the command line.
+func cmdModel(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: yingji model fwi|plume|blast [flags]")
+	}
+	switch args[0] {
+	case "fwi":
+		return modelFWI(ctx, args[1:], stdin, stdout, stderr)
+	case "plume":
+		return modelPlume(ctx, args[1:], stdout, stderr)
+	case "blast":
+		return modelBlast(ctx, args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("model: unknown model %q (fwi, plume, blast)", args[0])
 }
