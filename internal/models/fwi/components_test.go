@@ -118,7 +118,7 @@ func TestIndices(t *testing.T) {
 		{"FWI at BUI 80 uses eq. 28a", FWI(10, 80), 28.221037619683027},
 		{"FWI above BUI 80 uses eq. 28b", FWI(10, 120), 34.09208741645394},
 		{"FWI 0", FWI(0, 50), 0},
-		{"DSR (eq. 31)", DSR(30), 11.196274173340731},
+		{"DSR", DSR(30), 11.196274173340731},
 		{"DSR of 0", DSR(0), 0},
 		{"DSR of 1", DSR(1), 0.0272},
 	}

@@ -8,40 +8,37 @@
 //
 // # Sources
 //
-// The equations and their numbers are those of
+// The equations and their numbers are those of C.E. Van Wagner and
+// T.L. Pickett, 1985, "Equations and FORTRAN program for the Canadian Forest
+// Fire Weather Index System", Canadian Forestry Service, Forestry Technical
+// Report 33 (program F-32), which C.E. Van Wagner, 1987, "Development and
+// structure of the Canadian Forest Fire Weather Index System", Canadian
+// Forestry Service, Forestry Technical Report 35, explains:
 //
-//   - C.E. Van Wagner and T.L. Pickett, 1985. Equations and FORTRAN program
-//     for the Canadian Forest Fire Weather Index System. Canadian Forestry
-//     Service, Forestry Technical Report 33 (program F-32, "standard 1984
-//     version"), and
-//
-//   - C.E. Van Wagner, 1987. Development and structure of the Canadian Forest
-//     Fire Weather Index System. Canadian Forestry Service, Forestry
-//     Technical Report 35, which uses the same numbering:
-//
-//     FFMC  eq. 1 (moisture from code), 2 (effective rain), 3a/3b (rain
-//     phase), 4 (drying EMC Ed), 5 (wetting EMC Ew), 6a/6b (drying
-//     rate), 7a/7b (wetting rate), 8 (drying), 9 (wetting), 10 (code
+//   - FFMC: eq. 1 (moisture from code), 2 (effective rain), 3a/3b (rain
+//     phase), 4 (drying equilibrium Ed), 5 (wetting equilibrium Ew), 6a/6b
+//     (drying rate), 7a/7b (wetting rate), 8 (drying), 9 (wetting), 10 (code
 //     from moisture);
-//     DMC   eq. 11 (effective rain), 12 (moisture from code), 13a–13c
-//     (slope b), 14 (moisture after rain), 15 (code after rain), 16
-//     (drying rate K with day-length factor Le), 17 (code);
-//     DC    eq. 18 (effective rain), 19 (moisture equivalent Q), 20
-//     (Q after rain), 21 (code after rain), 22 (potential
-//     evapotranspiration V with day-length factor Lf), 23 (code);
-//     ISI   eq. 24 (wind function), 25 (fine fuel moisture function), 26;
-//     BUI   eq. 27a/27b;
-//     FWI   eq. 28a/28b (duff moisture function), 29 (B), 30a/30b;
-//     DSR   eq. 31 (Van Wagner 1987).
+//   - DMC: eq. 11 (effective rain), 12 (moisture from code), 13a–13c (slope
+//     b), 14 (moisture after rain), 15 (code after rain), 16 (drying rate K
+//     with the day-length factor Le), 17 (code);
+//   - DC: eq. 18 (effective rain), 19 (moisture equivalent Q), 20 (Q after
+//     rain), 21 (code after rain), 22 (potential evapotranspiration V with
+//     the day-length factor Lf), 23 (code);
+//   - ISI: eq. 24 (wind function), 25 (fine fuel moisture function), 26;
+//   - BUI: eq. 27a/27b;
+//   - FWI: eq. 28a/28b (duff moisture function), 29 (B), 30a/30b;
+//   - DSR: 0.0272·FWI^1.77 (Van Wagner 1987; numbered 31 here [check]).
 //
-// Where the 1985 program differs from the printed equations it is followed:
-// eq. 12 is computed as 20 + 280/exp(0.023 P) and eq. 15 as
-// 43.43 (5.6348 − ln(Mr − 20)), and the FFMC moisture/code conversion uses the
-// constant 147.2 (eq. 1 and 10). The cffdrs R package (Wang, Wotton, Wang and
-// Anderson 2017; Wang, Anderson and Suddaby 2015, Information Report
-// NOR-X-424) uses 250·59.5/101 = 147.277… instead and caps the DC's potential
-// evapotranspiration at zero; those give FFMC values up to about 0.1 lower
-// and are not what this package computes.
+// The code follows the 1985 program's forms: eq. 12 as 20 + 280/exp(0.023 P),
+// eq. 15 as 43.43 (5.6348 − ln(Mr − 20)), eq. 20–21 folded into one step, and
+// the FFMC moisture/code conversion uses the
+// constant 147.2 (eq. 1 and 10). The cffdrs R package (X. Wang et al. 2017,
+// "cffdrs: an R package for the Canadian Forest Fire Danger Rating System",
+// Ecological Processes 6:5) uses 250·59.5/101 = 147.277… instead, and caps
+// the DC's potential evapotranspiration at zero; its values are therefore
+// slightly lower (FFMC 87.6 instead of 87.7 on the first day of the test
+// table) and are not what this package computes.
 //
 // The day-length factors (Le for the DMC, Lf for the DC) are the standard
 // monthly tables of the 1985 program (reference latitude 46° N). With
@@ -195,7 +192,8 @@ func FWI(isi, bui float64) float64 {
 	return b // eq. 30b
 }
 
-// DSR is the Daily Severity Rating of an FWI, Van Wagner (1987) eq. 31.
+// DSR is the Daily Severity Rating of an FWI (Van Wagner 1987; eq. 31 in
+// this package's numbering [check]).
 func DSR(fwi float64) float64 {
 	return 0.0272 * math.Pow(fwi, 1.77)
 }
