@@ -220,10 +220,6 @@ func commonSchemas() obj {
 	}
 }
 
-func jsonBody(schema obj) obj {
-	return obj{"content": obj{"application/json": obj{"schema": schema}}}
-}
-
 func response(desc string, schema obj) obj {
 	r := obj{"description": desc}
 	if schema != nil {

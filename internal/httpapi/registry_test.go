@@ -72,8 +72,6 @@ func ownerKind(k *registry.Kind) string {
 	return k.Owners[0]
 }
 
-type created struct{ id int64 }
-
 // seed creates, as admin, one record of every kind in each of two counties
 // and returns their IDs by kind and county.
 func seed(t *testing.T, e *env) map[string]map[string]int64 {

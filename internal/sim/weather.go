@@ -103,15 +103,6 @@ func (c *cell) total(t int64) float64 {
 	return c.events[i].before + c.events[i].upto(t)
 }
 
-// intensity is the rain rate at t, mm/h.
-func (c *cell) intensity(t int64) float64 {
-	i := c.last(t + 1)
-	if i < 0 || t >= c.events[i].end() {
-		return 0
-	}
-	return c.events[i].blocks[(t-c.events[i].start)/blockMS]
-}
-
 // recent is the rain until t with each millimetre weighted by
 // exp(-age/tau): what a reservoir with that time constant still holds, mm.
 func (c *cell) recent(t int64, tau time.Duration) float64 {
