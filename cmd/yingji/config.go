@@ -34,7 +34,9 @@ type Config struct {
 	// Retention of raw chunks and of minute and hour roll-ups (0 keeps).
 	RetainRaw, RetainMinute, RetainHour time.Duration
 	Escalation                          string
-	Webhooks                            string
+	// TileURL is an optional XYZ tile source for the map's base layer.
+	TileURL  string
+	Webhooks string
 	// WebhookSecret signs webhook bodies; environment only.
 	WebhookSecret string
 	// Args are the positional arguments, flags removed.
@@ -68,6 +70,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RetainRaw, "retain-raw", 90*24*time.Hour, "how long raw readings are kept (0 keeps them)")
 	fs.DurationVar(&c.RetainMinute, "retain-1m", 400*24*time.Hour, "how long 1-minute roll-ups are kept (0 keeps them)")
 	fs.DurationVar(&c.RetainHour, "retain-1h", 0, "how long 1-hour roll-ups are kept (0 keeps them)")
+	fs.StringVar(&c.TileURL, "tile-url", "", "optional XYZ tile URL for the map's base layer, e.g. https://tiles.example.org/{z}/{x}/{y}.png (default: the shipped boundaries only, offline)")
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
 }

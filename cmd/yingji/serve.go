@@ -17,6 +17,7 @@ import (
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/demo"
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/webui"
 )
 
 // cmdServe runs the platform until ctx ends. ready, if not nil, receives the
@@ -59,7 +60,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	ui, err := webui.New(webui.Options{SecureCookies: cfg.SecureCookies, Logger: log, TileURL: cfg.TileURL})
+	if err != nil {
+		return err
+	}
+	apiHandler := api.Handler()
+	root := http.NewServeMux()
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		root.Handle(p, apiHandler)
+	}
+	root.Handle("/", ui.Handler())
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	url := "http://" + ln.Addr().String()
 	log.Info("yingji is serving", "url", url, "database", a.db.DSN, "version", version)
 	fmt.Fprintf(stdout, "\nYingji 应急 is running at %s\n", url)

@@ -1,0 +1,124 @@
+package webui
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The alarm feed lists the open alarms and the live one by level then
+// time, flashes the new red alarm, acts through the API with the
+// X-Requested-With header, and the map colours follow. The alarm routes
+// are the harness's stub (see stubAlarms): the UI is tested against the
+// API's documented shapes, not against the perception pipeline.
+func TestBrowserAlarmFeed(t *testing.T) {
+	h := startHarness(t)
+	ctx := browser(t, 1440, 900)
+	login(t, ctx, h, "")
+	waitJS(t, ctx, "three alarms in the feed", `document.querySelectorAll('#alarm-list li.alarm').length === 3`)
+	order := eval[[]string](t, ctx, `[...document.querySelectorAll('#alarm-list li.alarm')].map(li => li.dataset.id + ':' + li.dataset.level)`)
+	if fmt.Sprint(order) != "[3:red 2:red 1:yellow]" {
+		t.Errorf("feed order = %v, want the live red, the older red, then the yellow", order)
+	}
+	flashing := eval[[]string](t, ctx, `[...document.querySelectorAll('#alarm-list li.flash')].map(li => li.dataset.id)`)
+	if fmt.Sprint(flashing) != "[3]" {
+		t.Errorf("flashing alarms = %v, want only the live red one [3]", flashing)
+	}
+	yellowPoint := eval[string](t, ctx, `document.querySelector('#alarm-list li[data-id="1"]').dataset.point`)
+	if st := eval[string](t, ctx, fmt.Sprintf(`yingji.pointState(%q)`, yellowPoint)); st != "yellow" {
+		t.Errorf("the point of the yellow alarm is %q on the map", st)
+	}
+	if !eval[bool](t, ctx, `document.querySelector('#alarm-list li[data-id="1"]').classList.contains('overdue')`) {
+		t.Error("the overdue alarm does not stand out")
+	}
+	screenshot(t, ctx, "onemap-alarms")
+
+	// Acknowledge the live red alarm.
+	run(t, ctx, "acknowledge", chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="3"] button[data-action="acknowledge"]`)))
+	waitJS(t, ctx, "the acknowledged state", `!!document.querySelector('#alarm-list li[data-id="3"].state-acknowledged')`)
+	// Dispose of the older red alarm with feedback.
+	run(t, ctx, "dispose",
+		chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="2"] button[data-action="dispose"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#alarm-list li[data-id="2"] textarea[name="found"]`), "现场压力偏高"),
+		chromedp.SendKeys(chromedp.CSS(`#alarm-list li[data-id="2"] textarea[name="measures"]`), "已泄压"),
+		chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="2"] .dispose-form button[type="submit"]`)))
+	waitJS(t, ctx, "the disposing state", `!!document.querySelector('#alarm-list li[data-id="2"].state-disposing')`)
+	// Close the yellow alarm: it leaves the feed and its point turns normal.
+	run(t, ctx, "close", chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="1"] button[data-action="close"]`)))
+	waitJS(t, ctx, "the closed alarm to leave", `!document.querySelector('#alarm-list li[data-id="1"]')`)
+	if st := eval[string](t, ctx, fmt.Sprintf(`yingji.pointState(%q)`, yellowPoint)); st != "normal" {
+		t.Errorf("after closing its alarm the point is %q on the map, want normal", st)
+	}
+	got := h.alarms.recorded()
+	want := "[{3 acknowledge fetch map[]} {2 dispose fetch map[found:现场压力偏高 measures:已泄压]} {1 close fetch map[]}]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("actions sent = %v\nwant %s", got, want)
+	}
+}
+
+// The language switch changes the labels; the dashboard renders its
+// charts.
+func TestBrowserLanguageAndDashboard(t *testing.T) {
+	h := startHarness(t)
+	ctx := browser(t, 1600, 900)
+	login(t, ctx, h, "")
+	label := `document.querySelector('#legend li[data-layer="enterprises"] .name').textContent`
+	if got := eval[string](t, ctx, label); got != "企业" {
+		t.Errorf("the Chinese legend says %q", got)
+	}
+	run(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang-switch")),
+		chromedp.WaitReady(chromedp.CSS("#legend .legend-item")))
+	waitJS(t, ctx, "the English map", `document.documentElement.lang === 'en' && !!window.yingji && yingji.ready`)
+	if got := eval[string](t, ctx, label); got != "Enterprise" {
+		t.Errorf("the English legend says %q", got)
+	}
+	if got := eval[string](t, ctx, `document.getElementById('toggle-layers').textContent`); got != "Layers" {
+		t.Errorf("the English layers button says %q", got)
+	}
+	screenshot(t, ctx, "onemap-en")
+	run(t, ctx, "switch back", chromedp.Click(chromedp.CSS("#lang-switch")), chromedp.WaitReady(chromedp.CSS("#legend .legend-item")))
+	run(t, ctx, "open the dashboard", chromedp.Navigate(h.url+"/dashboard"))
+	waitJS(t, ctx, "the dashboard charts", `!!window.yingjiDashboard && yingjiDashboard.ready`)
+	canvases := eval[int](t, ctx, `document.querySelectorAll('.cockpit .card canvas').length`)
+	if canvases != 4 {
+		t.Errorf("the dashboard draws %d charts, want 4", canvases)
+	}
+	byCounty := eval[int](t, ctx, `echarts.getInstanceByDom(document.getElementById('chart-county')).getOption().series
+		.reduce((n, s) => n + s.data.reduce((a, b) => a + b, 0), 0)`)
+	if byCounty != 2 {
+		t.Errorf("the alarms-by-county chart counts %d alarms, want the 2 open ones", byCounty)
+	}
+	_, points := h.features("monitoring-points", 1)
+	if got := eval[string](t, ctx, `document.getElementById('kpi-points').textContent`); got != fmt.Sprint(points) && got != fmt.Sprintf("%d,%03d", points/1000, points%1000) {
+		t.Errorf("the dashboard counts %s monitoring points, the API %d", got, points)
+	}
+	screenshot(t, ctx, "dashboard")
+}
+
+// A 375-px-wide phone shows the full-width map; the panels are collapsed
+// and open one at a time from the toggles.
+func TestBrowserPhone(t *testing.T) {
+	h := startHarness(t)
+	ctx := browser(t, 375, 812)
+	login(t, ctx, h, "login-phone")
+	if w := eval[float64](t, ctx, `document.getElementById('map').getBoundingClientRect().width`); w != 375 {
+		t.Errorf("the map is %v px wide on a 375-px screen", w)
+	}
+	shown := `(id) => getComputedStyle(document.getElementById(id)).display !== 'none'`
+	if eval[bool](t, ctx, "("+shown+")('layers-panel') || ("+shown+")('alarm-panel')") {
+		t.Error("a panel covers the map on a phone before it is opened")
+	}
+	screenshot(t, ctx, "phone-map")
+	run(t, ctx, "open the alarms", chromedp.Click(chromedp.CSS("#toggle-alarms")))
+	box := eval[struct{ Left, Right float64 }](t, ctx, `(() => { const r = document.getElementById('alarm-panel').getBoundingClientRect(); return {Left: r.left, Right: r.right}; })()`)
+	if !eval[bool](t, ctx, "("+shown+")('alarm-panel')") || box.Left < 0 || box.Right > 375 {
+		t.Errorf("the alarm panel is not shown within the screen: %+v", box)
+	}
+	screenshot(t, ctx, "phone-alarms")
+	run(t, ctx, "open the layers", chromedp.Click(chromedp.CSS("#toggle-layers")))
+	if !eval[bool](t, ctx, "("+shown+")('layers-panel')") || eval[bool](t, ctx, "("+shown+")('alarm-panel')") {
+		t.Error("opening the layers on a phone does not replace the alarm panel")
+	}
+	screenshot(t, ctx, "phone-layers")
+}

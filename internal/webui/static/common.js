@@ -1,0 +1,120 @@
+// common.js: shared helpers of every page — messages, formatting and the
+// JSON API client (same origin, cookie session, X-Requested-With on writes).
+(function () {
+  'use strict';
+  const Y = (window.Y = {});
+  Y.msg = JSON.parse(document.getElementById('i18n').textContent || '{}');
+  Y.lang = document.documentElement.lang || 'zh-CN';
+
+  // t returns a message by id, with {name} placeholders filled in.
+  Y.t = function (id, vars) {
+    let s = Object.prototype.hasOwnProperty.call(Y.msg, id) ? Y.msg[id] : '⟦' + id + '⟧';
+    if (vars) {
+      for (const [k, v] of Object.entries(vars)) s = s.split('{' + k + '}').join(String(v));
+    }
+    return s;
+  };
+  const nf = new Intl.NumberFormat(Y.lang, { maximumFractionDigits: 3 });
+  Y.num = (n) => (n === null || n === undefined || Number.isNaN(Number(n)) ? '—' : nf.format(n));
+  const df = new Intl.DateTimeFormat(Y.lang, { dateStyle: 'short', timeStyle: 'medium' });
+  Y.time = (ts) => (ts ? df.format(new Date(ts)) : '—');
+  const hf = new Intl.DateTimeFormat(Y.lang, { hour: '2-digit', minute: '2-digit' });
+  Y.hour = (ts) => hf.format(new Date(ts));
+
+  // label picks the Chinese or English label of an API option or kind.
+  Y.label = function (o) {
+    if (!o) return '';
+    if (Y.lang === 'en') return o.LabelEn || o.label_en || o.Label || o.label || '';
+    return o.Label || o.label || '';
+  };
+
+  // api calls the JSON API. A body makes it a write: JSON plus the
+  // X-Requested-With header the API's same-origin check accepts.
+  Y.api = async function (path, opts) {
+    opts = opts || {};
+    const headers = { Accept: 'application/json' };
+    const init = { method: opts.method || 'GET', credentials: 'same-origin', headers };
+    if (opts.body !== undefined || (opts.method && opts.method !== 'GET')) {
+      headers['Content-Type'] = 'application/json';
+      headers['X-Requested-With'] = 'fetch';
+      if (opts.body !== undefined) init.body = JSON.stringify(opts.body);
+    }
+    const res = await fetch(path, init);
+    if (res.status === 401 && !opts.noRedirect && document.body.dataset.page !== 'login' && document.documentElement.dataset.page !== 'login') {
+      location.href = '/login?next=' + encodeURIComponent(location.pathname);
+      throw new Error(Y.t('error.session'));
+    }
+    if (res.status === 204) return null;
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+    if (!res.ok) {
+      const err = new Error((data && (data.detail || data.title)) || res.statusText);
+      err.status = res.status;
+      err.problem = data;
+      throw err;
+    }
+    return data;
+  };
+
+  // el builds an element: el('li', {class: 'x', onclick: f}, 'text', child).
+  Y.el = function (tag, attrs) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k === 'text') e.textContent = v;
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (let i = 2; i < arguments.length; i++) {
+      const c = arguments[i];
+      if (c === null || c === undefined) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  };
+
+  document.addEventListener('DOMContentLoaded', function () {
+    const page = document.documentElement.dataset.page;
+    const out = document.getElementById('logout');
+    if (out) {
+      out.addEventListener('click', async function () {
+        try { await Y.api('/api/v1/auth/logout', { method: 'POST' }); } catch (e) { /* signed out anyway */ }
+        location.href = '/login';
+      });
+    }
+    const who = document.getElementById('whoami');
+    if (who && page !== 'login') {
+      Y.api('/api/v1/auth/me').then(function (me) {
+        const u = (me && me.user) || {};
+        who.textContent = u.display_name || u.username || '';
+      }).catch(function () { /* the page shows its own errors */ });
+    }
+  });
+})();
+
+// The login form: posts to the API, which sets the session cookie, then
+// goes to the page the visitor asked for.
+(function () {
+  'use strict';
+  const form = document.getElementById('login-form');
+  if (!form) return;
+  const err = document.getElementById('login-error');
+  const btn = document.getElementById('login-submit');
+  form.addEventListener('submit', async function (ev) {
+    ev.preventDefault();
+    err.hidden = true;
+    btn.disabled = true;
+    try {
+      await Y.api('/api/v1/auth/login', {
+        method: 'POST',
+        body: { username: form.username.value.trim(), password: form.password.value },
+      });
+      location.href = document.getElementById('next').value || '/';
+    } catch (e) {
+      err.textContent = e.status === 401 || e.status === 400 ? Y.t('login.failed') : Y.t('error.generic', { detail: e.message });
+      err.hidden = false;
+      btn.disabled = false;
+    }
+  });
+})();

@@ -1,0 +1,184 @@
+// Package webui serves the browser pages of Yingji: the login page, the
+// one-map command centre (一张图) and the dashboard (驾驶舱). Pages are
+// html/template documents embedded in the binary; they call the JSON API
+// (/api/v1) from the browser with fetch, so no API logic is duplicated
+// here. Static assets are served under checksummed URLs with long cache
+// lifetimes.
+package webui
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed i18n/*.json
+var i18nFS embed.FS
+
+// SessionCookie is the API's session cookie; pages other than the login
+// page send visitors without it to /login.
+const SessionCookie = "yingji_session"
+
+// Options configures the web UI.
+type Options struct {
+	// TileURL is an optional XYZ tile template ("https://…/{z}/{x}/{y}.png")
+	// drawn under the offline county boundaries. Empty means offline only.
+	TileURL string
+	// TileAttribution is shown on the map when TileURL is set.
+	TileAttribution string
+	// SecureCookies marks the language cookie Secure (behind HTTPS).
+	SecureCookies bool
+	// Logger receives template errors; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server renders the pages. Build it with New.
+type Server struct {
+	opts   Options
+	assets *assets
+	cat    *Catalog
+	pages  map[string]*template.Template
+}
+
+// pageNames are the templates that render a whole page with the layout.
+var pageNames = []string{"login", "map", "dashboard"}
+
+// New parses the templates, indexes the static assets and loads the
+// message catalog.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.TileURL != "" {
+		u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0", "{-y}", "0").Replace(opts.TileURL))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("webui: tile URL %q must be an http(s) XYZ template", opts.TileURL)
+		}
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	a, err := loadAssets(sub)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := LoadCatalog(i18nFS)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, assets: a, cat: cat, pages: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t := template.New("layout.html").Funcs(s.funcs())
+		t, err = t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("webui: parse %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	return s, nil
+}
+
+// funcs are the template functions. "t" and "lang" are placeholders here;
+// render replaces them with the request's language.
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assets.URL,
+		"t":     func(key string) string { return key },
+	}
+}
+
+// Handler serves the pages and the static assets.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", s.assets))
+	mux.HandleFunc("GET /login", s.page("login", false))
+	mux.HandleFunc("GET /dashboard", s.page("dashboard", true))
+	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
+	mux.HandleFunc("GET /{$}", s.page("map", true))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "404 页面不存在 / page not found", http.StatusNotFound)
+	})
+	return mux
+}
+
+// pageData is what every page template sees.
+type pageData struct {
+	Page      string
+	Lang      string
+	Messages  map[string]string
+	TileURL   string
+	TileAttr  string
+	NextPath  string
+	OtherLang string
+}
+
+// page renders a template; when needSession is set, visitors without the
+// session cookie go to the login page.
+func (s *Server) page(name string, needSession bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if needSession {
+			if c, err := r.Cookie(SessionCookie); err != nil || c.Value == "" {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+		}
+		lang := s.cat.Pick(r)
+		d := pageData{Page: name, Lang: lang, Messages: s.cat.Messages(lang), TileURL: s.opts.TileURL,
+			TileAttr: s.opts.TileAttribution, NextPath: safeNext(r.URL.Query().Get("next")), OtherLang: s.cat.Other(lang)}
+		t, err := s.pages[name].Clone()
+		if err == nil {
+			t = t.Funcs(template.FuncMap{"t": func(key string) string { return s.cat.T(lang, key) }})
+		}
+		var buf bytes.Buffer
+		if err == nil {
+			err = t.Execute(&buf, d)
+		}
+		if err != nil {
+			s.opts.Logger.Error("webui: render page", "page", name, "err", err)
+			http.Error(w, "页面渲染失败 / the page could not be rendered", http.StatusInternalServerError)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		w.Write(buf.Bytes())
+	}
+}
+
+// setLanguage stores the chosen language in a cookie and returns to the
+// page the visitor came from.
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	if !s.cat.Has(lang) {
+		http.Error(w, "未知语言 / unknown language", http.StatusNotFound)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// safeNext keeps redirects on this site: only absolute paths, never
+// "//host" or a scheme.
+func safeNext(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}
