@@ -274,15 +274,25 @@ func (h *kindHandler) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, o)
 }
 
-func (h *kindHandler) create(w http.ResponseWriter, r *http.Request) {
+// decode reads one record from the body, failing the request when it is
+// not one.
+func (h *kindHandler) decode(w http.ResponseWriter, r *http.Request) (*registry.Input, bool) {
 	body, err := readBody(w, r, 1<<20)
 	if err != nil {
 		h.s.fail(w, r, err)
-		return
+		return nil, false
 	}
 	in, probs := registry.Decode(h.k, body, 0)
 	if err := probs.Err(""); err != nil {
 		h.s.fail(w, r, err)
+		return nil, false
+	}
+	return in, true
+}
+
+func (h *kindHandler) create(w http.ResponseWriter, r *http.Request) {
+	in, ok := h.decode(w, r)
+	if !ok {
 		return
 	}
 	objs, err := h.s.Registry.Create(r.Context(), h.k, []*registry.Input{in})
@@ -396,14 +406,8 @@ func (h *kindHandler) update(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	body, err := readBody(w, r, 1<<20)
-	if err != nil {
-		h.s.fail(w, r, err)
-		return
-	}
-	in, probs := registry.Decode(h.k, body, 0)
-	if err := probs.Err(""); err != nil {
-		h.s.fail(w, r, err)
+	in, ok := h.decode(w, r)
+	if !ok {
 		return
 	}
 	if v := r.Header.Get("If-Match"); v != "" {
