@@ -1,7 +1,9 @@
 package webui
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -33,6 +35,10 @@ func TestBrowserAlarmFeed(t *testing.T) {
 		t.Error("the overdue alarm does not stand out")
 	}
 	screenshot(t, ctx, "onemap-alarms")
+	if n := eval[int](t, ctx, `YAlarms.sound.beeps`); n != 1 {
+		t.Errorf("the live red alarm sounded %d beeps, want 1", n)
+	}
+	testFilters(t, ctx)
 
 	// Acknowledge the live red alarm.
 	run(t, ctx, "acknowledge", chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="3"] button[data-action="acknowledge"]`)))
@@ -45,15 +51,24 @@ func TestBrowserAlarmFeed(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="2"] .dispose-form button[type="submit"]`)))
 	waitJS(t, ctx, "the disposing state", `!!document.querySelector('#alarm-list li[data-id="2"].state-disposing')`)
 	// Close the yellow alarm: it leaves the feed and its point turns normal.
-	run(t, ctx, "close", chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="1"] button[data-action="close"]`)))
+	run(t, ctx, "close", chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="1"] button[data-action="close"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#alarm-list li[data-id="1"] .close-form input[name="note"]`), "现场已核实"),
+		chromedp.Click(chromedp.CSS(`#alarm-list li[data-id="1"] .close-form button[type="submit"]`)))
 	waitJS(t, ctx, "the closed alarm to leave", `!document.querySelector('#alarm-list li[data-id="1"]')`)
 	if st := eval[string](t, ctx, fmt.Sprintf(`yingji.pointState(%q)`, yellowPoint)); st != "normal" {
 		t.Errorf("after closing its alarm the point is %q on the map, want normal", st)
 	}
 	got := h.alarms.recorded()
-	want := "[{3 acknowledge fetch map[]} {2 dispose fetch map[found:现场压力偏高 measures:已泄压]} {1 close fetch map[]}]"
+	want := "[{3 acknowledge fetch map[] } {2 dispose fetch map[found:现场压力偏高 measures:已泄压] } {1 close fetch map[] 现场已核实}]"
 	if fmt.Sprint(got) != want {
 		t.Errorf("actions sent = %v\nwant %s", got, want)
+	}
+	// After a reload the sound stays muted: the live red alarm is not
+	// sounded again.
+	run(t, ctx, "reload", chromedp.Reload())
+	waitJS(t, ctx, "the feed after the reload", `!!window.yingji && yingji.ready && document.querySelectorAll('#alarm-list li.alarm').length === 2`)
+	if eval[string](t, ctx, `document.getElementById('alarm-mute').getAttribute('aria-pressed')`) != "true" || eval[int](t, ctx, `YAlarms.sound.beeps`) != 0 {
+		t.Error("after a reload the alarm sound is not muted")
 	}
 }
 
@@ -121,4 +136,68 @@ func TestBrowserPhone(t *testing.T) {
 		t.Error("opening the layers on a phone does not replace the alarm panel")
 	}
 	screenshot(t, ctx, "phone-layers")
+}
+
+// testFilters checks the feed's filters against the stub's alarms: the
+// live red (3), the older red (2) and the overdue yellow (1), all raised.
+func testFilters(t *testing.T, ctx context.Context) {
+	t.Helper()
+	shown := func() string {
+		return fmt.Sprint(eval[[]string](t, ctx, `[...document.querySelectorAll('#alarm-list li.alarm')].map(li => li.dataset.id)`))
+	}
+	set := func(id, value string) {
+		t.Helper()
+		run(t, ctx, "filter "+id, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.getElementById(%q);
+			s.value = %q; if (s.value !== %q) throw new Error('no option ' + %q); s.dispatchEvent(new Event('change')); })()`, id, value, value, value)))
+	}
+	// Labels in Chinese, one option per value plus "all".
+	if got := eval[[]string](t, ctx, `[...document.querySelectorAll('#filter-level option')].map(o => o.textContent)`); fmt.Sprint(got) != "[全部 红色 橙色 黄色 蓝色]" {
+		t.Errorf("level filter options = %v", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#filter-county option').length`); n < 2 {
+		t.Errorf("the county filter offers %d options", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#filter-industry option').length`); n < 2 {
+		t.Errorf("the industry filter offers %d options", n)
+	}
+	set("filter-level", "yellow")
+	if got := shown(); got != "[1]" {
+		t.Errorf("level yellow shows %s, want [1]", got)
+	}
+	set("filter-level", "red")
+	if got := shown(); got != "[3 2]" {
+		t.Errorf("level red shows %s, want [3 2]", got)
+	}
+	set("filter-level", "")
+	// The county of alarm 1's point shows alarm 1 (and any other alarm there).
+	div := eval[string](t, ctx, `YAlarms.all().find(a => a.id === 1).division_code.slice(0, 6)`)
+	set("filter-county", div)
+	want := eval[string](t, ctx, fmt.Sprintf(`'[' + YAlarms.all().filter(a => a.division_code.startsWith(%q)).map(a => a.id).join(' ') + ']'`, div))
+	if got := shown(); got != want || !strings.Contains(got, "1") {
+		t.Errorf("county %s shows %s, want %s", div, got, want)
+	}
+	set("filter-county", "")
+	set("filter-state", "acknowledged")
+	if got := shown(); got != "[]" || !eval[bool](t, ctx, `!!document.querySelector('#alarm-list li.empty')`) {
+		t.Errorf("state acknowledged shows %s, want none and the no-match note", got)
+	}
+	screenshot(t, ctx, "onemap-alarms-filtered")
+	set("filter-state", "")
+	// The stub's alarms have no industry: an industry filter hides them all.
+	set("filter-industry", eval[string](t, ctx, `document.querySelectorAll('#filter-industry option')[1].value`))
+	if got := shown(); got != "[]" {
+		t.Errorf("an industry filter shows %s, want none", got)
+	}
+	set("filter-industry", "")
+	if got := shown(); got != "[3 2 1]" {
+		t.Errorf("with no filter the feed shows %s", got)
+	}
+	// The mute toggle is remembered across reloads.
+	if eval[string](t, ctx, `document.getElementById('alarm-mute').getAttribute('aria-pressed')`) != "false" {
+		t.Error("the sound starts muted")
+	}
+	run(t, ctx, "mute", chromedp.Click(chromedp.CSS("#alarm-mute")))
+	if eval[string](t, ctx, `localStorage.getItem('yingji.alarms.muted')`) != "1" {
+		t.Error("muting is not stored")
+	}
 }

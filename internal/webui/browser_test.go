@@ -17,7 +17,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // browser starts a headless chromium with a w×h window. The deadline only
 // bounds a hung browser; no assertion depends on timing.
-func browser(t *testing.T, w, h int) context.Context {
+func browser(t testing.TB, w, h int) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need chromium at %s (apt-get install chromium): %v", chromiumPath, err)
@@ -39,7 +39,7 @@ func browser(t *testing.T, w, h int) context.Context {
 }
 
 // run runs browser actions and fails the test on an error.
-func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+func run(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -47,7 +47,7 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 }
 
 // eval evaluates a JavaScript expression.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -57,7 +57,7 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 }
 
 // waitJS waits until a JavaScript expression is true.
-func waitJS(t *testing.T, ctx context.Context, what, expr string) {
+func waitJS(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 		t.Fatalf("wait for %s: %v", what, err)
@@ -65,7 +65,7 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 }
 
 // screenshot saves the viewport under testdata/screenshots (git-ignored).
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -81,7 +81,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 // login signs in through the form and waits for the map to load.
-func login(t *testing.T, ctx context.Context, h *harness, shot string) {
+func login(t testing.TB, ctx context.Context, h *harness, shot string) {
 	t.Helper()
 	run(t, ctx, "open the login page",
 		chromedp.Navigate(h.url+"/"),
@@ -121,6 +121,7 @@ func TestBrowserMapLayers(t *testing.T) {
 			t.Errorf("%s: the demo data has none", path)
 		}
 	}
+	waitJS(t, ctx, "the map-ready performance mark", `performance.getEntriesByName('yingji-map-ready').length === 1`)
 	screenshot(t, ctx, "onemap")
 
 	// Switching a layer off hides its features.

@@ -40,13 +40,22 @@ func (r treeRegions) Import(context.Context, []region.Division, []byte) (int, in
 // the demo data, this package's UI, and a stub of the alarm routes (the
 // harness has no perception pipeline; see stubAlarms).
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	token  string
-	alarms *stubAlarms
+	alarms *stubAlarms // nil with the real perception side
+	live   *livePerception
 }
 
-func startHarness(t *testing.T) *harness {
+// startHarness runs the platform with the stubbed alarm routes.
+func startHarness(t testing.TB) *harness { t.Helper(); return newHarness(t, false) }
+
+// startLiveHarness runs the platform with the real perception side: the
+// ingest pipeline, the alarm service, the embedded MQTT broker and the
+// live feed over an in-process bus (see startLivePerception).
+func startLiveHarness(t *testing.T) *harness { t.Helper(); return newHarness(t, true) }
+
+func newHarness(t testing.TB, live bool) *harness {
 	t.Helper()
 	db, tree := storetest.Open(t, storetest.Backends()[0])
 	rg := treeRegions{tree}
@@ -69,24 +78,33 @@ func startHarness(t *testing.T) *harness {
 	}
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}
+	h := &harness{t: t}
+	if live {
+		h.live = startLivePerception(t, db, reg)
+		api.Perception = h.live.api(db)
+	}
 	ui, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stub := &stubAlarms{}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.Handler())
-	mux.HandleFunc("GET /api/v1/alarms", stub.list)
-	mux.HandleFunc("GET /api/v1/events", stub.events)
-	mux.HandleFunc("POST /api/v1/alarms/{id}/actions", stub.act)
+	if !live {
+		h.alarms = &stubAlarms{}
+		mux.HandleFunc("GET /api/v1/alarms", h.alarms.list)
+		mux.HandleFunc("GET /api/v1/events", h.alarms.events)
+		mux.HandleFunc("POST /api/v1/alarms/{id}/actions", h.alarms.act)
+	}
 	mux.Handle("/", ui.Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, url: srv.URL, alarms: stub}
+	h.url = srv.URL
 	var login httpapi.LoginResponse
 	h.getJSON("POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, adminUser, adminPassword), &login)
 	h.token = login.Token
-	stub.seed(h)
+	if h.alarms != nil {
+		h.alarms.seed(h)
+	}
 	return h
 }
 
@@ -107,7 +125,7 @@ func (h *harness) getJSON(method, path, body string, out any) {
 		h.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if res.StatusCode != 200 {
+	if res.StatusCode != 200 && res.StatusCode != 201 {
 		b, _ := io.ReadAll(res.Body)
 		h.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
 	}
@@ -151,6 +169,7 @@ type stubAlarms struct {
 type stubAction struct {
 	ID, Action, RequestedWith string
 	Feedback                  map[string]string
+	Note                      string
 }
 
 func (s *stubAlarms) seed(h *harness) {
@@ -187,11 +206,12 @@ func (s *stubAlarms) act(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Action   string            `json:"action"`
 		Feedback map[string]string `json:"feedback"`
+		Note     string            `json:"note"`
 	}
 	json.NewDecoder(r.Body).Decode(&req)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.actions = append(s.actions, stubAction{r.PathValue("id"), req.Action, r.Header.Get("X-Requested-With"), req.Feedback})
+	s.actions = append(s.actions, stubAction{r.PathValue("id"), req.Action, r.Header.Get("X-Requested-With"), req.Feedback, req.Note})
 	state := map[string]string{"acknowledge": "acknowledged", "dispose": "disposing", "close": "closed"}[req.Action]
 	for _, a := range append(s.open, s.live) {
 		if fmt.Sprint(a["id"]) == r.PathValue("id") {

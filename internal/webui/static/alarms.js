@@ -1,7 +1,10 @@
 // alarms.js: the live alarm feed of the one-map page. It lists open
 // alarms (GET /api/v1/alarms), follows the Server-Sent Events feed
 // (/api/v1/events), sorts by level then time, flashes new red alarms and
-// acts on alarms (acknowledge, dispose with feedback, close).
+// acts on alarms (acknowledge, dispose with feedback, close with a note).
+// The panel filters the list by county, level, industry and state; new
+// red alarms can sound a short WebAudio beep, muted by a toggle kept in
+// localStorage.
 (function () {
   'use strict';
   const { t, api, el } = Y;
@@ -13,6 +16,84 @@
   const note = document.getElementById('alarm-note');
   const status = document.getElementById('feed-status');
   const badge = document.getElementById('alarm-badge');
+  const filterEls = {
+    county: document.getElementById('filter-county'), level: document.getElementById('filter-level'),
+    industry: document.getElementById('filter-industry'), state: document.getElementById('filter-state'),
+  };
+  const muteBtn = document.getElementById('alarm-mute');
+  const MUTE_KEY = 'yingji.alarms.muted';
+  let audio = null;
+  const sound = { beeps: 0 };
+
+  function muted() {
+    try { return window.localStorage.getItem(MUTE_KEY) === '1'; } catch (e) { return false; }
+  }
+
+  function showMute() {
+    const m = muted();
+    muteBtn.setAttribute('aria-pressed', m ? 'true' : 'false');
+    muteBtn.textContent = m ? t('alarms.sound.off') : t('alarms.sound.on');
+    muteBtn.classList.toggle('is-muted', m);
+    muteBtn.title = m ? t('alarms.sound.unmute') : t('alarms.sound.mute');
+    muteBtn.setAttribute('aria-label', muteBtn.title);
+  }
+
+  // beep plays a short two-tone alert for a new red alarm unless muted.
+  function beep() {
+    if (muted()) return;
+    try {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      audio = audio || new Ctx();
+      if (audio.state === 'suspended') audio.resume().catch(function () { /* needs a user gesture */ });
+      const now = audio.currentTime;
+      const gain = audio.createGain();
+      gain.connect(audio.destination);
+      gain.gain.setValueAtTime(0.0001, now);
+      gain.gain.exponentialRampToValueAtTime(0.3, now + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.45);
+      [880, 660].forEach(function (f, i) {
+        const osc = audio.createOscillator();
+        osc.type = 'square';
+        osc.frequency.setValueAtTime(f, now + i * 0.2);
+        osc.connect(gain);
+        osc.start(now + i * 0.2);
+        osc.stop(now + i * 0.2 + 0.18);
+      });
+      sound.beeps++;
+    } catch (e) { /* no audio on this device */ }
+  }
+
+  // county is the county code of a division code (the first 6 digits).
+  function county(code) { return String(code || '').slice(0, 6); }
+
+  function visible(a) {
+    const f = {};
+    for (const k in filterEls) f[k] = filterEls[k].value;
+    return (!f.county || county(a.division_code) === f.county) && (!f.level || a.level === f.level) &&
+      (!f.industry || a.industry === f.industry) && (!f.state || a.state === f.state);
+  }
+
+  function options(select, items) {
+    select.replaceChildren.apply(select, [el('option', { value: '' }, t('alarms.filter.all'))].concat(items.map(function (o) {
+      return el('option', { value: o.value }, o.label);
+    })));
+  }
+
+  // setupFilters fills the filter controls: counties and industries come
+  // from the map page, levels and states are fixed.
+  function setupFilters(counties, industries) {
+    options(filterEls.county, (counties || []).map(function (c) { return { value: c.code, label: c.name }; }));
+    options(filterEls.level, ['red', 'orange', 'yellow', 'blue'].map(function (l) { return { value: l, label: t('level.' + l) }; }));
+    options(filterEls.industry, (industries || []).map(function (c) { return { value: c.Value, label: Y.label(c) }; }));
+    options(filterEls.state, ['raised', 'acknowledged', 'disposing'].map(function (s) { return { value: s, label: t('state.' + s) }; }));
+    for (const k in filterEls) filterEls[k].addEventListener('change', render);
+    showMute();
+    muteBtn.addEventListener('click', function () {
+      try { window.localStorage.setItem(MUTE_KEY, muted() ? '0' : '1'); } catch (e) { /* private mode */ }
+      showMute();
+    });
+  }
 
   function sorted() {
     return Array.from(alarms.values()).sort(function (a, b) {
@@ -27,7 +108,7 @@
       alarms.delete(a.id);
       fresh.delete(a.id);
     } else {
-      if (live && !known && a.level === 'red') fresh.add(a.id);
+      if (live && !known && a.level === 'red') { fresh.add(a.id); beep(); }
       alarms.set(a.id, a);
     }
   }
@@ -68,6 +149,22 @@
     found.focus();
   }
 
+  function closeForm(a, li) {
+    if (li.querySelector('form')) return;
+    const noteIn = el('input', { name: 'note', required: true, placeholder: t('alarms.form.closenote') });
+    const form = el('form', { class: 'close-form' },
+      el('label', {}, t('alarms.form.closenote'), noteIn),
+      el('div', { class: 'row' },
+        el('button', { type: 'submit', class: 'btn primary small' }, t('alarms.close')),
+        el('button', { type: 'button', class: 'btn small', onclick: function () { form.remove(); } }, t('common.cancel'))));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      act(a, 'close', { note: noteIn.value });
+    });
+    li.append(form);
+    noteIn.focus();
+  }
+
   function item(a) {
     const cls = ['alarm', 'level-' + a.level, 'state-' + a.state];
     if (a.overdue) cls.push('overdue');
@@ -79,7 +176,7 @@
     const li = el('li', { class: cls.join(' '), 'data-id': a.id, 'data-point': a.point, 'data-level': a.level });
     if (a.state === 'raised') btn('acknowledge', t('alarms.acknowledge'), function () { act(a, 'acknowledge'); });
     if (a.state === 'raised' || a.state === 'acknowledged') btn('dispose', t('alarms.dispose'), function () { disposeForm(a, li); });
-    btn('close', t('alarms.close'), function () { act(a, 'close'); });
+    btn('close', t('alarms.close'), function () { closeForm(a, li); });
     li.append(
       el('div', { class: 'head' },
         el('span', { class: 'lvl' }, t('level.' + a.level)),
@@ -88,7 +185,7 @@
       el('div', { class: 'msg' }, a.message || ''),
       el('div', { class: 'meta' },
         el('span', {}, t('state.' + a.state)),
-        a.tier_name ? el('span', {}, a.tier_name) : null,
+        a.tier_name ? el('span', { class: 'tier' }, Object.prototype.hasOwnProperty.call(Y.msg, 'tier.' + a.tier_name) ? t('tier.' + a.tier_name) : a.tier_name) : null,
         a.overdue ? el('span', { class: 'overdue-tag' }, t('alarms.overdue')) : null),
       buttons);
     return li;
@@ -96,8 +193,15 @@
 
   function render() {
     const all = sorted();
-    list.replaceChildren.apply(list, all.map(item));
-    if (!all.length) list.append(el('li', { class: 'muted empty' }, t('alarms.none')));
+    const shown = all.filter(visible);
+    // keep a form being filled in across re-renders
+    const open = {};
+    list.querySelectorAll('li.alarm').forEach(function (li) { if (li.querySelector('form')) open[li.dataset.id] = li; });
+    list.replaceChildren.apply(list, shown.map(function (a) {
+      const old = open[String(a.id)];
+      return old && old.classList.contains('state-' + a.state) ? old : item(a);
+    }));
+    if (!shown.length) list.append(el('li', { class: 'muted empty' }, all.length ? t('alarms.filtered') : t('alarms.none')));
     badge.textContent = Y.num(all.length);
     badge.classList.toggle('hot', all.some(function (a) { return a.level === 'red'; }));
     hooks.changed(all);
@@ -120,6 +224,7 @@
   // h.select a point code the user clicked.
   async function start(h) {
     hooks = Object.assign(hooks, h);
+    setupFilters(h.counties, h.industries);
     try {
       const res = await api('/api/v1/alarms?state=open&limit=500');
       for (const a of (res && res.items) || []) upsert(a, false);
@@ -133,5 +238,5 @@
     connect();
   }
 
-  window.YAlarms = { start: start, all: sorted };
+  window.YAlarms = { start: start, all: sorted, sound: sound };
 })();

@@ -245,8 +245,20 @@
     const legend = document.getElementById('legend');
     legend.replaceChildren.apply(legend, LAYERS.filter(function (l) { return layers[l[0]]; }).map(function (l) { return legendItem(l[0]); }));
     refreshStates();
+    // yingji-map-ready marks the first complete render with every layer's
+    // features drawn (read with the Performance API; see perf_test.go).
+    map.once('rendercomplete', function () {
+      performance.mark('yingji-map-ready');
+      yj.rendered = true;
+    });
+    map.render();
     yj.ready = true;
+    const counties = dfs.filter(function (f) { return f.get('level') === 'county'; })
+      .map(function (f) { return { code: f.get('code'), name: f.get('name') }; })
+      .sort(function (a, b) { return String(a.code).localeCompare(String(b.code)); });
     YAlarms.start({
+      counties: counties,
+      industries: byPath['enterprises'] ? byPath['enterprises'].categories : [],
       changed: function (all) {
         alarmByPoint.clear();
         for (const a of all) { const o = alarmByPoint.get(a.point); if (!o || RANK[a.level] > RANK[o.level]) alarmByPoint.set(a.point, a); }
