@@ -15,7 +15,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/yingji/yingji/internal/registry"
 )
 
 //go:embed templates/*.html
@@ -53,7 +56,7 @@ type Server struct {
 }
 
 // pageNames are the templates that render a whole page with the layout.
-var pageNames = []string{"login", "map", "dashboard"}
+var pageNames = []string{"login", "map", "dashboard", "registry"}
 
 // New parses the templates, indexes the static assets and loads the
 // message catalog.
@@ -106,6 +109,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.assets))
 	mux.HandleFunc("GET /login", s.page("login", false))
 	mux.HandleFunc("GET /dashboard", s.page("dashboard", true))
+	mux.HandleFunc("GET /registry", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/registry/enterprises", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /registry/{kind}", s.registryPage("list"))
+	mux.HandleFunc("GET /registry/{kind}/new", s.registryPage("form"))
+	mux.HandleFunc("GET /registry/{kind}/{id}", s.registryPage("detail"))
+	mux.HandleFunc("GET /registry/{kind}/{id}/edit", s.registryPage("form"))
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.page("map", true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -123,11 +133,22 @@ type pageData struct {
 	TileAttr  string
 	NextPath  string
 	OtherLang string
+	// Path is the page's own path, where the language switch returns.
+	Path string
+	// The registry pages: the kind's URL path, the record ID ("" for a
+	// list or a new record) and the view (list, detail or form).
+	Kind, ID, View string
 }
 
 // page renders a template; when needSession is set, visitors without the
 // session cookie go to the login page.
 func (s *Server) page(name string, needSession bool) http.HandlerFunc {
+	return s.render(name, needSession, nil)
+}
+
+// render is page with a hook that fills in page-specific data; the hook
+// returns false when it has answered the request itself.
+func (s *Server) render(name string, needSession bool, fill func(w http.ResponseWriter, r *http.Request, d *pageData) bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if needSession {
 			if c, err := r.Cookie(SessionCookie); err != nil || c.Value == "" {
@@ -138,6 +159,9 @@ func (s *Server) page(name string, needSession bool) http.HandlerFunc {
 		lang := s.cat.Pick(r)
 		d := pageData{Page: name, Lang: lang, Messages: s.cat.Messages(lang), TileURL: s.opts.TileURL,
 			TileAttr: s.opts.TileAttribution, NextPath: safeNext(r.URL.Query().Get("next")), OtherLang: s.cat.Other(lang)}
+		if fill != nil && !fill(w, r, &d) {
+			return
+		}
 		t, err := s.pages[name].Clone()
 		if err == nil {
 			t = t.Funcs(template.FuncMap{"t": func(key string) string { return s.cat.T(lang, key) }})
@@ -159,6 +183,26 @@ func (s *Server) page(name string, needSession bool) http.HandlerFunc {
 		h.Set("Referrer-Policy", "same-origin")
 		w.Write(buf.Bytes())
 	}
+}
+
+// registryPage serves the registry pages of one kind: the list, a record
+// and the form. The page's script reads the kind's metadata and the records
+// from the API; here only the kind's path and the record ID are checked.
+func (s *Server) registryPage(view string) http.HandlerFunc {
+	return s.render("registry", true, func(w http.ResponseWriter, r *http.Request, d *pageData) bool {
+		k, ok := registry.KindAt(r.PathValue("kind"))
+		id := r.PathValue("id")
+		if ok && id != "" {
+			n, err := strconv.ParseInt(id, 10, 64)
+			ok = err == nil && n > 0
+		}
+		if !ok {
+			http.Error(w, "404 页面不存在 / page not found", http.StatusNotFound)
+			return false
+		}
+		d.Kind, d.ID, d.View, d.Path = k.Path, id, view, r.URL.Path
+		return true
+	})
 }
 
 // setLanguage stores the chosen language in a cookie and returns to the
