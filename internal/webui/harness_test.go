@@ -82,6 +82,7 @@ func newHarness(t testing.TB, live bool) *harness {
 	if live {
 		h.live = startLivePerception(t, db, reg)
 		api.Perception = h.live.api(db)
+		api.MQTTAddr = h.live.broker.Addr()
 	}
 	ui, err := New(Options{})
 	if err != nil {

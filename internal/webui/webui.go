@@ -1,5 +1,6 @@
 // Package webui serves the browser pages of Yingji: the login page, the
-// one-map command centre (一张图) and the dashboard (驾驶舱). Pages are
+// one-map command centre (一张图), the dashboard (驾驶舱), the registry
+// pages and the admin pages (accounts and devices). Pages are
 // html/template documents embedded in the binary; they call the JSON API
 // (/api/v1) from the browser with fetch, so no API logic is duplicated
 // here. Static assets are served under checksummed URLs with long cache
@@ -56,7 +57,7 @@ type Server struct {
 }
 
 // pageNames are the templates that render a whole page with the layout.
-var pageNames = []string{"login", "map", "dashboard", "registry"}
+var pageNames = []string{"login", "map", "dashboard", "registry", "admin"}
 
 // New parses the templates, indexes the static assets and loads the
 // message catalog.
@@ -116,6 +117,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /registry/{kind}/new", s.registryPage("form"))
 	mux.HandleFunc("GET /registry/{kind}/{id}", s.registryPage("detail"))
 	mux.HandleFunc("GET /registry/{kind}/{id}/edit", s.registryPage("form"))
+	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /admin/users", s.adminPage("users"))
+	mux.HandleFunc("GET /admin/devices", s.adminPage("devices"))
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.page("map", true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +142,8 @@ type pageData struct {
 	// Path is the page's own path, where the language switch returns.
 	Path string
 	// The registry pages: the kind's URL path, the record ID ("" for a
-	// list or a new record) and the view (list, detail or form).
+	// list or a new record) and the view (list, detail or form). The admin
+	// pages set View to "users" or "devices".
 	Kind, ID, View string
 }
 
@@ -201,6 +208,17 @@ func (s *Server) registryPage(view string) http.HandlerFunc {
 			return false
 		}
 		d.Kind, d.ID, d.View, d.Path = k.Path, id, view, r.URL.Path
+		return true
+	})
+}
+
+// adminPage serves an administration page: the accounts or the devices.
+// The page's script reads everything from the API, which checks the
+// permissions (users.manage, devices.manage); the page only shows what the
+// API refuses.
+func (s *Server) adminPage(view string) http.HandlerFunc {
+	return s.render("admin", true, func(w http.ResponseWriter, r *http.Request, d *pageData) bool {
+		d.View, d.Path = view, r.URL.Path
 		return true
 	})
 }

@@ -88,6 +88,15 @@
       Y.api('/api/v1/auth/me').then(function (me) {
         const u = (me && me.user) || {};
         who.textContent = u.display_name || u.username || '';
+        // The admin links show only to those the API lets manage accounts
+        // or devices; the API refuses everyone else anyway.
+        const perms = (me && me.permissions) || [];
+        const navAdmin = document.getElementById('nav-admin');
+        const navDevices = document.getElementById('nav-devices');
+        if (navAdmin) navAdmin.hidden = perms.indexOf('users.manage') < 0;
+        if (navDevices) navDevices.hidden = perms.indexOf('devices.manage') < 0;
+        Y.me = me;
+        document.documentElement.dataset.me = 'ready';
       }).catch(function () { /* the page shows its own errors */ });
     }
   });
