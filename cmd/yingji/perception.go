@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -41,11 +40,9 @@ type perception struct {
 	wg       sync.WaitGroup
 	reload   chan struct{}
 
-	// the live feed: one bus subscription per node, fanned out to the SSE
-	// clients in process.
-	feedMu sync.Mutex
-	feed   map[int]func(httpapi.LiveEvent)
-	feedID int
+	// feed is the live feed: one bus subscription per node, fanned out to
+	// the SSE clients in process.
+	feed *httpapi.LiveFeed
 }
 
 func parsePolicy(s string) (alarm.Policy, error) {
@@ -250,67 +247,23 @@ func (p *perception) reloadPoints(ctx context.Context, a *app) error {
 }
 
 func (p *perception) publishAlarm(ctx context.Context, al *alarm.Alarm, ev alarm.Event) {
-	data, err := json.Marshal(map[string]any{"alarm": al, "event": ev})
-	if err != nil {
-		return
+	if m, err := httpapi.AlarmMessage(al, ev); err == nil {
+		p.bus.Publish(ctx, m.Subject, m.Data)
 	}
-	subject := fmt.Sprintf("alarm.%s.%d.%s", token(al.Division), al.EnterpriseID, ev.Action)
-	p.bus.Publish(ctx, subject, data)
 }
 
 func (p *perception) publishLatest(ctx context.Context, vs []ingest.LatestValue) {
-	byDiv := map[string][]ingest.LatestValue{}
-	for _, v := range vs {
-		byDiv[v.Division] = append(byDiv[v.Division], v)
-	}
-	for div, list := range byDiv {
-		data, err := json.Marshal(list)
-		if err != nil {
-			continue
-		}
-		p.bus.Publish(ctx, "latest."+token(div)+".0", data)
+	for _, m := range httpapi.LatestMessages(vs) {
+		p.bus.Publish(ctx, m.Subject, m.Data)
 	}
 }
 
-func token(s string) string {
-	if s == "" {
-		return "_"
-	}
-	return s
-}
-
-// fanout subscribes this node to the live events once.
+// fanout subscribes this node to the live events once; the feed hands
+// them to the SSE clients.
 func (p *perception) fanout(ctx context.Context) error {
-	p.feed = map[int]func(httpapi.LiveEvent){}
-	_, err := p.bus.Subscribe(ctx, ">", bus.SubOptions{Lossy: true}, func(e bus.Event) {
-		parts := strings.Split(e.Subject, ".")
-		if len(parts) < 3 {
-			return
-		}
-		ent, _ := strconv.ParseInt(parts[2], 10, 64)
-		ev := httpapi.LiveEvent{Type: parts[0], Division: parts[1], EnterpriseID: ent, Data: e.Data}
-		p.feedMu.Lock()
-		defer p.feedMu.Unlock()
-		for _, fn := range p.feed {
-			fn(ev)
-		}
-	})
+	p.feed = httpapi.NewLiveFeed()
+	_, err := p.bus.Subscribe(ctx, ">", bus.SubOptions{Lossy: true}, func(e bus.Event) { p.feed.Deliver(e.Subject, e.Data) })
 	return err
-}
-
-// subscribe feeds one SSE client until ctx ends. fn must not block: the
-// handler queues and drops the oldest when its client is slow.
-func (p *perception) subscribe(ctx context.Context, fn func(httpapi.LiveEvent)) error {
-	p.feedMu.Lock()
-	p.feedID++
-	id := p.feedID
-	p.feed[id] = fn
-	p.feedMu.Unlock()
-	<-ctx.Done()
-	p.feedMu.Lock()
-	delete(p.feed, id)
-	p.feedMu.Unlock()
-	return nil
 }
 
 // retention deletes readings and roll-ups past their retention once an
@@ -356,7 +309,7 @@ func (p *perception) stop() {
 
 // api returns the HTTP side of perception.
 func (p *perception) api(a *app) *httpapi.Perception {
-	return &httpapi.Perception{Ingest: p.pipe, Devices: p.devices, Alarms: p.alarms, Series: a.db, Subscribe: p.subscribe,
+	return &httpapi.Perception{Ingest: p.pipe, Devices: p.devices, Alarms: p.alarms, Series: a.db, Subscribe: p.feed.Subscribe,
 		Inbox: a.db.ListMessages, Clock: core.SystemClock,
 		Reload: func(ctx context.Context, _ int64) error { return p.reloadPoints(ctx, a) }}
 }

@@ -2,14 +2,9 @@ package webui
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/yingji/yingji/internal/alarm"
@@ -35,40 +30,30 @@ type livePerception struct {
 	devices *ingest.Devices
 	bus     bus.Bus
 	broker  *mqtt.Broker
-
-	mu     sync.Mutex
-	feed   map[int]func(httpapi.LiveEvent)
-	feedID int
+	feed    *httpapi.LiveFeed
 }
 
 func startLivePerception(t testing.TB, db *store.DB, reg *registry.Service) *livePerception {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := &livePerception{bus: bus.NewInProcess(), feed: map[int]func(httpapi.LiveEvent){}}
+	p := &livePerception{bus: bus.NewInProcess(), feed: httpapi.NewLiveFeed()}
 	journal, err := wal.Open(filepath.Join(t.TempDir(), "journal"), wal.Options{})
 	if err != nil {
 		t.Fatalf("open the journal: %v", err)
 	}
 	p.alarms = &alarm.Service{Store: db, Policy: alarm.DefaultPolicy(), Logger: log,
 		Changed: func(al *alarm.Alarm, ev alarm.Event) {
-			data, err := json.Marshal(map[string]any{"alarm": al, "event": ev})
-			if err == nil {
-				p.bus.Publish(ctx, fmt.Sprintf("alarm.%s.%d.%s", subjectToken(al.Division), al.EnterpriseID, ev.Action), data)
+			if m, err := httpapi.AlarmMessage(al, ev); err == nil {
+				p.bus.Publish(ctx, m.Subject, m.Data)
 			}
 		}}
 	p.devices = &ingest.Devices{Store: db, Registry: reg, Clock: core.SystemClock}
 	p.pipe = ingest.New(ingest.Config{Directory: telemetry.NewDirectory(), Engine: rules.NewEngine(), Journal: journal, Series: db,
 		Alarms: p.alarms, Resolve: p.devices.Resolve, Clock: core.SystemClock, Logger: log})
 	p.pipe.OnLatest = func(vs []ingest.LatestValue) {
-		byDiv := map[string][]ingest.LatestValue{}
-		for _, v := range vs {
-			byDiv[v.Division] = append(byDiv[v.Division], v)
-		}
-		for div, list := range byDiv {
-			if data, err := json.Marshal(list); err == nil {
-				p.bus.Publish(ctx, "latest."+subjectToken(div)+".0", data)
-			}
+		for _, m := range httpapi.LatestMessages(vs) {
+			p.bus.Publish(ctx, m.Subject, m.Data)
 		}
 	}
 	setups, err := ingest.FromRegistry(ctx, reg, db.AllPointRules, rules.DefaultParams())
@@ -91,19 +76,7 @@ func startLivePerception(t testing.TB, db *store.DB, reg *registry.Service) *liv
 	if err != nil {
 		t.Fatalf("start the MQTT broker: %v", err)
 	}
-	if _, err := p.bus.Subscribe(ctx, ">", bus.SubOptions{Lossy: true}, func(e bus.Event) {
-		parts := strings.Split(e.Subject, ".")
-		if len(parts) < 3 {
-			return
-		}
-		ent, _ := strconv.ParseInt(parts[2], 10, 64)
-		ev := httpapi.LiveEvent{Type: parts[0], Division: parts[1], EnterpriseID: ent, Data: e.Data}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, fn := range p.feed {
-			fn(ev)
-		}
-	}); err != nil {
+	if _, err := p.bus.Subscribe(ctx, ">", bus.SubOptions{Lossy: true}, func(e bus.Event) { p.feed.Deliver(e.Subject, e.Data) }); err != nil {
 		t.Fatalf("subscribe to the bus: %v", err)
 	}
 	t.Cleanup(func() {
@@ -116,35 +89,10 @@ func startLivePerception(t testing.TB, db *store.DB, reg *registry.Service) *liv
 	return p
 }
 
-func subjectToken(s string) string {
-	if s == "" {
-		return "_"
-	}
-	return s
-}
-
-// subscribe feeds one SSE client until ctx ends.
-func (p *livePerception) subscribe(ctx context.Context, fn func(httpapi.LiveEvent)) error {
-	p.mu.Lock()
-	p.feedID++
-	id := p.feedID
-	p.feed[id] = fn
-	p.mu.Unlock()
-	<-ctx.Done()
-	p.mu.Lock()
-	delete(p.feed, id)
-	p.mu.Unlock()
-	return nil
-}
-
 func (p *livePerception) api(db *store.DB) *httpapi.Perception {
-	return &httpapi.Perception{Ingest: p.pipe, Devices: p.devices, Alarms: p.alarms, Series: db, Subscribe: p.subscribe,
+	return &httpapi.Perception{Ingest: p.pipe, Devices: p.devices, Alarms: p.alarms, Series: db, Subscribe: p.feed.Subscribe,
 		Inbox: db.ListMessages, Clock: core.SystemClock}
 }
 
 // clients counts the live-feed subscribers (the SSE clients connected).
-func (p *livePerception) clients() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.feed)
-}
+func (p *livePerception) clients() int { return p.feed.Clients() }
