@@ -41,20 +41,10 @@
   // Field errors: the API's problem errors beside each field, as on the
   // registry form; what has no field goes to the page's error box.
   function clearErrors(form) {
-    form.querySelectorAll('.field-error').forEach(function (p) { p.hidden = true; p.textContent = ''; });
-    form.querySelectorAll('[aria-invalid]').forEach(function (i) { i.removeAttribute('aria-invalid'); });
+    Y.clearFieldErrors(form);
     errBox.hidden = true;
   }
-  function fieldError(form, field, message) {
-    const key = String(field || '').split(/[.[]/)[0];
-    const slot = key && form.querySelector('.field-error[data-error-for="' + CSS.escape(key) + '"]');
-    if (!slot || slot.parentElement.closest('[hidden]')) return false;
-    slot.textContent = slot.textContent ? slot.textContent + '；' + message : message;
-    slot.hidden = false;
-    const inp = document.getElementById('in-' + key);
-    if (inp) inp.setAttribute('aria-invalid', 'true');
-    return true;
-  }
+  const fieldError = Y.fieldError;
   function showProblem(form, e) {
     const p = e.problem || {};
     const rest = [];

@@ -21,6 +21,27 @@
   const hf = new Intl.DateTimeFormat(Y.lang, { hour: '2-digit', minute: '2-digit' });
   Y.hour = (ts) => hf.format(new Date(ts));
 
+  // clearFieldErrors hides the field-error slots under root and unmarks
+  // the invalid inputs.
+  Y.clearFieldErrors = function (root) {
+    root.querySelectorAll('.field-error').forEach(function (p) { p.hidden = true; p.textContent = ''; });
+    root.querySelectorAll('[aria-invalid]').forEach(function (i) { i.removeAttribute('aria-invalid'); });
+  };
+
+  // fieldError shows an API problem's message beside the field it names
+  // (the slot with data-error-for, input in-<field>); false when the form
+  // has no visible slot for it, so the caller shows it elsewhere.
+  Y.fieldError = function (root, field, message) {
+    const key = String(field || '').split(/[.[]/)[0];
+    const slot = key && root.querySelector('.field-error[data-error-for="' + CSS.escape(key) + '"]');
+    if (!slot || slot.parentElement.closest('[hidden]')) return false;
+    slot.textContent = slot.textContent ? slot.textContent + '；' + message : message;
+    slot.hidden = false;
+    const inp = document.getElementById('in-' + key);
+    if (inp) inp.setAttribute('aria-invalid', 'true');
+    return true;
+  };
+
   // label picks the Chinese or English label of an API option or kind.
   Y.label = function (o) {
     if (!o) return '';

@@ -437,21 +437,11 @@
     });
 
     function clearErrors() {
-      root.querySelectorAll('.field-error').forEach(function (p) { p.hidden = true; p.textContent = ''; });
-      root.querySelectorAll('[aria-invalid]').forEach(function (i) { i.removeAttribute('aria-invalid'); });
+      Y.clearFieldErrors(root);
       errBox.hidden = true;
       document.getElementById('form-conflict').hidden = true;
     }
-    function fieldError(field, message) {
-      const key = String(field || '').split(/[.[]/)[0];
-      const slot = key && root.querySelector('.field-error[data-error-for="' + CSS.escape(key) + '"]');
-      if (!slot || slot.parentElement.closest('[hidden]')) return false;
-      slot.textContent = slot.textContent ? slot.textContent + '；' + message : message;
-      slot.hidden = false;
-      const inp = document.getElementById('in-' + key);
-      if (inp) inp.setAttribute('aria-invalid', 'true');
-      return true;
-    }
+    function fieldError(field, message) { return Y.fieldError(root, field, message); }
 
     document.getElementById('rec-form').addEventListener('submit', async function (ev) {
       ev.preventDefault();
