@@ -56,6 +56,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if per.broker != nil {
 		api.MQTTAddr = per.broker.Addr()
 	}
+	if api.Incidents, err = a.incidentsAPI(ctx, per); err != nil {
+		return err
+	}
+	if api.Warnings, err = a.warningsAPI(ctx, per); err != nil {
+		return err
+	}
+	if api.Supervision, err = a.supervisionAPI(ctx, per); err != nil {
+		return err
+	}
+	if api.Ledger, err = a.ledgerAPI(ctx); err != nil {
+		return err
+	}
 	ln, err := listen(cfg, log)
 	if err != nil {
 		return err

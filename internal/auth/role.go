@@ -21,6 +21,22 @@ const (
 	// IngestAdmin reads the dead-letter log, which holds any device's raw
 	// messages, so it is not scoped and only administrators have it.
 	IngestAdmin Permission = "ingest.admin"
+	// Incident command (issue 5).
+	IncidentsRead    Permission = "incidents.read"
+	IncidentsWrite   Permission = "incidents.write"   // intake, notes, tasks, report drafts
+	IncidentsCommand Permission = "incidents.command" // activate plans, dispatch, approve reports, close
+	PlansManage      Permission = "plans.manage"      // emergency plans and the event-type table
+	DutyManage       Permission = "duty.manage"       // the duty roster
+	// Public warnings (issue 6).
+	WarningsRead     Permission = "warnings.read"
+	WarningsDraft    Permission = "warnings.draft"
+	WarningsApprove  Permission = "warnings.approve" // approve and publish another person's draft
+	RecipientsManage Permission = "recipients.manage"
+	// Safety supervision (issue 8).
+	SupervisionRead  Permission = "supervision.read"
+	SupervisionWrite Permission = "supervision.write" // grading, hidden dangers, inspections, enforcement
+	// HazardsReport lets an enterprise report and rectify its own hidden dangers.
+	HazardsReport Permission = "hazards.report"
 	// Authenticated is needed by routes any signed-in user may call.
 	Authenticated Permission = "authenticated"
 )
@@ -36,12 +52,18 @@ type Role struct {
 // Roles are the built-in roles. Deny by default: a permission not listed is
 // refused.
 var Roles = []Role{
-	{"admin", "管理员", "administrator", []Permission{RegistryRead, RegistryWrite, RegionsWrite, UsersManage, AuditRead, AlarmsRead, AlarmsAct, DevicesManage, IngestAdmin}},
-	{"commander", "指挥长", "commander", []Permission{RegistryRead, AlarmsRead, AlarmsAct}},
-	{"duty_officer", "值班员", "duty officer", []Permission{RegistryRead, AlarmsRead, AlarmsAct}},
-	{"inspector", "执法人员", "safety inspector", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage}},
-	{"enterprise", "企业用户", "enterprise user", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage}},
-	{"viewer", "只读用户", "viewer", []Permission{RegistryRead, AlarmsRead}},
+	{"admin", "管理员", "administrator", []Permission{RegistryRead, RegistryWrite, RegionsWrite, UsersManage, AuditRead, AlarmsRead, AlarmsAct, DevicesManage, IngestAdmin,
+		IncidentsRead, IncidentsWrite, IncidentsCommand, PlansManage, DutyManage, WarningsRead, WarningsDraft, WarningsApprove, RecipientsManage,
+		SupervisionRead, SupervisionWrite, HazardsReport}},
+	{"commander", "指挥长", "commander", []Permission{RegistryRead, AlarmsRead, AlarmsAct,
+		IncidentsRead, IncidentsWrite, IncidentsCommand, PlansManage, DutyManage, WarningsRead, WarningsDraft, WarningsApprove, SupervisionRead}},
+	{"duty_officer", "值班员", "duty officer", []Permission{RegistryRead, AlarmsRead, AlarmsAct,
+		IncidentsRead, IncidentsWrite, WarningsRead, WarningsDraft, SupervisionRead}},
+	{"inspector", "执法人员", "safety inspector", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage,
+		IncidentsRead, WarningsRead, SupervisionRead, SupervisionWrite, HazardsReport}},
+	{"enterprise", "企业用户", "enterprise user", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage,
+		SupervisionRead, HazardsReport}},
+	{"viewer", "只读用户", "viewer", []Permission{RegistryRead, AlarmsRead, IncidentsRead, WarningsRead, SupervisionRead}},
 }
 
 // RoleNamed returns the role with that name.

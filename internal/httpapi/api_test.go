@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
@@ -54,7 +55,7 @@ func TestAuthentication(t *testing.T) {
 			Permissions []string
 		}
 		e.call("GET", "/api/v1/auth/me", "viewer", nil, 200, &me)
-		if me.User.Username != "viewer" || len(me.Permissions) != 2 {
+		if me.User.Username != "viewer" || len(me.Permissions) != len(mustRole(t, "viewer").Permissions) {
 			t.Errorf("me = %+v", me)
 		}
 
@@ -264,4 +265,13 @@ func TestPerceptionRoutesAreDocumented(t *testing.T) {
 	if n < 5 {
 		t.Fatalf("only %d perception routes were built", n)
 	}
+}
+
+func mustRole(t *testing.T, name string) auth.Role {
+	t.Helper()
+	r, ok := auth.RoleNamed(name)
+	if !ok {
+		t.Fatalf("no role %s", name)
+	}
+	return r
 }

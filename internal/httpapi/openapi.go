@@ -300,8 +300,10 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for k, v := range perceptionOps {
-		staticOps[k] = v
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps} {
+		for k, v := range ops {
+			staticOps[k] = v
+		}
 	}
 }
 
@@ -415,6 +417,10 @@ func (s *Server) Document() obj {
 	for _, k := range registry.Kinds() {
 		kindSchemas(k, schemas)
 	}
+	incidentSchemas(schemas)
+	warningSchemas(schemas)
+	supervisionSchemas(schemas)
+	ledgerSchemas(schemas)
 	paths := obj{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Pattern].(obj)

@@ -53,6 +53,10 @@ func (s *Server) buildRoutes() []Route {
 			Route{"PUT", "/api/v1/monitoring-points/{code}/rules", auth.RegistryWrite, "Override a point's alarm rules (null restores the defaults)", s.setPointRules},
 		)
 	}
+	rs = append(rs, s.incidentRoutes()...)
+	rs = append(rs, s.warningRoutes()...)
+	rs = append(rs, s.supervisionRoutes()...)
+	rs = append(rs, s.ledgerRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

@@ -49,6 +49,12 @@ type Server struct {
 	// Perception, when set, adds ingestion, devices, alarms, readings and
 	// the live feed.
 	Perception *Perception
+	// Incidents, Warnings, Supervision and Ledger, when set, add those
+	// areas' routes (incidents.go, warnings.go, supervision.go, ledger.go).
+	Incidents   *Incidents
+	Warnings    *Warnings
+	Supervision *Supervision
+	Ledger      *Ledger
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	Version       string

@@ -121,9 +121,23 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 		if err := json.Unmarshal(data, &m); err != nil {
 			return nil, fmt.Errorf("webui: message catalog %s: %w", f, err)
 		}
-		lang := strings.TrimSuffix(strings.TrimPrefix(f, "i18n/"), ".json")
-		c.langs = append(c.langs, lang)
-		c.messages[lang] = m
+		// i18n/<lang>.json is a language's main catalog; i18n/<area>.<lang>.json
+		// adds one area's messages to it. An id defined twice is an error.
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "i18n/"), ".json")
+		lang := name
+		if i := strings.IndexByte(name, '.'); i >= 0 {
+			lang = name[i+1:]
+		}
+		if c.messages[lang] == nil {
+			c.langs = append(c.langs, lang)
+			c.messages[lang] = map[string]string{}
+		}
+		for id, msg := range m {
+			if _, dup := c.messages[lang][id]; dup {
+				return nil, fmt.Errorf("webui: message %q defined twice for %s (in %s)", id, lang, f)
+			}
+			c.messages[lang][id] = msg
+		}
 	}
 	sort.Strings(c.langs)
 	if !c.Has(DefaultLang) {

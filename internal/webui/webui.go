@@ -122,6 +122,10 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /admin/users", s.adminPage("users"))
 	mux.HandleFunc("GET /admin/devices", s.adminPage("devices"))
+	s.incidentPages(mux)
+	s.warningPages(mux)
+	s.supervisionPages(mux)
+	s.ledgerPages(mux)
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.page("map", true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
