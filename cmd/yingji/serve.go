@@ -68,6 +68,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if api.Ledger, err = a.ledgerAPI(ctx); err != nil {
 		return err
 	}
+	if api.Recipients, err = a.recipientsAPI(ctx, per); err != nil {
+		return err
+	}
 	ln, err := listen(cfg, log)
 	if err != nil {
 		return err

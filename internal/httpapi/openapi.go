@@ -300,7 +300,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps} {
 		for k, v := range ops {
 			staticOps[k] = v
 		}
@@ -421,6 +421,7 @@ func (s *Server) Document() obj {
 	warningSchemas(schemas)
 	supervisionSchemas(schemas)
 	ledgerSchemas(schemas)
+	recipientSchemas(schemas)
 	paths := obj{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Pattern].(obj)

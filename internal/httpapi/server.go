@@ -55,6 +55,8 @@ type Server struct {
 	Warnings    *Warnings
 	Supervision *Supervision
 	Ledger      *Ledger
+	// Recipients adds warning recipients, targeting and delivery (recipients.go).
+	Recipients *Recipients
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	Version       string
