@@ -293,6 +293,7 @@ func (s *Service) regrade(in *Incident) {
 
 // clocks fills the computed deadlines.
 func (s *Service) clocks(in *Incident, now time.Time) {
+	in.TypeName = s.Types().Path(in.Type)
 	in.Deadlines = Deadlines(in.Clocks(), s.Types().Policy(in.Type), now)
 	in.NextDue, in.Overdue = nil, false
 	if n := NextDue(in.Deadlines); !n.IsZero() {
