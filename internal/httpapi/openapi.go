@@ -246,6 +246,11 @@ type opSpec struct {
 	geojson bool
 	// stream: the route answers Server-Sent Events.
 	stream bool
+	// media: further media types of the success response (CSV, PDF, a
+	// file), by type.
+	media map[string]obj
+	// form: a multipart/form-data request body (uploads).
+	form obj
 }
 
 var staticOps = map[string]opSpec{
@@ -355,6 +360,12 @@ func (s *Server) operation(rt Route) obj {
 		}
 		if spec.geojson {
 			responses[status].(obj)["content"].(obj)["application/geo+json"] = obj{"schema": ref("FeatureCollection")}
+		}
+		for mt, schema := range spec.media {
+			responses[status].(obj)["content"].(obj)[mt] = obj{"schema": schema}
+		}
+		if spec.form != nil {
+			op["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": spec.form}}}
 		}
 	} else if k, ok := kindOfPattern(rt.Pattern); ok {
 		s.kindOperation(rt, k, op, &params, responses)

@@ -16,8 +16,15 @@ const (
 	Social   = "social"   // 社会安全事件
 )
 
+// Category is one of the four categories.
+type Category struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	NameEn string `json:"name_en"`
+}
+
 // Categories lists the four categories with their names.
-var Categories = []struct{ Code, Name, NameEn string }{
+var Categories = []Category{
 	{Natural, "自然灾害", "natural disaster"},
 	{Accident, "事故灾难", "accident"},
 	{Health, "公共卫生事件", "public health event"},
