@@ -2,12 +2,133 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/yingji/yingji/internal/alarm"
+	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/incident"
+	"github.com/yingji/yingji/internal/registry"
 )
 
 // incidentsAPI wires the incidents area into the API; nil leaves it out. Loops it
 // starts stop when ctx ends.
 func (a *app) incidentsAPI(ctx context.Context, per *perception) (*httpapi.Incidents, error) {
-	return nil, nil
+	svc := &incident.Service{Store: a.db, Regions: func() incident.Regions { return a.tree.Load() }, Clock: core.SystemClock,
+		Duplicates: incident.DefaultDuplicates, Logger: a.log}
+	if per != nil && per.alarms != nil {
+		svc.Alarms = &alarmLink{db: a.db, reg: a.registry}
+	}
+	if err := svc.LoadTypes(core.WithActor(ctx, core.SystemActor)); err != nil {
+		return nil, err
+	}
+	return &httpapi.Incidents{Service: svc}, nil
+}
+
+// alarmLink lets intake raise an incident from an alarm and write the
+// escalation into the alarm's history.
+type alarmLink struct {
+	db interface {
+		GetAlarm(ctx context.Context, id int64) (*alarm.Alarm, error)
+		UpdateAlarm(ctx context.Context, a *alarm.Alarm, ev alarm.Event) error
+	}
+	reg *registry.Service
+}
+
+// Alarm implements incident.Alarms.
+func (l *alarmLink) Alarm(ctx context.Context, id int64) (incident.AlarmInfo, error) {
+	al, err := l.db.GetAlarm(ctx, id)
+	if err != nil {
+		return incident.AlarmInfo{}, err
+	}
+	info := incident.AlarmInfo{ID: al.ID, Division: al.Division, RaisedAt: al.RaisedAt, Level: string(al.Level),
+		Title: strings.TrimSpace(fmt.Sprintf("%s %s", al.PointName, al.Message)), Type: typeOfIndustry(al.Industry)}
+	// walk up from the point: its place, and the owner that says what kind
+	// of event this is.
+	id2 := al.PointID
+	for depth := 0; id2 != 0 && depth < 4; depth++ {
+		o, err := l.reg.Get(ctx, "", id2)
+		if err != nil {
+			break
+		}
+		if info.Lon == nil && o.Geometry != nil {
+			p := o.Anchor()
+			info.Lon, info.Lat = &p[0], &p[1]
+		}
+		if t := typeOfOwner(o); t != "" && (info.Type == "" || depth > 0) {
+			info.Type = t
+		}
+		if o.Kind == registry.KEnterprise {
+			info.Unit = o.Name
+		}
+		id2 = o.OwnerID
+	}
+	return info, nil
+}
+
+// Escalated implements incident.Alarms: the alarm's history records the
+// incident it became. It retries when the alarm changed meanwhile.
+func (l *alarmLink) Escalated(ctx context.Context, alarmID, incidentID int64, number string, at time.Time) error {
+	for attempt := 0; ; attempt++ {
+		al, err := l.db.GetAlarm(ctx, alarmID)
+		if err != nil {
+			return err
+		}
+		actor := "system"
+		if u := core.ActorFrom(ctx); u != nil {
+			actor = u.Username
+		}
+		ev := alarm.Event{At: at, Action: "incident", Actor: actor, FromState: al.State, ToState: al.State, FromLevel: al.Level, ToLevel: al.Level,
+			Tier: al.Tier, Note: fmt.Sprintf("escalated to incident %s (id %d)", number, incidentID)}
+		al.UpdatedAt = at
+		err = l.db.UpdateAlarm(ctx, al, ev)
+		if core.ErrorCode(err) != core.ECONFLICT || attempt == 3 {
+			return err
+		}
+	}
+}
+
+func typeOfIndustry(industry string) string {
+	switch {
+	case industry == "non_coal_mine":
+		return "accident.mining"
+	case industry == "tailings_pond":
+		return "accident.mining.tailings"
+	case strings.HasPrefix(industry, "hazchem"), industry == "liquid_ammonia", industry == "oil_gas_pipeline":
+		return "accident.hazchem"
+	case strings.HasPrefix(industry, "fireworks"):
+		return "accident.fireworks"
+	case industry != "":
+		return "accident.industrial"
+	}
+	return ""
+}
+
+func typeOfOwner(o *registry.Object) string {
+	switch o.Kind {
+	case registry.KGeohazardPoint:
+		switch o.Category {
+		case "landslide":
+			return "natural.geohazard.landslide"
+		case "rockfall":
+			return "natural.geohazard.collapse"
+		case "debris_flow":
+			return "natural.geohazard.debris_flow"
+		}
+		return "natural.geohazard"
+	case registry.KLifelineAsset:
+		return "accident.infrastructure"
+	case registry.KFacility:
+		switch o.Category {
+		case "tailings_pond":
+			return "accident.mining.tailings"
+		case "mine":
+			return "accident.mining"
+		case "tank_farm", "chemical_warehouse":
+			return "accident.hazchem"
+		}
+	}
+	return ""
 }
