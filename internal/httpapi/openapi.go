@@ -305,7 +305,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps} {
 		for k, v := range ops {
 			staticOps[k] = v
 		}
@@ -433,6 +433,7 @@ func (s *Server) Document() obj {
 	supervisionSchemas(schemas)
 	ledgerSchemas(schemas)
 	recipientSchemas(schemas)
+	modelSchemas(schemas)
 	paths := obj{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Pattern].(obj)

@@ -57,6 +57,8 @@ type Server struct {
 	Ledger      *Ledger
 	// Recipients adds warning recipients, targeting and delivery (recipients.go).
 	Recipients *Recipients
+	// Models adds hazard models, exposure and external feeds (models.go).
+	Models *Models
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	Version       string
