@@ -24,7 +24,18 @@ func (a *app) incidentsAPI(ctx context.Context, per *perception) (*httpapi.Incid
 	if err := svc.LoadTypes(core.WithActor(ctx, core.SystemActor)); err != nil {
 		return nil, err
 	}
-	return &httpapi.Incidents{Service: svc}, nil
+	res := &resourceIndex{reg: a.registry, occupancy: a.db.ShelterOccupancy, maxAge: time.Minute}
+	svc.Changed = func(*incident.Incident) { res.invalidate() }
+	prev := a.registry.OnChange
+	a.registry.OnChange = func(kind string) {
+		if prev != nil {
+			prev(kind)
+		}
+		if _, ok := resourceKinds[kind]; ok {
+			res.invalidate()
+		}
+	}
+	return &httpapi.Incidents{Service: svc, Nearest: res.nearest, Export: exportReport}, nil
 }
 
 // alarmLink lets intake raise an incident from an alarm and write the

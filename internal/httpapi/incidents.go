@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -445,7 +446,7 @@ func (h *incidentHandler) getReport(w http.ResponseWriter, r *http.Request) {
 			h.s.fail(w, r, err)
 			return
 		}
-		var buf strings.Builder
+		var buf bytes.Buffer
 		if err := h.s.Incidents.Export(&buf, f, inc, rep); err != nil {
 			h.s.fail(w, r, err)
 			return
@@ -457,7 +458,7 @@ func (h *incidentHandler) getReport(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", ct)
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.`+f+`"`)
-		io.WriteString(w, buf.String())
+		w.Write(buf.Bytes())
 	default:
 		h.s.fail(w, r, core.Invalid("format", "%q: want json, pdf or docx", f))
 	}

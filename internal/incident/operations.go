@@ -35,6 +35,7 @@ func (s *Service) Order(ctx context.Context, id int64, d *Dispatch) (*Dispatch, 
 	if err := s.Store.CreateDispatch(ctx, inc, d, ev); err != nil {
 		return nil, err
 	}
+	s.changed(inc)
 	return d, nil
 }
 
@@ -113,6 +114,7 @@ func (s *Service) Advance(ctx context.Context, id, did int64, c DispatchChange) 
 	if err := s.Store.UpdateDispatch(ctx, inc, d, back, ev); err != nil {
 		return nil, err
 	}
+	s.changed(inc)
 	return d, nil
 }
 

@@ -270,3 +270,23 @@ func (db *DB) UpdateDispatch(ctx context.Context, in *incident.Incident, d *inci
 		return record(ctx, t, "dispatch_"+d.Status, "incident", in.ID, in.Division, nil, d)
 	})
 }
+
+// ShelterOccupancy returns the places allocated in each shelter by
+// dispatch orders that still hold them (system use, no scope).
+func (db *DB) ShelterOccupancy(ctx context.Context) (map[int64]int, error) {
+	rows, err := db.query(ctx, `SELECT resource_id, SUM(people) FROM incident_dispatches WHERE kind = 'shelter' AND status NOT IN ('returned', 'cancelled') GROUP BY resource_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: shelter occupancy: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
