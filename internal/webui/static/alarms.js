@@ -177,6 +177,7 @@
     if (a.state === 'raised') btn('acknowledge', t('alarms.acknowledge'), function () { act(a, 'acknowledge'); });
     if (a.state === 'raised' || a.state === 'acknowledged') btn('dispose', t('alarms.dispose'), function () { disposeForm(a, li); });
     btn('close', t('alarms.close'), function () { closeForm(a, li); });
+    if (a.state !== 'closed') buttons.append(el('a', { class: 'btn small', 'data-action': 'escalate', href: '/incidents/new?alarm=' + a.id }, t('inc.escalate')));
     li.append(
       el('div', { class: 'head' },
         el('span', { class: 'lvl' }, t('level.' + a.level)),

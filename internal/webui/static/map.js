@@ -272,3 +272,35 @@
     document.getElementById('legend').replaceChildren(el('li', { class: 'error' }, t('error.generic', { detail: e.message })));
   });
 })();
+
+// The open incidents on the one-map (from GET /api/v1/incidents?format=geojson),
+// coloured by grade; a click opens the incident's page. Users without the
+// incidents.read permission get a 403 and no layer.
+(function () {
+  'use strict';
+  const COLORS = { 1: '#c92a2a', 2: '#e8590c', 3: '#e0a800', 4: '#1971c2' };
+  const styles = {};
+  function style(f) {
+    const lv = f.get('level');
+    if (!styles[lv]) {
+      styles[lv] = new ol.style.Style({ image: new ol.style.RegularShape({ points: 3, radius: 11, fill: new ol.style.Fill({ color: COLORS[lv] || '#868e96' }),
+        stroke: new ol.style.Stroke({ color: '#fff', width: 2 }) }) });
+    }
+    return styles[lv];
+  }
+  const timer = setInterval(async function () {
+    const yj = window.yingji;
+    if (!yj || !yj.ready) return;
+    clearInterval(timer);
+    let fc;
+    try { fc = await Y.api('/api/v1/incidents?format=geojson&status=open&limit=1000', { noRedirect: true }); } catch (e) { return; }
+    const source = new ol.source.Vector({ features: new ol.format.GeoJSON({ featureProjection: 'EPSG:3857' }).readFeatures(fc) });
+    const layer = new ol.layer.Vector({ source: source, style: style, zIndex: 25 });
+    yj.map.addLayer(layer);
+    yj.incidents = { layer: layer, source: source };
+    yj.map.on('click', function (ev) {
+      const hit = yj.map.forEachFeatureAtPixel(ev.pixel, function (f) { return f; }, { layerFilter: function (l) { return l === layer; }, hitTolerance: 3 });
+      if (hit) location.href = '/incidents/' + hit.get('id');
+    });
+  }, 200);
+})();
