@@ -8,6 +8,7 @@ import (
 
 	"github.com/yingji/yingji/internal/alarm"
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/demo"
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/incident"
 	"github.com/yingji/yingji/internal/registry"
@@ -21,7 +22,11 @@ func (a *app) incidentsAPI(ctx context.Context, per *perception) (*httpapi.Incid
 	if per != nil && per.alarms != nil {
 		svc.Alarms = &alarmLink{db: a.db, reg: a.registry}
 	}
-	if err := svc.LoadTypes(core.WithActor(ctx, core.SystemActor)); err != nil {
+	sys := core.WithActor(ctx, core.SystemActor)
+	if err := svc.LoadTypes(sys); err != nil {
+		return nil, err
+	}
+	if err := a.demoIncidents(sys, svc); err != nil {
 		return nil, err
 	}
 	res := &resourceIndex{reg: a.registry, occupancy: a.db.ShelterOccupancy, maxAge: time.Minute}
@@ -142,4 +147,22 @@ func typeOfOwner(o *registry.Object) string {
 		}
 	}
 	return ""
+}
+
+// demoIncidents records the demo incidents once, on a platform that loaded
+// the demo data set.
+func (a *app) demoIncidents(ctx context.Context, svc *incident.Service) error {
+	loaded, err := a.db.Setting(ctx, "demo_loaded")
+	if err != nil || loaded == "" || a.cfg.NoDemo {
+		return err
+	}
+	if done, err := a.db.Setting(ctx, "demo_incidents_loaded"); err != nil || done != "" {
+		return err
+	}
+	n, err := demo.Incidents(ctx, svc, a.tree.Load(), demo.DefaultSeed, time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("load the demo incidents: %w", err)
+	}
+	a.log.Info("loaded the demo incidents", "count", n)
+	return a.db.SetSetting(ctx, "demo_incidents_loaded", time.Now().UTC().Format(time.RFC3339))
 }
