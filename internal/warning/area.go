@@ -209,3 +209,38 @@ func joinNonEmpty(ss []string, sep string) string {
 	}
 	return out
 }
+
+// Shape is the area as one MultiPolygon for maps: the polygons, each
+// circle as a 64-sided polygon, and the divisions' boundaries when
+// boundary knows them.
+func (a Area) Shape(boundary func(code string) (orb.MultiPolygon, bool)) orb.MultiPolygon {
+	out := append(orb.MultiPolygon{}, a.Polygons...)
+	for _, c := range a.Circles {
+		out = append(out, circlePolygon(c, 64))
+	}
+	if boundary != nil {
+		for _, d := range a.Divisions {
+			if mp, ok := boundary(d); ok {
+				out = append(out, mp...)
+			}
+		}
+	}
+	return out
+}
+
+// circlePolygon approximates a circle on the sphere (radius 6371 km) by
+// the destinations at n bearings.
+func circlePolygon(c Circle, n int) orb.Polygon {
+	const earth = 6371008.8
+	lat1, lon1 := c.Lat*math.Pi/180, c.Lon*math.Pi/180
+	d := c.RadiusM / earth
+	ring := make(orb.Ring, 0, n+1)
+	for i := 0; i < n; i++ {
+		b := 2 * math.Pi * float64(i) / float64(n)
+		lat2 := math.Asin(math.Sin(lat1)*math.Cos(d) + math.Cos(lat1)*math.Sin(d)*math.Cos(b))
+		lon2 := lon1 + math.Atan2(math.Sin(b)*math.Sin(d)*math.Cos(lat1), math.Cos(d)-math.Sin(lat1)*math.Sin(lat2))
+		ring = append(ring, orb.Point{round6(lon2 * 180 / math.Pi), round6(lat2 * 180 / math.Pi)})
+	}
+	ring = append(ring, ring[0])
+	return orb.Polygon{ring}
+}

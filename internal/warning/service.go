@@ -53,6 +53,9 @@ func (s *Service) now() time.Time {
 	return s.Clock().UTC()
 }
 
+// Now is the service's clock (UTC).
+func (s *Service) Now() time.Time { return s.now() }
+
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {
 		return slog.Default()
