@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/demo"
 	"github.com/yingji/yingji/internal/geo"
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/registry"
@@ -83,6 +84,9 @@ func (a *app) warningsAPI(ctx context.Context, per *perception) (*httpapi.Warnin
 			return f, nil
 		}
 	}
+	if err := a.demoWarnings(ctx, svc); err != nil {
+		return nil, fmt.Errorf("demo warnings: %w", err)
+	}
 	// Deliverer: the lead wires the outbox here (svc.Deliverer); with one
 	// set, pending deliveries are retried every 30 s.
 	go func() {
@@ -105,4 +109,21 @@ func (a *app) warningsAPI(ctx context.Context, per *perception) (*httpapi.Warnin
 		a.log.Info("polling a CAP feed", "url", cfg.FeedURL, "every", cfg.FeedInterval)
 	}
 	return &httpapi.Warnings{Service: svc, BaseURL: cfg.PublicURL}, nil
+}
+
+// demoWarnings stores the demo warnings once, after the demo data set.
+func (a *app) demoWarnings(ctx context.Context, svc *warning.Service) error {
+	loaded, err := a.db.Setting(ctx, "demo_loaded")
+	if err != nil || loaded == "" || a.cfg.NoDemo {
+		return err
+	}
+	if done, err := a.db.Setting(ctx, "demo_warnings_loaded"); err != nil || done != "" {
+		return err
+	}
+	n, err := demo.Warnings(ctx, svc, svc.Now())
+	if err != nil {
+		return err
+	}
+	a.log.Info("loaded the demo warnings", "messages", n)
+	return a.db.SetSetting(ctx, "demo_warnings_loaded", svc.Now().Format(time.RFC3339))
 }
