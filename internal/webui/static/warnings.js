@@ -319,7 +319,7 @@
     const rows = [
       ['wrn.state', stateLabel(w)], ['wrn.msgtype', t('wrn.msg.' + w.msg_type)], ['wrn.identifier', w.identifier || '—'],
       ['wrn.event', w.text.event], ['wrn.category', w.category ? t('wrn.cat.' + w.category) : '—'],
-      ['wrn.urgency', w.urgency ? t('wrn.urg.' + w.urgency) : '—'], ['wrn.severity', w.severity], ['wrn.certainty', w.certainty ? t('wrn.cert.' + w.certainty) : '—'],
+      ['wrn.urgency', w.urgency ? t('wrn.urg.' + w.urgency) : '—'], ['wrn.severity', w.severity ? t('wrn.sev.' + w.severity) : '—'], ['wrn.certainty', w.certainty ? t('wrn.cert.' + w.certainty) : '—'],
       ['wrn.description', w.text.description], ['wrn.instruction', w.text.instruction || '—'],
       ['wrn.onset', when(w.onset)], ['wrn.expires', when(w.expires)],
       ['wrn.area', [(w.area.description || ''), (w.area.divisions || []).join('、')].filter(Boolean).join(' ') || t('wrn.area.drawn')],
