@@ -30,7 +30,7 @@ type warningConfig struct {
 }
 
 func (c *warningConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Issuer, "warning-issuer", "53050000000000", "issuing unit's code in GB/T 35965.1 identifiers: 6-digit area (GB/T 2260), 6-digit unit, 2-digit extension, as assigned by the national early-warning release system")
+	fs.StringVar(&c.Issuer, "warning-issuer", "53050000000000", "issuing unit's code in GB/T 35965.1 identifiers ZZZZZZDDDUUUXX: area (GB/T 2260), institution (GB/T 4657), internal unit (default 000), extension (default 00)")
 	fs.StringVar(&c.Sender, "warning-sender", "yjj.baoshan.gov.cn", "CAP sender of our warnings (no spaces or commas)")
 	fs.StringVar(&c.SenderName, "warning-sender-name", "保山市应急管理局", "CAP senderName: the issuing unit's name")
 	fs.BoolVar(&c.RequireCommander, "warning-red-needs-commander", true, "a red warning must be approved by a commander")
@@ -42,11 +42,8 @@ func (c *warningConfig) register(fs *flag.FlagSet) {
 }
 
 func (c *warningConfig) issuer() (warning.Issuer, error) {
-	if len(c.Issuer) != 14 {
-		return warning.Issuer{}, fmt.Errorf("--warning-issuer %q: want 14 digits (ZZZZZZDDDUUUXX)", c.Issuer)
-	}
-	is := warning.Issuer{Area: c.Issuer[:6], Unit: c.Issuer[6:12], Ext: c.Issuer[12:]}
-	if err := is.Check(); err != nil {
+	is, err := warning.ParseIssuer(c.Issuer)
+	if err != nil {
 		return is, fmt.Errorf("--warning-issuer: %w", err)
 	}
 	return is, nil

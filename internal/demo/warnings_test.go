@@ -18,7 +18,7 @@ func TestDemoWarnings(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			db, tree := storetest.Open(t, b)
 			now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
-			svc := &warning.Service{Store: db, Clock: func() time.Time { return now }, Issuer: warning.Issuer{Area: "530500", Unit: "000000", Ext: "00"},
+			svc := &warning.Service{Store: db, Clock: func() time.Time { return now }, Issuer: warning.Issuer{Area: "530500", Dept: "000", Unit: "000", Ext: "00"},
 				Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
 				DivisionName: func(c string) (string, bool) { d, ok := tree.Get(c); return d.Name, ok }}
 			n, err := demo.Warnings(context.Background(), svc, now)

@@ -57,7 +57,7 @@ func newWarnEnv(t *testing.T, b storetest.Backend) *warnAPI {
 		Divisions: func(c string) bool { _, ok := rg.Tree().Get(c); return ok }}
 	we := &warnAPI{sink: &sink{}, now: time.Now().UTC().Truncate(time.Second)}
 	we.svc = &warning.Service{Store: db, Deliverer: we.sink, Clock: func() time.Time { return we.now },
-		Issuer: warning.Issuer{Area: "530500", Unit: "001002", Ext: "00"}, Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
+		Issuer: warning.Issuer{Area: "530500", Dept: "001", Unit: "002", Ext: "00"}, Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
 		RequireCommander: true, ImportDivision: "530500", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		DivisionName: func(c string) (string, bool) { d, ok := rg.Tree().Get(c); return d.Name, ok },
 		Locate:       func(p orb.Point) (string, bool) { d, ok := rg.Tree().Locate(p); return d.Code, ok },

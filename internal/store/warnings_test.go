@@ -52,7 +52,7 @@ type warnEnv struct {
 func newWarnEnv(db *store.DB, tree *region.Tree) *warnEnv {
 	e := &warnEnv{db: db, del: &deliveries{}, now: time.Date(2026, 7, 12, 1, 0, 0, 0, time.UTC)}
 	e.svc = &warning.Service{Store: db, Deliverer: e.del, Clock: func() time.Time { return e.now },
-		Issuer: warning.Issuer{Area: "530500", Unit: "001002", Ext: "00"}, Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
+		Issuer: warning.Issuer{Area: "530500", Dept: "001", Unit: "002", Ext: "00"}, Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
 		RequireCommander: true, ImportDivision: "530500",
 		DivisionName: func(c string) (string, bool) { d, ok := tree.Get(c); return d.Name, ok },
 		Locate:       func(p orb.Point) (string, bool) { d, ok := tree.Locate(p); return d.Code, ok }}

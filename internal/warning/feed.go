@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/yingji/yingji/internal/warning/cap"
 )
 
 // Atom feeds of CAP alerts follow the practice of alert hubs (the WMO
@@ -50,6 +52,18 @@ type atomEntry struct {
 	Summary    string         `xml:"summary,omitempty"`
 	Categories []atomCategory `xml:"category"`
 	Links      []atomLink     `xml:"link"`
+	// the CAP summary elements alert hubs add to entries, so that a reader
+	// can filter without fetching each message.
+	Event     string `xml:"urn:oasis:names:tc:emergency:cap:1.2 event,omitempty"`
+	Effective string `xml:"urn:oasis:names:tc:emergency:cap:1.2 effective,omitempty"`
+	Expires   string `xml:"urn:oasis:names:tc:emergency:cap:1.2 expires,omitempty"`
+	Status    string `xml:"urn:oasis:names:tc:emergency:cap:1.2 status,omitempty"`
+	MsgType   string `xml:"urn:oasis:names:tc:emergency:cap:1.2 msgType,omitempty"`
+	Category  string `xml:"urn:oasis:names:tc:emergency:cap:1.2 category,omitempty"`
+	Urgency   string `xml:"urn:oasis:names:tc:emergency:cap:1.2 urgency,omitempty"`
+	Severity  string `xml:"urn:oasis:names:tc:emergency:cap:1.2 severity,omitempty"`
+	Certainty string `xml:"urn:oasis:names:tc:emergency:cap:1.2 certainty,omitempty"`
+	AreaDesc  string `xml:"urn:oasis:names:tc:emergency:cap:1.2 areaDesc,omitempty"`
 }
 
 // Atom writes the feed of the given (active) warnings. base is the
@@ -73,7 +87,9 @@ func (s *Service) Atom(ws []*Warning, base string, now time.Time) ([]byte, error
 			Published: w.Sent.UTC().Format(time.RFC3339), Summary: w.Text.Description,
 			Categories: []atomCategory{{Term: string(w.Level), Label: w.Level.Label() + "预警"}, {Term: w.Category}},
 			Links: []atomLink{{Rel: "alternate", Type: "application/cap+xml", Href: capURL},
-				{Rel: "related", Type: "application/json", Href: fmt.Sprintf("%s/api/v1/warnings/%d/cap.json", base, w.ID)}}})
+				{Rel: "related", Type: "application/json", Href: fmt.Sprintf("%s/api/v1/warnings/%d/cap.json", base, w.ID)}},
+			Event: w.Text.Event, Effective: cap.FormatTime(w.Onset), Expires: cap.FormatTime(w.Expires), Status: "Actual", MsgType: w.MsgType,
+			Category: w.Category, Urgency: w.Urgency, Severity: w.Level.Severity(), Certainty: w.Certainty, AreaDesc: s.areaName(w.Area)})
 	}
 	if !latest.IsZero() {
 		f.Updated = latest.UTC().Format(time.RFC3339)

@@ -2,6 +2,7 @@ package warning_test
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -35,15 +36,15 @@ func TestLevels(t *testing.T) {
 }
 
 func TestIdentifier(t *testing.T) {
-	is := warning.Issuer{Area: "530500", Unit: "001002", Ext: "00"}
+	is := warning.Issuer{Area: "530500", Dept: "001", Unit: "002", Ext: "00"}
 	// 06:30:05 UTC is 14:30:05 Beijing time.
 	sent := time.Date(2026, 11, 28, 6, 30, 5, 0, time.UTC)
 	got, err := is.Identifier(sent, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// ZZZZZZ DDDUUU XX _ YYYYMMDDhhmmss _ N, assembled by hand.
-	want := "530500" + "001002" + "00" + "_" + "20261128143005" + "_" + "3"
+	// ZZZZZZ DDD UUU XX _ YYYYMMDDhhmmss _ N, assembled by hand.
+	want := "530500" + "001" + "002" + "00" + "_" + "20261128143005" + "_" + "3"
 	if got != want || len(got) != 31 {
 		t.Fatalf("identifier = %s (%d chars), want %s (31)", got, len(got), want)
 	}
@@ -51,10 +52,13 @@ func TestIdentifier(t *testing.T) {
 	if err != nil || p.Issuer != is || !p.Sent.Equal(sent) || p.Seq != 3 {
 		t.Errorf("ParseIdentifier = %+v, %v", p, err)
 	}
-	for _, bad := range []warning.Issuer{{Area: "5305", Unit: "001002", Ext: "00"}, {Area: "530500", Unit: "01002", Ext: "00"}, {Area: "530500", Unit: "001002", Ext: "0a"}} {
+	for _, bad := range []warning.Issuer{{Area: "5305", Dept: "001", Unit: "002", Ext: "00"}, {Area: "530500", Unit: "01002", Ext: "00"}, {Area: "530500", Unit: "001002", Ext: "0a"}} {
 		if _, err := bad.Identifier(sent, 0); err == nil {
 			t.Errorf("issuer %+v accepted", bad)
 		}
+	}
+	if p, err := warning.ParseIssuer("53050000100200"); err != nil || p != is {
+		t.Errorf("ParseIssuer = %+v, %v", p, err)
 	}
 	if _, err := is.Identifier(sent, 10); err == nil {
 		t.Error("sequence 10 accepted")
@@ -68,7 +72,7 @@ func TestIdentifier(t *testing.T) {
 
 func service() *warning.Service {
 	names := map[string]string{"530500": "保山市", "530502": "隆阳区", "530581": "腾冲市"}
-	return &warning.Service{Issuer: warning.Issuer{Area: "530500", Unit: "001002", Ext: "00"}, Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
+	return &warning.Service{Issuer: warning.Issuer{Area: "530500", Dept: "001", Unit: "002", Ext: "00"}, Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
 		DivisionName: func(c string) (string, bool) { n, ok := names[c]; return n, ok }}
 }
 
@@ -180,7 +184,8 @@ func TestAtomFeed(t *testing.T) {
 	s := service()
 	sent := time.Date(2026, 7, 12, 1, 5, 0, 0, time.UTC)
 	ws := []*warning.Warning{
-		{ID: 7, Level: warning.Orange, Category: "Met", Sent: &sent, Text: warning.Text{Headline: "隆阳区暴雨橙色预警", Description: "d"}},
+		{ID: 7, Level: warning.Orange, Category: "Met", Sent: &sent, Text: warning.Text{Headline: "隆阳区暴雨橙色预警", Description: "d"}, MsgType: "Alert",
+			Urgency: "Expected", Onset: sent, Expires: sent.Add(time.Hour), Area: warning.Area{Divisions: []string{"530502"}}},
 		{ID: 9, Level: warning.Red, Category: "Geo", Sent: &sent, Text: warning.Text{Headline: "地震", Description: "d"}},
 	}
 	data, err := s.Atom(ws, "https://yj.example.cn", sent)
@@ -195,8 +200,12 @@ func TestAtomFeed(t *testing.T) {
 	if len(items) != 2 || items[0].URL != "https://yj.example.cn/api/v1/warnings/7/cap.xml" || items[1].URL != "https://yj.example.cn/api/v1/warnings/9/cap.xml" {
 		t.Errorf("items = %+v\n%s", items, data)
 	}
-	if !strings.Contains(string(data), `<feed xmlns="http://www.w3.org/2005/Atom">`) || !strings.Contains(string(data), `type="application/cap+xml"`) {
-		t.Errorf("feed:\n%s", data)
+	for _, want := range []string{`<feed xmlns="http://www.w3.org/2005/Atom">`, `type="application/cap+xml"`,
+		`<severity xmlns="urn:oasis:names:tc:emergency:cap:1.2">Severe</severity>`, `<areaDesc xmlns="urn:oasis:names:tc:emergency:cap:1.2">隆阳区</areaDesc>`,
+		`<expires xmlns="urn:oasis:names:tc:emergency:cap:1.2">2026-07-12T02:05:00-00:00</expires>`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("feed lacks %s", want)
+		}
 	}
 }
 
@@ -256,4 +265,63 @@ func TestAreaParse(t *testing.T) {
 			t.Errorf("ParseArea(%s) = %v, want a problem at %s", body, err, field)
 		}
 	}
+}
+
+func FuzzParseArea(f *testing.F) {
+	f.Add([]byte(`{"geometry":{"type":"Polygon","coordinates":[[[99,25],[99.1,25],[99.1,25.1],[99,25]]]},"circles":[{"lon":99.1,"lat":25.1,"radius_m":500}],"divisions":["530502"]}`))
+	f.Add([]byte(`{"geometry":null,"circles":[],"divisions":[]}`))
+	f.Add([]byte(`{"circles":[{"lon":1e400}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := warning.ParseArea(data)
+		if err != nil {
+			return
+		}
+		// what is accepted survives the stored form.
+		b, err := a.MarshalJSON()
+		if err != nil {
+			t.Fatalf("accepted area does not marshal: %v", err)
+		}
+		if _, err := warning.ParseArea(b); err != nil {
+			t.Fatalf("stored area %s no longer parses: %v", b, err)
+		}
+	})
+}
+
+func FuzzParseIdentifier(f *testing.F) {
+	f.Add("53050000100200_20261128143005_3")
+	f.Add("53050000100200_20261340143005_3")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := warning.ParseIdentifier(s)
+		if err != nil {
+			return
+		}
+		back, err := p.Issuer.Identifier(p.Sent, p.Seq)
+		if err != nil || back != s {
+			t.Fatalf("%q parses but formats as %q (%v)", s, back, err)
+		}
+	})
+}
+
+// A circle drawn for maps keeps its radius: every vertex lies at the
+// radius from the centre (great-circle distance, within 0.1 %).
+func TestAreaShapeCircle(t *testing.T) {
+	c := warning.Circle{Lon: 99.1612, Lat: 25.1121, RadiusM: 2500}
+	shape := warning.Area{Circles: []warning.Circle{c}}.Shape(nil)
+	if len(shape) != 1 || len(shape[0][0]) != 65 {
+		t.Fatalf("shape = %d polygons", len(shape))
+	}
+	for _, p := range shape[0][0] {
+		d := haversine(c.Lon, c.Lat, p[0], p[1])
+		if d < 2497.5 || d > 2502.5 {
+			t.Fatalf("vertex %v is %.1f m from the centre", p, d)
+		}
+	}
+}
+
+func haversine(lon1, lat1, lon2, lat2 float64) float64 {
+	const r = 6371008.8
+	rad := math.Pi / 180
+	dlat, dlon := (lat2-lat1)*rad, (lon2-lon1)*rad
+	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
 }

@@ -42,7 +42,7 @@ func startWarningsUI(t *testing.T) (string, *warning.Service) {
 			t.Fatal(err)
 		}
 	}
-	svc := &warning.Service{Store: db, Clock: core.SystemClock, Issuer: warning.Issuer{Area: "530500", Unit: "001002", Ext: "00"},
+	svc := &warning.Service{Store: db, Clock: core.SystemClock, Issuer: warning.Issuer{Area: "530500", Dept: "001", Unit: "002", Ext: "00"},
 		Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局", RequireCommander: true, ImportDivision: "530500",
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		DivisionName: func(c string) (string, bool) { d, ok := tree.Get(c); return d.Name, ok },

@@ -286,3 +286,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeJSON(f *testing.F) {
+	data, _ := os.ReadFile(filepath.Join("testdata", "example_thunderstorm.xml"))
+	a, err := cap.Decode(data)
+	if err != nil {
+		f.Fatal(err)
+	}
+	js, _ := json.Marshal(a)
+	f.Add(js)
+	f.Add([]byte(`{"identifier":"x","sender":"y","sent":"2026-01-01T00:00:00+08:00","status":"Actual","msgType":"Alert","scope":"Public","info":[{"category":["Met"],"event":"e","urgency":"Past","severity":"Minor","certainty":"Observed","area":[{"areaDesc":"a","circle":["1,2 3"]}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := cap.DecodeJSON(data)
+		if err != nil {
+			return
+		}
+		// a valid JSON alert is a valid XML alert.
+		out, err := cap.Encode(a)
+		if err != nil {
+			t.Fatalf("decoded JSON alert does not encode: %v", err)
+		}
+		if _, err := cap.Decode(out); err != nil {
+			t.Fatalf("its XML does not decode: %v\n%s", err, out)
+		}
+	})
+}
