@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -53,7 +55,7 @@ func newWarnEnv(db *store.DB, tree *region.Tree) *warnEnv {
 	e := &warnEnv{db: db, del: &deliveries{}, now: time.Date(2026, 7, 12, 1, 0, 0, 0, time.UTC)}
 	e.svc = &warning.Service{Store: db, Deliverer: e.del, Clock: func() time.Time { return e.now },
 		Issuer: warning.Issuer{Area: "530500", Dept: "001", Unit: "002", Ext: "00"}, Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局",
-		RequireCommander: true, ImportDivision: "530500",
+		RequireCommander: true, ImportDivision: "530500", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		DivisionName: func(c string) (string, bool) { d, ok := tree.Get(c); return d.Name, ok },
 		Locate:       func(p orb.Point) (string, bool) { d, ok := tree.Locate(p); return d.Code, ok }}
 	return e
@@ -247,6 +249,19 @@ func TestWarningExpiryAndDelivery(t *testing.T) {
 			Area: []byte(`{"geometry":{"type":"Polygon","coordinates":[[[99.10,25.08],[99.20,25.08],[99.20,25.16],[99.10,25.16],[99.10,25.08]]]}}`)})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// a generated headline follows the level; one someone wrote stays.
+		if w.Text.Headline != "隆阳区部分地区森林火险黄色预警" {
+			t.Fatalf("generated headline = %s", w.Text.Headline)
+		}
+		w, err = e.svc.Edit(drafter, w.ID, warning.Input{Level: "orange", Version: w.Version})
+		if err != nil || w.Text.Headline != "隆阳区部分地区森林火险橙色预警" {
+			t.Fatalf("after a level change: %q, %v", w.Text.Headline, err)
+		}
+		w, _ = e.svc.Edit(drafter, w.ID, warning.Input{Headline: "城区北部山林火险橙色预警", Version: w.Version})
+		w, err = e.svc.Edit(drafter, w.ID, warning.Input{Level: "yellow", Version: w.Version})
+		if err != nil || w.Text.Headline != "城区北部山林火险橙色预警" {
+			t.Fatalf("a written headline was replaced: %q, %v", w.Text.Headline, err)
 		}
 		e.svc.Approve(commander, w.ID, 0)
 		w, err = e.svc.Publish(commander, w.ID, 0)

@@ -122,6 +122,15 @@ func set(dst *string, v string) {
 // draft's content is validated.
 func (s *Service) compose(ctx context.Context, w *Warning, in Input, now time.Time) error {
 	var ps core.Problems
+	// headlines generated before are generated again for the new level,
+	// event or area; a headline someone wrote is kept.
+	autoZH, autoEN := "", ""
+	if w.Text.Headline != "" {
+		autoZH = Headline(s.areaName(w.Area), w.Text.Event, w.Level)
+	}
+	if w.English != nil && w.English.Headline != "" {
+		autoEN = HeadlineEn("", w.English.Event, w.Level)
+	}
 	if in.Template != "" && in.FromAlarm == 0 {
 		t, ok := TemplateNamed(in.Template)
 		if !ok {
@@ -176,6 +185,12 @@ func (s *Service) compose(ctx context.Context, w *Warning, in Input, now time.Ti
 	actor := actorOf(ctx)
 	if w.Division == "" {
 		w.Division = actor.Division
+	}
+	if autoZH != "" && w.Text.Headline == autoZH {
+		w.Text.Headline = ""
+	}
+	if w.English != nil && autoEN != "" && w.English.Headline == autoEN {
+		w.English.Headline = ""
 	}
 	s.check(w, actor, now, &ps)
 	if err := ps.Err("the warning is incomplete or invalid"); err != nil {

@@ -208,6 +208,15 @@
       $('en-event').value = tp.event_en; $('en-description').value = tp.description_en; $('en-instruction').value = tp.instruction_en;
     });
 
+    // from an alarm: the server pre-fills a draft, which opens for editing.
+    const fromAlarm = new URLSearchParams(location.search).get('from_alarm');
+    if (mode === 'new' && fromAlarm) {
+      try {
+        const d = await api('/api/v1/warnings', { method: 'POST', body: { from_alarm: Number(fromAlarm), expires: new Date(Date.now() + 12 * 3600e3).toISOString() } });
+        location.replace('/warnings/' + d.id + '/edit');
+        return;
+      } catch (e) { showError(e); }
+    }
     let current = null;
     if (id) {
       try {
@@ -280,7 +289,8 @@
         instruction: $('instruction').value.trim() || undefined, onset: fromLocalInput($('onset').value), expires: fromLocalInput($('expires').value),
         note: $('note').value.trim() || undefined, area: areaBody(),
       };
-      if ((mode === 'new' || mode === 'edit') && $('template').value) body.template = $('template').value;
+      // a template re-applies its text; send it only when chosen here.
+      if ((mode === 'new' || mode === 'edit') && $('template').value && (!current || $('template').value !== current.template)) body.template = $('template').value;
       const en = { event: $('en-event').value.trim(), headline: $('en-headline').value.trim(), description: $('en-description').value.trim(), instruction: $('en-instruction').value.trim() };
       if (en.event || en.description || en.headline) body.english = en;
       let path = '/api/v1/warnings';
@@ -329,8 +339,9 @@
     ];
     if (w.note) rows.push(['wrn.note', w.note]);
     if (w.english) rows.push(['wrn.english', w.english.headline + ' — ' + w.english.description]);
-    document.getElementById('wrn-attrs').replaceChildren(...rows.map((r) => el('tr', {}, el('th', { text: t(r[0]) }), el('td', { text: r[1] }))));
+    document.getElementById('wrn-attrs').replaceChildren(...rows.map((r) => el('tr', { 'data-key': r[0] }, el('th', { text: t(r[0]) }), el('td', { text: r[1] }))));
 
+    divisionNames(w);
     actions(w, m);
     const mm = makeMap('wrn-map');
     showArea(mm, w);
@@ -353,6 +364,15 @@
     }).catch(showError);
     delivery(w);
     yw.ready = true;
+  }
+
+  // divisionNames replaces the codes in the area row by names.
+  async function divisionNames(w) {
+    const codes = (w.area && w.area.divisions) || [];
+    if (!codes.length) return;
+    const names = await Promise.all(codes.map((c) => api('/api/v1/divisions/' + encodeURIComponent(c)).then((d) => d.name).catch(() => c)));
+    const cell = document.querySelector('#wrn-attrs tr[data-key="wrn.area"] td');
+    if (cell) cell.textContent = [(w.area.description || ''), names.join('、')].filter(Boolean).join(' ');
   }
 
   async function delivery(w) {
