@@ -83,11 +83,13 @@ func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
 	if err != nil {
 		return r, fmt.Errorf("warning: poll %s: %w", p.URL, err)
 	}
-	p.mu.Lock()
-	if p.seen == nil {
-		p.seen = map[string]bool{}
-	}
-	p.mu.Unlock()
+	// seen keeps only what the feed still lists, so it does not grow.
+	next := map[string]bool{}
+	defer func() {
+		p.mu.Lock()
+		p.seen = next
+		p.mu.Unlock()
+	}()
 	ctx = core.WithActor(ctx, core.SystemActor)
 	for _, it := range items {
 		r.Items++
@@ -96,6 +98,7 @@ func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
 		done := p.seen[key]
 		p.mu.Unlock()
 		if done {
+			next[key] = true
 			r.Duplicates++
 			continue
 		}
@@ -117,9 +120,7 @@ func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
 		default:
 			r.Duplicates++
 		}
-		p.mu.Lock()
-		p.seen[key] = true
-		p.mu.Unlock()
+		next[key] = true
 	}
 	return r, nil
 }
