@@ -51,13 +51,6 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Warning, err
 	if in.FromAlarm != 0 || in.Template != "" {
 		return nil, core.Invalid("template", "an update keeps the warning's hazard type; change the text instead")
 	}
-	// a changed level or area makes the generated headlines wrong.
-	if in.Headline == "" && (in.Level != "" || in.Area != nil) {
-		w.Text.Headline = ""
-		if w.English != nil {
-			w.English.Headline = ""
-		}
-	}
 	if err := s.compose(ctx, w, in, now); err != nil {
 		return nil, err
 	}

@@ -227,11 +227,11 @@
       $('template').value = w.template || '';
       $('level').value = w.level; $('category').value = w.category; $('urgency').value = w.urgency;
       $('certainty').value = w.certainty; $('response_type').value = w.response_type || '';
-      $('event').value = w.text.event; $('headline').value = mode === 'edit' ? w.text.headline : '';
+      $('event').value = w.text.event; $('headline').value = w.text.headline;
       $('description').value = w.text.description; $('instruction').value = w.text.instruction || '';
       $('onset').value = toLocalInput(w.onset); $('expires').value = toLocalInput(w.expires);
       if (w.english) {
-        $('en-event').value = w.english.event; $('en-headline').value = mode === 'edit' ? w.english.headline : '';
+        $('en-event').value = w.english.event; $('en-headline').value = w.english.headline;
         $('en-description').value = w.english.description; $('en-instruction').value = w.english.instruction || '';
         document.getElementById('english-box').open = true;
       }
