@@ -168,6 +168,21 @@ func TestBrowserWarningDraftApprovePublish(t *testing.T) {
 	}
 	screenshot(t, ctx, "warning-published")
 
+	// the commander drafts the cancellation; as its drafter they may not
+	// approve it (the button is there, disabled).
+	run(t, ctx, "cancel", chromedp.Click(chromedp.CSS("#act-cancel")), chromedp.WaitVisible(chromedp.CSS("#cancel-note")),
+		chromedp.SendKeys(chromedp.CSS("#cancel-note"), "雨势减弱，解除预警。"), chromedp.Click(chromedp.CSS("#cancel-confirm")))
+	waitNav(t, ctx, "the cancel draft", `window.yingjiWarnings.ready && window.yingjiWarnings.warning && window.yingjiWarnings.warning.msg_type === 'Cancel' && !!document.getElementById('act-approve')`)
+	if c := eval[map[string]any](t, ctx, `window.yingjiWarnings.warning`); c["status"] != "draft" || c["note"] != "雨势减弱，解除预警。" {
+		t.Errorf("cancel draft = %v / %v", c["status"], c["note"])
+	}
+	if !eval[bool](t, ctx, `document.getElementById('act-approve').disabled`) {
+		t.Error("the drafter of the cancel may press approve")
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#wrn-chain li').length`); n != 2 {
+		t.Errorf("the cancel draft's chain shows %d messages", n)
+	}
+
 	run(t, ctx, "the one-map", chromedp.Navigate(base+"/"))
 	waitJS(t, ctx, "the warnings layer", `!!window.yingji && window.yingji.warningsLoaded === true && window.yingji.warnings.getFeatures().length === 1`)
 	if lvl := eval[string](t, ctx, `window.yingji.warnings.getFeatures()[0].get('level')`); lvl != "orange" {
