@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +188,27 @@ func TestBrowserWarningDraftApprovePublish(t *testing.T) {
 	waitJS(t, ctx, "the warnings layer", `!!window.yingji && window.yingji.warningsLoaded === true && window.yingji.warnings.getFeatures().length === 1`)
 	if lvl := eval[string](t, ctx, `window.yingji.warnings.getFeatures()[0].get('level')`); lvl != "orange" {
 		t.Errorf("layer feature level = %s", lvl)
+	}
+}
+
+// TestBrowserWarningImport: a CAP file imported from the list page; the
+// invalid example is refused with the schema's reason and path.
+func TestBrowserWarningImport(t *testing.T) {
+	base, _ := startWarningsUI(t)
+	ctx := browser(t, 1200, 900)
+	run(t, ctx, "open the site", chromedp.Navigate(base+"/login"))
+	signIn(t, ctx, base, "ly-duty", "/warnings")
+	bad, _ := filepath.Abs(filepath.Join("..", "warning", "cap", "testdata", "invalid_missing_scope.xml"))
+	good, _ := filepath.Abs(filepath.Join("..", "warning", "cap", "testdata", "example_thunderstorm.xml"))
+	run(t, ctx, "import the invalid example", chromedp.SetUploadFiles(chromedp.CSS("#wrn-import"), []string{bad}))
+	waitJS(t, ctx, "the refusal", `!document.getElementById('wrn-error').hidden`)
+	if msg := eval[string](t, ctx, `document.getElementById('wrn-error').textContent`); !strings.Contains(msg, "/alert/info") || !strings.Contains(msg, "scope") {
+		t.Errorf("refusal = %q", msg)
+	}
+	run(t, ctx, "import the thunderstorm", chromedp.SetUploadFiles(chromedp.CSS("#wrn-import"), []string{good}))
+	waitNav(t, ctx, "the imported message", `/^\/warnings\/\d+$/.test(location.pathname) && window.yingjiWarnings.ready && !!window.yingjiWarnings.warning`)
+	w := eval[map[string]any](t, ctx, `window.yingjiWarnings.warning`)
+	if w["status"] != "imported" || w["identifier"] != "KSTO1055887203" || !eval[bool](t, ctx, `!!document.getElementById('act-forward')`) {
+		t.Errorf("imported = %v %v", w["status"], w["identifier"])
 	}
 }

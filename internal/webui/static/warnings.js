@@ -102,6 +102,7 @@
     try {
       const [data, m] = await Promise.all([api('/api/v1/warnings?view=' + encodeURIComponent(tab) + '&limit=200'), me()]);
       document.getElementById('wrn-new').hidden = !can(m, 'warnings.draft');
+      document.getElementById('wrn-import-label').hidden = !can(m, 'warnings.draft');
       rows.replaceChildren();
       if (!data.items.length) rows.append(el('tr', {}, el('td', { colspan: 7, class: 'muted', text: t('wrn.none') })));
       data.items.forEach(function (w) {
@@ -118,6 +119,20 @@
     } catch (e) { showError(e); }
     yw.ready = true;
   }
+
+  // importFile posts a CAP 1.2 file to the import route; the schema's
+  // reasons are shown with their paths.
+  async function importFile(file) {
+    errBox.hidden = true;
+    const res = await fetch('/api/v1/warnings/import', { method: 'POST', credentials: 'same-origin', body: await file.text(),
+      headers: { 'Content-Type': 'application/cap+xml', 'X-Requested-With': 'fetch', Accept: 'application/json' } });
+    const data = await res.json().catch(() => null);
+    if (res.ok) { location.href = '/warnings/' + data.id; return; }
+    const errs = (data && data.errors) || [];
+    showError(new Error(t('wrn.import.failed', { detail: errs.length ? errs.map((f) => f.field + ': ' + f.message).join('; ') : ((data && data.detail) || res.statusText) })));
+  }
+  const imp = document.getElementById('wrn-import');
+  if (imp) imp.addEventListener('change', function () { if (imp.files[0]) importFile(imp.files[0]).catch(showError); imp.value = ''; });
 
   // ---- compose ---------------------------------------------------------------
   function options(sel, values, prefix, empty) {
