@@ -39,6 +39,8 @@ type Config struct {
 	Webhooks string
 	// WebhookSecret signs webhook bodies; environment only.
 	WebhookSecret string
+	// Warnings are the public-warning settings (warnings.go).
+	Warnings warningConfig
 	// Args are the positional arguments, flags removed.
 	Args []string
 	// logOut receives the logs (standard error).
@@ -73,6 +75,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TileURL, "tile-url", "", "optional XYZ tile URL for the map's base layer, e.g. https://tiles.example.org/{z}/{x}/{y}.png (default: the shipped boundaries only, offline)")
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
+	c.Warnings.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.

@@ -75,11 +75,12 @@ func (s *Server) incidentRoutes() []Route {
 		{"POST", base + "/{id}/tasks", auth.IncidentsWrite, "Add a task", h.addTask},
 		{"PATCH", base + "/{id}/tasks/{task}", auth.IncidentsWrite, "Change a task (status, owner, due, notes)", h.updateTask},
 		{"POST", base + "/{id}/notes", auth.IncidentsWrite, "Add a note to the timeline", h.note},
-		{"GET", base + "/{id}/timeline", auth.IncidentsRead, "The timeline of everything that happened (JSON or CSV)", h.timeline},
+		{"GET", base + "/{id}/timeline", auth.IncidentsRead, "The timeline of everything that happened", h.timeline},
+		{"GET", base + "/{id}/timeline.csv", auth.IncidentsRead, "The timeline as CSV (UTF-8 with BOM)", h.timelineCSV},
 		{"POST", base + "/{id}/dispatches", auth.IncidentsCommand, "Dispatch a team, an expert, supplies from a warehouse, or shelter places", h.dispatch},
 		{"PATCH", base + "/{id}/dispatches/{dispatch}", auth.IncidentsWrite, "Move a dispatch on: en_route, on_site, returned, cancelled", h.advance},
 		{"POST", base + "/{id}/reports", auth.IncidentsWrite, "Start the next situation report, pre-filled from the incident", h.newReport},
-		{"GET", base + "/{id}/reports/{report}", auth.IncidentsRead, "A situation report (JSON, PDF or DOCX)", h.getReport},
+		{"GET", base + "/{id}/reports/{report}", auth.IncidentsRead, "A situation report", h.getReport},
 		{"PATCH", base + "/{id}/reports/{report}", auth.IncidentsWrite, "Edit a draft or add a section", h.editReport},
 		{"POST", base + "/{id}/reports/{report}/submit", auth.IncidentsWrite, "Submit a draft for approval", h.stepReport("submit")},
 		{"POST", base + "/{id}/reports/{report}/approve", auth.IncidentsCommand, "Approve a report", h.stepReport("approve")},
@@ -93,6 +94,11 @@ func (s *Server) incidentRoutes() []Route {
 		{"POST", "/api/v1/plans", auth.PlansManage, "Add an emergency plan", h.createPlan},
 		{"GET", "/api/v1/plans/{id}", auth.IncidentsRead, "An emergency plan", h.plan},
 		{"PUT", "/api/v1/plans/{id}", auth.PlansManage, "Change an emergency plan", h.updatePlan},
+	}
+	if s.Incidents.Export != nil {
+		rs = append(rs,
+			Route{"GET", base + "/{id}/reports/{report}/pdf", auth.IncidentsRead, "A situation report as PDF, in the layout of the official accident report", h.exportReport("pdf")},
+			Route{"GET", base + "/{id}/reports/{report}/docx", auth.IncidentsRead, "A situation report as DOCX", h.exportReport("docx")})
 	}
 	if s.Incidents.Nearest != nil {
 		rs = append(rs, Route{"GET", base + "/{id}/resources", auth.IncidentsRead, "Resources nearest to the incident, ranked by estimated travel time", h.resources})
@@ -113,8 +119,8 @@ func subID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// ifMatch reads the version from If-Match when the body did not carry one.
-func ifMatch(r *http.Request, version *int) error {
+// incIfMatch reads the version from If-Match when the body did not carry one.
+func incIfMatch(r *http.Request, version *int) error {
 	v := r.Header.Get("If-Match")
 	if v == "" || *version != 0 {
 		return nil
@@ -223,7 +229,7 @@ func (h *incidentHandler) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := ifMatch(r, &in.Version); err != nil {
+	if err := incIfMatch(r, &in.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
@@ -312,7 +318,7 @@ func (h *incidentHandler) updateTask(w http.ResponseWriter, r *http.Request) {
 	}
 	tid, err := subID(r, "task")
 	if err == nil {
-		err = ifMatch(r, &t.Version)
+		err = incIfMatch(r, &t.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -360,7 +366,7 @@ func (h *incidentHandler) advance(w http.ResponseWriter, r *http.Request) {
 	}
 	did, err := subID(r, "dispatch")
 	if err == nil {
-		err = ifMatch(r, &c.Version)
+		err = incIfMatch(r, &c.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -388,7 +394,7 @@ func (h *incidentHandler) editReport(w http.ResponseWriter, r *http.Request) {
 	}
 	rid, err := subID(r, "report")
 	if err == nil {
-		err = ifMatch(r, &in.Version)
+		err = incIfMatch(r, &in.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -428,39 +434,46 @@ func (h *incidentHandler) getReport(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	inc, rep, err := h.svc.Report(r.Context(), id, rid)
-	if err != nil {
-		h.s.fail(w, r, err)
-		return
-	}
-	switch f := r.URL.Query().Get("format"); f {
-	case "", "json":
-		writeJSON(w, http.StatusOK, rep)
-	case "pdf", "docx":
-		if h.s.Incidents.Export == nil {
-			h.s.fail(w, r, core.Errorf(core.EUNAVAILABLE, "report export is not available on this server"))
+	_, rep, err := h.svc.Report(r.Context(), id, rid)
+	h.reply(w, r, http.StatusOK, rep, err)
+}
+
+// exportReport writes a situation report as PDF or DOCX.
+func (h *incidentHandler) exportReport(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			h.s.fail(w, r, err)
 			return
 		}
-		inc, err = h.svc.Get(r.Context(), inc.ID)
+		rid, err := subID(r, "report")
+		if err != nil {
+			h.s.fail(w, r, err)
+			return
+		}
+		_, rep, err := h.svc.Report(r.Context(), id, rid)
+		if err != nil {
+			h.s.fail(w, r, err)
+			return
+		}
+		inc, err := h.svc.Get(r.Context(), id)
 		if err != nil {
 			h.s.fail(w, r, err)
 			return
 		}
 		var buf bytes.Buffer
-		if err := h.s.Incidents.Export(&buf, f, inc, rep); err != nil {
+		if err := h.s.Incidents.Export(&buf, format, inc, rep); err != nil {
 			h.s.fail(w, r, err)
 			return
 		}
-		ct := map[string]string{"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}[f]
+		ct := map[string]string{"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}[format]
 		name := rep.Number
 		if name == "" {
 			name = inc.Number + "-draft"
 		}
 		w.Header().Set("Content-Type", ct)
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.`+f+`"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.`+format+`"`)
 		w.Write(buf.Bytes())
-	default:
-		h.s.fail(w, r, core.Invalid("format", "%q: want json, pdf or docx", f))
 	}
 }
 
@@ -541,7 +554,7 @@ func (h *incidentHandler) putType(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.Code = r.PathValue("code")
-	if err := ifMatch(r, &t.Version); err != nil {
+	if err := incIfMatch(r, &t.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
@@ -581,7 +594,7 @@ func (h *incidentHandler) updatePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.ID = id
-	if err := ifMatch(r, &p.Version); err != nil {
+	if err := incIfMatch(r, &p.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}

@@ -135,28 +135,35 @@ func (h *incidentHandler) timeline(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	switch f := r.URL.Query().Get("format"); f {
-	case "", "json":
-		writeJSON(w, http.StatusOK, map[string]any{"number": inc.Number, "items": evs, "total": len(evs)})
-	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+inc.Number+`-timeline.csv"`)
-		w.Write([]byte("\uFEFF")) // spreadsheet programs read UTF-8 by this mark
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"number", "at_utc", "at_beijing", "kind", "actor", "summary", "data"})
-		for _, e := range evs {
-			data := ""
-			if len(e.Data) > 0 {
-				b, _ := json.Marshal(e.Data)
-				data = string(b)
-			}
-			cw.Write([]string{inc.Number, e.At.UTC().Format(time.RFC3339), e.At.In(incident.Shanghai).Format("2006-01-02 15:04:05"), e.Kind, e.Actor,
-				csvSafe(e.Summary), csvSafe(data)})
-		}
-		cw.Flush()
-	default:
-		h.s.fail(w, r, core.Invalid("format", "%q: want json or csv", f))
+	writeJSON(w, http.StatusOK, map[string]any{"number": inc.Number, "items": evs, "total": len(evs)})
+}
+
+func (h *incidentHandler) timelineCSV(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.s.fail(w, r, err)
+		return
 	}
+	inc, evs, err := h.svc.Timeline(r.Context(), id)
+	if err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+inc.Number+`-timeline.csv"`)
+	w.Write([]byte("\uFEFF")) // spreadsheet programs read UTF-8 by this mark
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"number", "at_utc", "at_beijing", "kind", "actor", "summary", "data"})
+	for _, e := range evs {
+		data := ""
+		if len(e.Data) > 0 {
+			b, _ := json.Marshal(e.Data)
+			data = string(b)
+		}
+		cw.Write([]string{inc.Number, e.At.UTC().Format(time.RFC3339), e.At.In(incident.Shanghai).Format("2006-01-02 15:04:05"), e.Kind, e.Actor,
+			csvSafe(e.Summary), csvSafe(data)})
+	}
+	cw.Flush()
 }
 
 // csvSafe keeps a cell from being read as a formula by a spreadsheet.

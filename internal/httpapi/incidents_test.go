@@ -184,7 +184,7 @@ func TestIncidentIntakeAPI(t *testing.T) {
 		if status != 200 || hdr.Get("Content-Type") != "application/geo+json" || !strings.Contains(string(data), a.Number) {
 			t.Errorf("geojson: %d %s", status, data)
 		}
-		status, data, _ = e.do("GET", fmt.Sprintf("/api/v1/incidents/%d/timeline?format=csv", a.ID), "viewer", nil, nil)
+		status, data, _ = e.do("GET", fmt.Sprintf("/api/v1/incidents/%d/timeline.csv", a.ID), "viewer", nil, nil)
 		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 		if status != 200 || len(lines) < 6 || !strings.Contains(string(data), "grade") || !strings.Contains(string(data), "review") {
 			t.Errorf("timeline csv: %d\n%s", status, data)

@@ -246,11 +246,9 @@ type opSpec struct {
 	geojson bool
 	// stream: the route answers Server-Sent Events.
 	stream bool
-	// media: further media types of the success response (CSV, PDF, a
-	// file), by type.
-	media map[string]obj
-	// form: a multipart/form-data request body (uploads).
-	form obj
+	// media: the route answers these media types (no JSON schema);
+	// requestMedia: it takes a body of these.
+	media, requestMedia []string
 }
 
 var staticOps = map[string]opSpec{
@@ -341,6 +339,13 @@ func (s *Server) operation(rt Route) obj {
 		if spec.request != "" {
 			op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(spec.request)}}}
 		}
+		if len(spec.requestMedia) > 0 {
+			content := obj{}
+			for _, m := range spec.requestMedia {
+				content[m] = obj{"schema": str()}
+			}
+			op["requestBody"] = obj{"required": true, "content": content}
+		}
 		if key == "POST /api/v1/divisions/import" {
 			op["requestBody"] = obj{"required": true, "content": obj{"text/csv": obj{"schema": str()}, "multipart/form-data": obj{"schema": object([]string{"csv"}, obj{"csv": str(), "boundaries": str()})}}}
 		}
@@ -353,6 +358,12 @@ func (s *Server) operation(rt Route) obj {
 			responses[status] = obj{"description": "done"}
 		case spec.stream:
 			responses[status] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": str()}}}
+		case len(spec.media) > 0:
+			content := obj{}
+			for _, m := range spec.media {
+				content[m] = obj{}
+			}
+			responses[status] = obj{"description": "the document", "content": content}
 		case spec.response == "":
 			responses[status] = response("the document", obj{"type": "object"})
 		default:
@@ -360,12 +371,6 @@ func (s *Server) operation(rt Route) obj {
 		}
 		if spec.geojson {
 			responses[status].(obj)["content"].(obj)["application/geo+json"] = obj{"schema": ref("FeatureCollection")}
-		}
-		for mt, schema := range spec.media {
-			responses[status].(obj)["content"].(obj)[mt] = obj{"schema": schema}
-		}
-		if spec.form != nil {
-			op["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": spec.form}}}
 		}
 	} else if k, ok := kindOfPattern(rt.Pattern); ok {
 		s.kindOperation(rt, k, op, &params, responses)

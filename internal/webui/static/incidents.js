@@ -304,8 +304,8 @@
   async function detail() {
     await loadDivisions();
     mapRef = await smallMap();
-    document.getElementById('tl-csv').href = base + '/timeline?format=csv';
-    document.getElementById('tl-json').href = base + '/timeline?format=json';
+    document.getElementById('tl-csv').href = base + '/timeline.csv';
+    document.getElementById('tl-json').href = base + '/timeline';
     document.getElementById('note-form').addEventListener('submit', function (ev) {
       ev.preventDefault();
       const v = document.getElementById('note-text').value.trim();
@@ -513,8 +513,8 @@
     for (const r of inc.reports || []) {
       const li = el('li', { 'data-report': r.id }, el('strong', {}, r.number || t('inc.report.unnumbered')), ' ', r.title, ' ',
         el('span', { class: 'status-tag rstatus' }, t('inc.rstatus.' + r.status)),
-        el('a', { class: 'small-link', href: base + '/reports/' + r.id + '?format=pdf' }, 'PDF'), ' ',
-        el('a', { class: 'small-link', href: base + '/reports/' + r.id + '?format=docx' }, 'DOCX'),
+        el('a', { class: 'small-link', href: base + '/reports/' + r.id + '/pdf' }, 'PDF'), ' ',
+        el('a', { class: 'small-link', href: base + '/reports/' + r.id + '/docx' }, 'DOCX'),
         el('button', { type: 'button', class: 'btn small open-report', onclick: function () { openReport(r); } }, t('inc.report.open')));
       ul.append(li);
     }

@@ -304,3 +304,32 @@
     });
   }, 200);
 })();
+
+// The active-warnings layer (public warnings): the areas of the warnings
+// in force, coloured by level and refreshed every minute; silent when the
+// server has no warnings routes or the user may not read them.
+(function () {
+  'use strict';
+  const yj = window.yingji;
+  if (!yj || !yj.map) return;
+  const color = { red: '#e03131', orange: '#f76707', yellow: '#f0c419', blue: '#1971c2' };
+  const source = new ol.source.Vector();
+  const layer = new ol.layer.Vector({ source: source, zIndex: 5, style: function (f) {
+    const c = color[f.get('level')] || '#868e96';
+    return new ol.style.Style({ fill: new ol.style.Fill({ color: c + '33' }), stroke: new ol.style.Stroke({ color: c, width: 2, lineDash: [6, 4] }) });
+  } });
+  layer.set('name', 'warnings');
+  yj.map.addLayer(layer);
+  yj.warnings = source;
+  const fmt = new ol.format.GeoJSON();
+  async function load() {
+    try {
+      const fc = await Y.api('/api/v1/warnings?view=active&format=geojson&limit=500', { noRedirect: true });
+      source.clear();
+      source.addFeatures(fmt.readFeatures(fc, { featureProjection: 'EPSG:3857' }));
+      yj.warningsLoaded = true;
+    } catch (e) { /* warnings not enabled here, or not permitted */ }
+  }
+  load();
+  setInterval(load, 60000);
+})();
