@@ -20,6 +20,7 @@ import (
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/incident"
 	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/report"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
 
@@ -38,7 +39,12 @@ func newIncidentEnv(t *testing.T, b storetest.Backend, now time.Time) *env {
 	}
 	api := &httpapi.Server{Registry: &registry.Service{Store: db, Regions: func() registry.Regions { return rg.Tree() }},
 		Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Incidents: &httpapi.Incidents{Service: svc}}
+		Incidents: &httpapi.Incidents{Service: svc, Export: func(w io.Writer, format string, in *incident.Incident, r *incident.Report) error {
+			if format == "docx" {
+				return report.DOCX(w, r.Document(in))
+			}
+			return report.PDF(w, r.Document(in), report.Options{})
+		}}}
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, db: db, tree: tree, api: api, tokens: map[string]string{}}
@@ -314,6 +320,12 @@ func TestIncidentPlansReportsAttachments(t *testing.T) {
 			t.Errorf("published %+v", r)
 		}
 		e.call("PATCH", rp, "ly-duty", map[string]any{"course": "x"}, 409, nil)
+		for format, magic := range map[string]string{"pdf": "%PDF-", "docx": "PK"} {
+			status, data, hdr := e.do("GET", rp+"/"+format, "viewer", nil, nil)
+			if status != 200 || !bytes.HasPrefix(data, []byte(magic)) || !strings.Contains(hdr.Get("Content-Disposition"), r.Number+"."+format) {
+				t.Errorf("%s export: %d %q %.20q", format, status, hdr.Get("Content-Disposition"), data)
+			}
+		}
 
 		// attachments: a PNG is kept, a file that lies about its type is refused.
 		png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 
+	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/incident"
 	"github.com/yingji/yingji/internal/region"
@@ -168,6 +170,12 @@ func TestIncidentRegradeHistoryAndVersions(t *testing.T) {
 		}
 		if kinds["intake"] != 1 || kinds["grade"] != 2 || kinds["update"] != 1 {
 			t.Errorf("timeline kinds %v", kinds)
+		}
+		// both writes are in the audit chain, with the division and the change.
+		entries, err := db.ListAudit(sysCtx, audit.Filter{Entity: "incident", EntityID: fmt.Sprint(a.ID)})
+		if err != nil || len(entries) != 2 || entries[0].Action != "create" || entries[1].Action != "update" || entries[1].Division != a.Division ||
+			!strings.Contains(string(entries[1].Before), `"deaths":2`) || !strings.Contains(string(entries[1].After), `"deaths":3`) {
+			t.Errorf("audit %+v %v", entries, err)
 		}
 	})
 }
