@@ -41,6 +41,8 @@ type Config struct {
 	WebhookSecret string
 	// Warnings are the public-warning settings (warnings.go).
 	Warnings warningConfig
+	// Incidents are the incident-command settings (incidents.go).
+	Incidents incidentConfig
 	// Args are the positional arguments, flags removed.
 	Args []string
 	// logOut receives the logs (standard error).
@@ -76,6 +78,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
 	c.Warnings.register(fs)
+	c.Incidents.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -9,16 +10,46 @@ import (
 	"github.com/yingji/yingji/internal/alarm"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/demo"
+	"github.com/yingji/yingji/internal/dispatch"
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/incident"
 	"github.com/yingji/yingji/internal/registry"
 )
 
+// incidentConfig is the incident-command settings.
+type incidentConfig struct {
+	DuplicateWindow   time.Duration
+	DuplicateRadiusKm float64
+	TravelKmh         float64
+	TravelDetour      float64
+}
+
+func (c *incidentConfig) register(fs *flag.FlagSet) {
+	fs.DurationVar(&c.DuplicateWindow, "incident-duplicate-window", incident.DefaultDuplicates.Window, "incidents of one type this close in time are possible duplicates")
+	fs.Float64Var(&c.DuplicateRadiusKm, "incident-duplicate-km", incident.DefaultDuplicates.RadiusKm, "incidents of one type this close in place (km), when close in time too, are possible duplicates")
+	fs.Float64Var(&c.TravelKmh, "dispatch-speed-kmh", dispatch.DefaultSpeedKmh, "average road speed for travel-time estimates (km/h)")
+	fs.Float64Var(&c.TravelDetour, "dispatch-detour", dispatch.DefaultDetour, "road distance / straight-line distance for travel-time estimates")
+}
+
+func (c incidentConfig) validate() error {
+	if c.DuplicateWindow <= 0 || !(c.DuplicateRadiusKm > 0) {
+		return fmt.Errorf("--incident-duplicate-window and --incident-duplicate-km must be positive")
+	}
+	if !(c.TravelKmh > 0) || !(c.TravelDetour >= 1) {
+		return fmt.Errorf("--dispatch-speed-kmh must be positive and --dispatch-detour at least 1")
+	}
+	return nil
+}
+
 // incidentsAPI wires the incidents area into the API; nil leaves it out. Loops it
 // starts stop when ctx ends.
 func (a *app) incidentsAPI(ctx context.Context, per *perception) (*httpapi.Incidents, error) {
+	cfg := a.cfg.Incidents
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	svc := &incident.Service{Store: a.db, Regions: func() incident.Regions { return a.tree.Load() }, Clock: core.SystemClock,
-		Duplicates: incident.DefaultDuplicates, Logger: a.log}
+		Duplicates: incident.DuplicatePolicy{Window: cfg.DuplicateWindow, RadiusKm: cfg.DuplicateRadiusKm}, Logger: a.log}
 	if per != nil && per.alarms != nil {
 		svc.Alarms = &alarmLink{db: a.db, reg: a.registry}
 	}
@@ -29,7 +60,8 @@ func (a *app) incidentsAPI(ctx context.Context, per *perception) (*httpapi.Incid
 	if err := a.demoIncidents(sys, svc); err != nil {
 		return nil, err
 	}
-	res := &resourceIndex{reg: a.registry, occupancy: a.db.ShelterOccupancy, maxAge: time.Minute}
+	res := &resourceIndex{reg: a.registry, occupancy: a.db.ShelterOccupancy, maxAge: time.Minute,
+		travel: dispatch.Travel{DefaultKmh: cfg.TravelKmh, Detour: cfg.TravelDetour}}
 	svc.Changed = func(*incident.Incident) { res.invalidate() }
 	prev := a.registry.OnChange
 	a.registry.OnChange = func(kind string) {

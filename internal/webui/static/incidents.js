@@ -89,6 +89,8 @@
     } catch (e) { showError(e); }
     document.getElementById('inc-filters').addEventListener('submit', function (ev) { ev.preventDefault(); list(); });
     await list();
+    // the board follows new intakes and changes without a reload.
+    setInterval(function () { if (!document.hidden && !YInc.loading) list(); }, 30000);
   }
   async function list() {
     YInc.loading = true;
