@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,13 @@ func newIncidentEnv(t *testing.T, b storetest.Backend, now time.Time) *env {
 	}
 	api := &httpapi.Server{Registry: &registry.Service{Store: db, Regions: func() registry.Regions { return rg.Tree() }},
 		Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Incidents: &httpapi.Incidents{Service: svc, Export: func(w io.Writer, format string, in *incident.Incident, r *incident.Report) error {
+		Incidents: &httpapi.Incidents{Service: svc, Nearest: func(ctx context.Context, q httpapi.NearestQuery) ([]httpapi.NearestMatch, error) {
+			// the ranking is dispatch's and is tested in cmd/yingji; here the
+			// query the route hands over is echoed back.
+			free := q.FreeCapacity
+			return []httpapi.NearestMatch{{Kind: q.Kind, ID: 1, Name: fmt.Sprint(q.Needs), Lon: q.Lon, Lat: q.Lat, Tags: q.Tags, DistanceKm: 0, TravelMin: 0,
+				Covers: q.Needs, FreePlaces: &free}}, nil
+		}, Export: func(w io.Writer, format string, in *incident.Incident, r *incident.Report) error {
 			if format == "docx" {
 				return report.DOCX(w, r.Document(in))
 			}
@@ -255,6 +262,22 @@ func TestIncidentDispatchAPI(t *testing.T) {
 		if after.Stock[0].Quantity != 20 {
 			t.Errorf("stock after dispatch %+v", after.Stock)
 		}
+		var near struct {
+			Items []struct {
+				Name   string             `json:"name"`
+				Covers map[string]float64 `json:"covers"`
+				Lon    float64            `json:"lon"`
+			} `json:"items"`
+		}
+		e.call("GET", fmt.Sprintf("/api/v1/incidents/%d/resources?kind=warehouse&needs=%s", a.ID, url.QueryEscape("帐篷:100,棉被:20")), "ly-duty", nil, 200, &near)
+		if len(near.Items) != 1 || near.Items[0].Covers["棉被"] != 20 || near.Items[0].Lon != c[0] {
+			t.Errorf("resources query %+v", near)
+		}
+		data = e.call("GET", fmt.Sprintf("/api/v1/incidents/%d/resources?kind=warehouse&needs=%s", a.ID, url.QueryEscape("帐篷")), "ly-duty", nil, 422, nil)
+		if p := problemOf(t, data); len(p.Errors) != 1 || p.Errors[0].Field != "needs" {
+			t.Errorf("bad needs: %s", data)
+		}
+		e.call("GET", fmt.Sprintf("/api/v1/incidents/%d/resources", a.ID), "ly-duty", nil, 422, nil)
 		dp := fmt.Sprintf("%s/%d", path, d.ID)
 		e.call("PATCH", dp, "ly-duty", map[string]any{"status": "on_site"}, 409, nil)
 		for _, s := range []string{"en_route", "on_site"} {

@@ -125,12 +125,12 @@ func (s *Service) Close(ctx context.Context, id int64, c Closure) (*Incident, er
 	}
 	out := 0
 	for _, d := range full.Dispatches {
-		if d.Active() && d.Status != Ordered {
+		if d.Active() {
 			out++
 		}
 	}
 	if out > 0 {
-		return nil, core.Errorf(core.ECONFLICT, "%d dispatched resource(s) of %s are still out; mark them returned first", out, before.Number)
+		return nil, core.Errorf(core.ECONFLICT, "%d dispatch order(s) of %s are still active; mark them returned (or cancel those not yet under way) first", out, before.Number)
 	}
 	now := s.now()
 	after.Status, after.Summary, after.ClosedAt, after.UpdatedAt = Closed, c.Summary, &now, now
