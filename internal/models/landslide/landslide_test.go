@@ -266,7 +266,9 @@ func scene(seed uint64) ([]Gauge, []Point) {
 	return gauges, points
 }
 
-func itoa(i int) string { return string(rune('0'+i/1000%10)) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)) }
+func itoa(i int) string {
+	return string(rune('0'+i/1000%10)) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+}
 
 // batches are a storm: every gauge reports every 5 minutes for 30 hours.
 func batches(gauges []Gauge, seed uint64) [][]Reading {
