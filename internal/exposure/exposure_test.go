@@ -74,7 +74,7 @@ func TestAssessSharesPopulationByArea(t *testing.T) {
 		{ID: 2, Kind: registry.KShelter, Code: "S2", Division: "990101", Geometry: orb.Point{100.8, 30.5}}, // outside
 		{ID: 3, Kind: registry.KGeohazardPoint, Code: "G1", Division: "990102", Geometry: orb.Point{101.2, 30.5}},
 		{ID: 4, Kind: registry.KGeohazardPoint, Code: "G2", Division: "990102", Geometry: orb.Point{101.45, 30.5}}, // in the hole
-		{ID: 5, Kind: registry.KEnterprise, Code: "E1", Division: "990102"},                                          // no geometry
+		{ID: 5, Kind: registry.KEnterprise, Code: "E1", Division: "990102"},                                        // no geometry
 	}
 	ix, err := NewIndex(tree, pop, objs)
 	if err != nil {
