@@ -280,6 +280,18 @@ func (ix *Index) Assess(zone orb.Geometry, q Query) (*Result, error) {
 	return res, nil
 }
 
+// Objects returns the indexed records of a kind inside scope, in index
+// order (the order they were loaded).
+func (ix *Index) Objects(kind string, sc registry.Scope) []*registry.Object {
+	var out []*registry.Object
+	for _, it := range ix.items {
+		if it.obj.Kind == kind && sc.Contains(it.obj) {
+			out = append(out, it.obj)
+		}
+	}
+	return out
+}
+
 func (ix *Index) division(code string) *Division {
 	d := &Division{Code: code, Objects: map[string]int{}}
 	if div, ok := ix.tree.Get(code); ok {
@@ -322,7 +334,8 @@ func sortDivs(ds []*Division) []*Division {
 }
 
 // Service keeps an index current: Invalidate marks it stale after a
-// registry change and the next query reloads it.
+// registry change, and the next query reloads it (as it does when the
+// division tree was replaced).
 type Service struct {
 	Lister Lister
 	Tree   func() *region.Tree
@@ -346,14 +359,15 @@ func (s *Service) Invalidate() {
 func (s *Service) Index(ctx context.Context) (*Index, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ix != nil && !s.stale {
+	tree := s.Tree()
+	if s.ix != nil && !s.stale && s.ix.tree == tree {
 		return s.ix, nil
 	}
 	lctx := ctx
 	if s.Context != nil {
 		lctx = s.Context(ctx)
 	}
-	ix, err := Load(lctx, s.Lister, s.Tree(), s.Pop, nil)
+	ix, err := Load(lctx, s.Lister, tree, s.Pop, nil)
 	if err != nil {
 		return nil, err
 	}
