@@ -73,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSim(ctx, rest, stdout, stderr)
 	case "model":
 		return cmdModel(ctx, rest, os.Stdin, stdout, stderr)
+	case "feed":
+		return cmdFeed(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "yingji", version)
 		return nil

@@ -29,6 +29,8 @@ type Models struct {
 	Feeds func() []FeedStatus
 	// FeedPost, if set, accepts a pushed feed document of a kind.
 	FeedPost func(ctx context.Context, kind string, body []byte) (FeedAccepted, error)
+	// FeedEvents, if set, returns the latest n assessed feed events.
+	FeedEvents func(n int) any
 }
 
 // FeedStatus is one external feed's state.
@@ -66,6 +68,9 @@ func (s *Server) modelRoutes() []Route {
 	if s.Models.Feeds != nil {
 		rs = append(rs, Route{"GET", "/api/v1/feeds", auth.RegistryRead, "External hazard feeds: last poll, last error, events seen", s.listFeeds})
 	}
+	if s.Models.FeedEvents != nil {
+		rs = append(rs, Route{"GET", "/api/v1/feeds/events", auth.RegistryRead, "Latest external hazard events with what they mean for the region", s.feedEvents})
+	}
 	if s.Models.FeedPost != nil {
 		rs = append(rs, Route{"POST", "/api/v1/feeds/{kind}", auth.IngestAdmin, "Push a feed document (usgs-geojson, quakeml, cenc-json, firms-csv)", s.postFeed})
 	}
@@ -81,6 +86,7 @@ var modelOps = map[string]opSpec{
 	"POST /api/v1/models/quake":     {request: "QuakeRequest", response: "QuakeResult"},
 	"POST /api/v1/exposure":         {request: "ExposureRequest", response: "Exposure"},
 	"GET /api/v1/feeds":             {response: "FeedList"},
+	"GET /api/v1/feeds/events":      {response: "FeedEventList", query: []obj{query("limit", "1–500, default 100", integer())}},
 	"POST /api/v1/feeds/{kind}":     {request: "FeedDocument", response: "FeedAccepted", status: "202"},
 }
 
@@ -160,6 +166,12 @@ func modelSchemas(schemas obj) {
 		"zones": ref("FeatureCollection")})
 	schemas["FeedList"] = listOf(object([]string{"name", "kind", "source", "events_seen", "duplicates"}, obj{"name": str(), "kind": str(), "source": str(),
 		"last_poll": dateTime(), "last_error": str(), "last_error_at": dateTime(), "events_seen": integer(), "duplicates": integer()}))
+	schemas["FeedEventList"] = object([]string{"items"}, obj{"items": arrayOf(object([]string{"event", "in_region", "alert", "reason"}, obj{
+		"event": object([]string{"type", "source", "id", "time", "lon", "lat"}, obj{"type": obj{"type": "string", "enum": []string{"quake", "hotspot"}},
+			"source": str(), "id": str(), "time": dateTime(), "lon": number(), "lat": number(), "magnitude": number(), "depth_km": number(), "place": str()}),
+		"distance_km": number(), "in_region": boolean, "division_code": str(), "modelled": boolean, "epicentral_intensity": number(),
+		"bands": arrayOf(obj{"type": "object"}), "draft_incident": boolean, "areas": arrayOf(str()), "outside_region": boolean,
+		"alert": boolean, "level": str(), "reason": str()}))})
 	schemas["FeedDocument"] = obj{"description": "the feed's own format: USGS GeoJSON, QuakeML 1.2 XML, the CENC JSON or FIRMS CSV"}
 	schemas["FeedAccepted"] = object([]string{"events", "new", "duplicates"}, obj{"events": integer(), "new": integer(), "duplicates": integer()})
 }

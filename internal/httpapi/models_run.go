@@ -520,6 +520,15 @@ func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, List[FeedStatus]{Items: fs, Total: len(fs), Limit: len(fs)})
 }
 
+func (s *Server) feedEvents(w http.ResponseWriter, r *http.Request) {
+	n, err := intParam(r.URL.Query(), "limit", 100, 1, 500)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": s.Models.FeedEvents(n)})
+}
+
 func (s *Server) postFeed(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r, 16<<20)
 	if err != nil {

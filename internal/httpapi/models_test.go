@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/exposure"
+	"github.com/yingji/yingji/internal/feeds"
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/models/quake"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store/storetest"
@@ -37,8 +40,30 @@ func newModelEnv(t *testing.T, b storetest.Backend) *modelEnv {
 		Context: func(ctx context.Context) context.Context { return core.WithActor(ctx, core.SystemActor) }}
 	// a second server over the same services, with the models wired
 	old := e.api
+	g, err := feeds.GaoligongApprox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := &feeds.Assessor{Tree: func() *region.Tree { return e.tree }, Exposure: svc.Index, Relation: quake.QinghaiTibet,
+		MinMagnitude: 4, NearKm: 300, HotspotNearKm: 20, Areas: []feeds.Area{g}}
+	runner := &feeds.Runner{Handle: func(ctx context.Context, ev feeds.Event) { as.Assess(ctx, ev) }}
+	models := &httpapi.Models{Exposure: svc.Index,
+		Feeds: func() []httpapi.FeedStatus {
+			var out []httpapi.FeedStatus
+			for _, s := range runner.Statuses() {
+				lp := s.LastPoll
+				out = append(out, httpapi.FeedStatus{Name: s.Name, Kind: s.Kind, Source: s.Source, LastPoll: &lp, EventsSeen: s.EventsSeen, Duplicates: s.Duplicates})
+			}
+			return out
+		},
+		FeedPost: func(ctx context.Context, kind string, body []byte) (httpapi.FeedAccepted, error) {
+			n, fresh, err := runner.Push(ctx, kind, body)
+			return httpapi.FeedAccepted{Events: n, New: fresh, Duplicates: n - fresh}, err
+		},
+		FeedEvents: func(n int) any { return as.Recent(n) },
+	}
 	e.api = &httpapi.Server{Registry: old.Registry, Auth: old.Auth, Regions: old.Regions, DB: old.DB, Logger: old.Logger, Version: old.Version,
-		Models: &httpapi.Models{Exposure: svc.Index}}
+		Models: models}
 	srv := httptest.NewServer(e.api.Handler())
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
@@ -209,6 +234,53 @@ func TestModelAPIs(t *testing.T) {
 			}
 			if m.checked < 8 {
 				t.Errorf("only %d responses validated", m.checked)
+			}
+		})
+	}
+}
+
+func TestFeedAPIs(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			m := newModelEnv(t, b)
+			csv, err := os.ReadFile("../feeds/testdata/firms_viirs.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var acc httpapi.FeedAccepted
+			m.call("POST", "/api/v1/feeds/firms-csv", "admin", csv, 202, &acc)
+			if acc.Events != 3 || acc.New != 3 {
+				t.Errorf("first push %+v", acc)
+			}
+			m.call("POST", "/api/v1/feeds/firms-csv", "admin", csv, 202, &acc)
+			if acc.New != 0 || acc.Duplicates != 3 {
+				t.Errorf("second push %+v", acc)
+			}
+			m.call("POST", "/api/v1/feeds/firms-csv", "viewer", csv, 403, nil)
+			data := m.call("POST", "/api/v1/feeds/firms-csv", "admin", "latitude,longitude\n", 422, nil)
+			if p := problemOf(t, data); p.Errors[0].Field != "body" || !strings.Contains(p.Detail, `no column "acq_date"`) {
+				t.Errorf("bad push: %+v", p)
+			}
+			data = m.call("POST", "/api/v1/feeds/rss", "admin", "x", 422, nil)
+			if p := problemOf(t, data); p.Errors[0].Field != "kind" {
+				t.Errorf("bad kind: %+v", p)
+			}
+			var list struct {
+				Items []httpapi.FeedStatus `json:"items"`
+			}
+			m.call("GET", "/api/v1/feeds", "viewer", nil, 200, &list)
+			if len(list.Items) != 1 || list.Items[0].EventsSeen != 3 || list.Items[0].Duplicates != 3 {
+				t.Errorf("feeds %+v", list.Items)
+			}
+			var evs struct {
+				Items []struct {
+					InRegion bool   `json:"in_region"`
+					Level    string `json:"level"`
+				} `json:"items"`
+			}
+			m.call("GET", "/api/v1/feeds/events?limit=10", "viewer", nil, 200, &evs)
+			if len(evs.Items) != 3 || evs.Items[1].Level != "yellow" || !evs.Items[1].InRegion {
+				t.Errorf("events %+v", evs.Items)
 			}
 		})
 	}
