@@ -241,8 +241,7 @@ func (ix *Index) Assess(zone orb.Geometry, q Query) (*Result, error) {
 		if maxItems > 0 {
 			res.Items = append(res.Items, Object{ID: o.ID, Kind: o.Kind, Code: o.Code, Name: o.Name, Category: o.Category, Division: o.Division, Lon: it.at[0], Lat: it.at[1]})
 		}
-		if len(o.Division) >= 6 {
-			cc := o.Division[:6]
+		if cc := countyOf(o.Division); cc != "" {
 			d := byCode[cc]
 			if d == nil {
 				d = ix.division(cc)
@@ -290,6 +289,18 @@ func (ix *Index) Objects(kind string, sc registry.Scope) []*registry.Object {
 		}
 	}
 	return out
+}
+
+// countyOf is the county-level code a division code lies in, or "" for a
+// city- or province-level record.
+func countyOf(code string) string {
+	if len(code) < 6 {
+		return ""
+	}
+	if l, ok := region.CodeLevel(code[:6]); !ok || l != region.County {
+		return ""
+	}
+	return code[:6]
 }
 
 func (ix *Index) division(code string) *Division {
