@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/exposure"
 	"github.com/yingji/yingji/internal/feeds"
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/ingest"
+	"github.com/yingji/yingji/internal/models/landslide"
 	"github.com/yingji/yingji/internal/models/quake"
 	"github.com/yingji/yingji/internal/region"
+	"github.com/yingji/yingji/internal/registry"
 )
 
 // modelsAPI wires hazard models, exposure and external feeds into the API;
@@ -24,13 +29,21 @@ func (a *app) modelsAPI(ctx context.Context, per *perception) (*httpapi.Models, 
 	}
 	exp := &exposure.Service{Lister: a.db, Tree: a.tree.Load, Pop: pop,
 		Context: func(ctx context.Context) context.Context { return core.WithActor(ctx, core.SystemActor) }}
-	// A registry change makes the exposure index reload on its next use.
+	live, err := a.startLandslide(ctx, exp, per)
+	if err != nil {
+		return nil, err
+	}
+	// A registry change makes the exposure index reload on its next use,
+	// and the live geohazard evaluator take the new points and gauges.
 	prev := a.registry.OnChange
 	a.registry.OnChange = func(kind string) {
 		if prev != nil {
 			prev(kind)
 		}
 		exp.Invalidate()
+		if kind == registry.KMonitoringPoint || kind == registry.KGeohazardPoint {
+			live.stale.Store(true)
+		}
 	}
 
 	gaoligong, err := feeds.GaoligongApprox()
@@ -88,5 +101,97 @@ func (a *app) modelsAPI(ctx context.Context, per *perception) (*httpapi.Models, 
 			return httpapi.FeedAccepted{Events: n, New: fresh, Duplicates: n - fresh}, err
 		},
 		FeedEvents: func(n int) any { return assessor.Recent(n) },
+		Landslide:  live.eval,
 	}, nil
+}
+
+// liveLandslide feeds the rain gauges' running totals from the live feed
+// into the geohazard evaluator.
+type liveLandslide struct {
+	eval  *landslide.Live
+	stale atomic.Bool
+}
+
+// startLandslide builds the live evaluator over the registry's gauges and
+// hazard points and feeds it: the live feed's latest values of the gauges
+// (running daily totals, see landslide.Totals) go through a queue to one
+// goroutine, and a minute ticker moves time on and picks up registry
+// changes. The evaluator starts empty: rain before start-up is not read
+// back from storage.
+func (a *app) startLandslide(ctx context.Context, exp *exposure.Service, per *perception) (*liveLandslide, error) {
+	sys := core.WithActor(ctx, core.SystemActor)
+	load := func() ([]landslide.Gauge, []landslide.Point, error) {
+		ix, err := exp.Index(sys)
+		if err != nil {
+			return nil, nil, err
+		}
+		g, p := httpapi.RegistryGeohazards(ix, registry.Scope{All: true})
+		return g, p, nil
+	}
+	gauges, points, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("landslide: %w", err)
+	}
+	ev, err := landslide.NewLive(landslide.DefaultConfig(), gauges, points)
+	if err != nil {
+		return nil, fmt.Errorf("landslide: %w", err)
+	}
+	l := &liveLandslide{eval: ev}
+	if per == nil || per.feed == nil {
+		return l, nil
+	}
+	queue := make(chan []landslide.Total, 1024)
+	var dropped atomic.Int64
+	go per.feed.Subscribe(ctx, func(e httpapi.LiveEvent) {
+		if e.Type != "latest" {
+			return
+		}
+		var vs []ingest.LatestValue
+		if json.Unmarshal(e.Data, &vs) != nil {
+			return
+		}
+		var ts []landslide.Total
+		for _, v := range vs {
+			if v.Unit == "mm" {
+				ts = append(ts, landslide.Total{Gauge: v.Point, T: time.UnixMilli(v.TS).UTC(), Value: v.Value})
+			}
+		}
+		if len(ts) == 0 {
+			return
+		}
+		select {
+		case queue <- ts:
+		default:
+			dropped.Add(1)
+		}
+	})
+	go func() {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ts := <-queue:
+				for _, st := range ev.Observe(ts) {
+					a.log.Info("geohazard warning level changed", "point", st.Point, "level", st.Level,
+						"effective_mm", st.Effective, "id_ratio", st.Ratio)
+				}
+			case now := <-tick.C:
+				if n := dropped.Swap(0); n > 0 {
+					a.log.Warn("landslide: rain batches dropped, the evaluator could not keep up", "batches", n)
+				}
+				if l.stale.Swap(false) {
+					if g, p, err := load(); err != nil {
+						a.log.Warn("landslide: reload the registry", "err", err)
+						l.stale.Store(true)
+					} else if err := ev.Rebuild(g, p); err != nil {
+						a.log.Warn("landslide: rebuild", "err", err)
+					}
+				}
+				ev.Tick(now.UTC())
+			}
+		}
+	}()
+	return l, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/yingji/yingji/internal/exposure"
 	"github.com/yingji/yingji/internal/geo"
 	"github.com/yingji/yingji/internal/models/fwi"
+	"github.com/yingji/yingji/internal/models/landslide"
 	"github.com/yingji/yingji/internal/registry"
 )
 
@@ -31,6 +32,9 @@ type Models struct {
 	FeedPost func(ctx context.Context, kind string, body []byte) (FeedAccepted, error)
 	// FeedEvents, if set, returns the latest n assessed feed events.
 	FeedEvents func(n int) any
+	// Landslide, if set, is the live rainfall-geohazard evaluator fed by
+	// the rain gauges' readings.
+	Landslide *landslide.Live
 }
 
 // FeedStatus is one external feed's state.
@@ -65,6 +69,9 @@ func (s *Server) modelRoutes() []Route {
 		{"POST", "/api/v1/models/quake", auth.RegistryRead, "Earthquake intensity bands with the population and records in each", s.modelQuake},
 		{"POST", "/api/v1/exposure", auth.RegistryRead, "Population and registry records inside a zone", s.postExposure},
 	}
+	if s.Models.Landslide != nil {
+		rs = append(rs, Route{"GET", "/api/v1/models/landslide/live", auth.RegistryRead, "Geohazard warning levels from the live rain-gauge readings", s.landslideLive})
+	}
 	if s.Models.Feeds != nil {
 		rs = append(rs, Route{"GET", "/api/v1/feeds", auth.RegistryRead, "External hazard feeds: last poll, last error, events seen", s.listFeeds})
 	}
@@ -79,15 +86,16 @@ func (s *Server) modelRoutes() []Route {
 
 // modelOps say what each of those routes takes and returns.
 var modelOps = map[string]opSpec{
-	"POST /api/v1/models/fwi":       {request: "FWIRequest", response: "FWIResult"},
-	"POST /api/v1/models/plume":     {request: "PlumeRequest", response: "PlumeResult"},
-	"POST /api/v1/models/blast":     {request: "BlastRequest", response: "BlastResult"},
-	"POST /api/v1/models/landslide": {request: "LandslideRequest", response: "LandslideResult"},
-	"POST /api/v1/models/quake":     {request: "QuakeRequest", response: "QuakeResult"},
-	"POST /api/v1/exposure":         {request: "ExposureRequest", response: "Exposure"},
-	"GET /api/v1/feeds":             {response: "FeedList"},
-	"GET /api/v1/feeds/events":      {response: "FeedEventList", query: []obj{query("limit", "1–500, default 100", integer())}},
-	"POST /api/v1/feeds/{kind}":     {request: "FeedDocument", response: "FeedAccepted", status: "202"},
+	"POST /api/v1/models/fwi":           {request: "FWIRequest", response: "FWIResult"},
+	"POST /api/v1/models/plume":         {request: "PlumeRequest", response: "PlumeResult"},
+	"POST /api/v1/models/blast":         {request: "BlastRequest", response: "BlastResult"},
+	"POST /api/v1/models/landslide":     {request: "LandslideRequest", response: "LandslideResult"},
+	"POST /api/v1/models/quake":         {request: "QuakeRequest", response: "QuakeResult"},
+	"GET /api/v1/models/landslide/live": {response: "LandslideResult", geojson: false, query: []obj{query("level", "only points at or above this level: blue, yellow, orange, red", str())}},
+	"POST /api/v1/exposure":             {request: "ExposureRequest", response: "Exposure"},
+	"GET /api/v1/feeds":                 {response: "FeedList"},
+	"GET /api/v1/feeds/events":          {response: "FeedEventList", query: []obj{query("limit", "1–500, default 100", integer())}},
+	"POST /api/v1/feeds/{kind}":         {request: "FeedDocument", response: "FeedAccepted", status: "202"},
 }
 
 // modelSchemas adds the area's component schemas.

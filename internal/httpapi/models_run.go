@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -445,29 +446,12 @@ func (s *Server) modelLandslide(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		sc := scope(r)
+		rg, rp := RegistryGeohazards(ix, scope(r))
 		if len(gauges) == 0 {
-			// rain gauges are the registry's rainfall monitoring points, by code
-			for _, o := range ix.Objects(registry.KMonitoringPoint, sc) {
-				if o.Category == "rainfall" && o.Status == "active" {
-					a := o.Anchor()
-					gauges = append(gauges, landslide.Gauge{ID: o.Code, Lon: a[0], Lat: a[1]})
-				}
-			}
+			gauges = rg
 		}
 		if len(points) == 0 {
-			// hazard points are the registered geohazard points, zoned by county
-			for _, o := range ix.Objects(registry.KGeohazardPoint, sc) {
-				if o.Status != "active" {
-					continue
-				}
-				a := o.Anchor()
-				zone := o.Division
-				if len(zone) > 6 {
-					zone = zone[:6]
-				}
-				points = append(points, landslide.Point{ID: o.Code, Lon: a[0], Lat: a[1], Zone: zone})
-			}
+			points = rp
 		}
 	}
 	e, err := landslide.NewEvaluator(cfg, gauges, points)
@@ -508,6 +492,81 @@ func (s *Server) modelLandslide(w http.ResponseWriter, r *http.Request) {
 		Points  []landslide.Status         `json:"points"`
 		Zones   *geojson.FeatureCollection `json:"zones"`
 	}{now.UTC(), len(gauges), e.Dropped, counts, sts, fc})
+}
+
+// RegistryGeohazards are the registry's rain gauges (active rainfall
+// monitoring points, by code) and hazard points (active geohazard points,
+// zoned by county) inside sc, for the landslide evaluator.
+func RegistryGeohazards(ix *exposure.Index, sc registry.Scope) ([]landslide.Gauge, []landslide.Point) {
+	var gauges []landslide.Gauge
+	var points []landslide.Point
+	for _, o := range ix.Objects(registry.KMonitoringPoint, sc) {
+		if o.Category == "rainfall" && o.Status == "active" {
+			a := o.Anchor()
+			gauges = append(gauges, landslide.Gauge{ID: o.Code, Lon: a[0], Lat: a[1]})
+		}
+	}
+	for _, o := range ix.Objects(registry.KGeohazardPoint, sc) {
+		if o.Status != "active" {
+			continue
+		}
+		a := o.Anchor()
+		zone := o.Division
+		if len(zone) > 6 {
+			zone = zone[:6]
+		}
+		points = append(points, landslide.Point{ID: o.Code, Lon: a[0], Lat: a[1], Zone: zone, Division: o.Division})
+	}
+	return gauges, points
+}
+
+// landslideLive reports the live evaluator's statuses of the points in the
+// caller's area.
+func (s *Server) landslideLive(w http.ResponseWriter, r *http.Request) {
+	minRank := 0
+	if lv := r.URL.Query().Get("level"); lv != "" {
+		minRank = landslide.Level(lv).Rank()
+		if minRank == 0 {
+			s.fail(w, r, core.Invalid("level", "%q is not one of blue, yellow, orange, red", lv))
+			return
+		}
+	}
+	points, sts, now, gauges := s.Models.Landslide.Snapshot()
+	sc := scope(r)
+	counts := map[string]int{"none": 0, "blue": 0, "yellow": 0, "orange": 0, "red": 0, "no_data": 0}
+	out := []landslide.Status{}
+	fc := geojson.NewFeatureCollection()
+	for i, st := range sts {
+		if !sc.All && (sc.None || !strings.HasPrefix(points[i].Division, sc.DivisionPrefix)) {
+			continue
+		}
+		switch {
+		case st.NoData:
+			counts["no_data"]++
+		case st.Level == landslide.None:
+			counts["none"]++
+		default:
+			counts[string(st.Level)]++
+		}
+		if st.Level.Rank() < minRank {
+			continue
+		}
+		out = append(out, st)
+		if st.Level != landslide.None {
+			fc.Append(feature(orb.Point{points[i].Lon, points[i].Lat}, geojson.Properties{"point": st.Point, "level": st.Level,
+				"effective_mm": st.Effective, "id_ratio": st.Ratio, "model": "landslide"}))
+		}
+	}
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Now    time.Time                  `json:"now"`
+		Gauges int                        `json:"gauges"`
+		Counts map[string]int             `json:"counts"`
+		Points []landslide.Status         `json:"points"`
+		Zones  *geojson.FeatureCollection `json:"zones"`
+	}{now.UTC(), gauges, counts, out, fc})
 }
 
 // --- feeds

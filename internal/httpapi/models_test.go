@@ -16,6 +16,7 @@ import (
 	"github.com/yingji/yingji/internal/exposure"
 	"github.com/yingji/yingji/internal/feeds"
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/models/landslide"
 	"github.com/yingji/yingji/internal/models/quake"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
@@ -28,6 +29,7 @@ import (
 type modelEnv struct {
 	*env
 	ly, tc orb.Point
+	live   *landslide.Live
 }
 
 func newModelEnv(t *testing.T, b storetest.Backend) *modelEnv {
@@ -62,13 +64,18 @@ func newModelEnv(t *testing.T, b storetest.Backend) *modelEnv {
 		},
 		FeedEvents: func(n int) any { return as.Recent(n) },
 	}
+	live, err := landslide.NewLive(landslide.DefaultConfig(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	models.Landslide = live
 	e.api = &httpapi.Server{Registry: old.Registry, Auth: old.Auth, Regions: old.Regions, DB: old.DB, Logger: old.Logger, Version: old.Version,
 		Models: models}
 	srv := httptest.NewServer(e.api.Handler())
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	e.loadDocument()
-	m := &modelEnv{env: e}
+	m := &modelEnv{env: e, live: live}
 	m.ly, _ = e.tree.Center("530502")
 	m.tc, _ = e.tree.Center("530581")
 	ctx := core.WithActor(context.Background(), core.SystemActor)
@@ -88,6 +95,13 @@ func newModelEnv(t *testing.T, b storetest.Backend) *modelEnv {
 		Geometry: orb.Point{m.ly[0], m.ly[1] + 0.01}, Attrs: map[string]any{"capacity": 500}})
 	create(registry.Shelter, registry.Object{Code: "BN-2", Name: "示例避难场所二", Category: "type_3", Status: "active",
 		Geometry: m.tc, Attrs: map[string]any{"capacity": 800}})
+	ix, err := svc.Index(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Rebuild(httpapi.RegistryGeohazards(ix, registry.Scope{All: true})); err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 
@@ -232,6 +246,25 @@ func TestModelAPIs(t *testing.T) {
 			if p := problemOf(t, data); !strings.Contains(p.Detail+fmt.Sprint(p.Errors), "k") {
 				t.Errorf("landslide problem %+v", p)
 			}
+			// the live evaluator: running totals 0 → 25 mm within the hour
+			m.live.Observe([]landslide.Total{{Gauge: "JY-1", T: now.Add(-25 * time.Minute), Value: 0}, {Gauge: "JY-1", T: now, Value: 25}})
+			var lv struct {
+				Counts map[string]int `json:"counts"`
+				Points []struct {
+					Point string `json:"point"`
+					Level string `json:"level"`
+				} `json:"points"`
+			}
+			m.call("GET", "/api/v1/models/landslide/live?level=yellow", "viewer", nil, 200, &lv)
+			if len(lv.Points) != 1 || lv.Points[0].Level != "red" || lv.Counts["red"] != 1 {
+				t.Errorf("live %+v", lv)
+			}
+			lv.Points = nil
+			m.call("GET", "/api/v1/models/landslide/live", "tc-inspector", nil, 200, &lv)
+			if len(lv.Points) != 0 {
+				t.Errorf("a 腾冲 inspector sees 隆阳's points: %+v", lv.Points)
+			}
+			m.call("GET", "/api/v1/models/landslide/live?level=purple", "viewer", nil, 422, nil)
 			if m.checked < 8 {
 				t.Errorf("only %d responses validated", m.checked)
 			}

@@ -17,11 +17,14 @@ type Gauge struct {
 }
 
 // Point is a hazard point; Zone selects its parameters (empty: defaults).
+// Division is the point's division code, carried for callers that filter
+// by area.
 type Point struct {
-	ID   string  `json:"id"`
-	Lon  float64 `json:"lon"`
-	Lat  float64 `json:"lat"`
-	Zone string  `json:"zone,omitempty"`
+	ID       string  `json:"id"`
+	Lon      float64 `json:"lon"`
+	Lat      float64 `json:"lat"`
+	Zone     string  `json:"zone,omitempty"`
+	Division string  `json:"division_code,omitempty"`
 }
 
 // Reading is the rain a gauge measured in the interval ending at T, in mm
