@@ -16,6 +16,7 @@ import (
 	"github.com/yingji/yingji/internal/demo"
 	"github.com/yingji/yingji/internal/exposure"
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/models/landslide"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store/storetest"
@@ -42,9 +43,22 @@ func modelsHarness(t *testing.T) string {
 	}
 	exp := &exposure.Service{Lister: db, Tree: func() *region.Tree { return tree }, Pop: pop,
 		Context: func(ctx context.Context) context.Context { return core.WithActor(ctx, core.SystemActor) }}
+	// the live geohazard evaluator over the demo gauges, with a storm at
+	// the first gauge: 0 → 30 mm within the hour
+	ix, err := exp.Index(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gauges, points := httpapi.RegistryGeohazards(ix, registry.Scope{All: true})
+	live, err := landslide.NewLive(landslide.DefaultConfig(), gauges, points)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	live.Observe([]landslide.Total{{Gauge: gauges[0].ID, T: now.Add(-40 * time.Minute), Value: 0}, {Gauge: gauges[0].ID, T: now, Value: 30}})
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: treeRegions{tree}, DB: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Models: &httpapi.Models{Exposure: exp.Index, FeedEvents: func(int) any { return []any{} }}}
+		Models: &httpapi.Models{Exposure: exp.Index, FeedEvents: func(int) any { return []any{} }, Landslide: live}}
 	ui, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +112,13 @@ func TestBrowserModelsPage(t *testing.T) {
 	n := eval[int](t, ctx, `document.querySelectorAll('#model-zones .zone-card').length`)
 	if n != 3 {
 		t.Errorf("plume: %d zone cards, want 3 (IDLH, AEGL-2, AEGL-3)", n)
+	}
+
+	// The live geohazard layer shows the points near the storm.
+	run(t, ctx, "show the live geohazard layer", chromedp.Click(chromedp.CSS("#layer-geohazard")))
+	waitJS(t, ctx, "the live geohazard points", "yingjiModels.live !== undefined")
+	if n := eval[int](t, ctx, "yingjiModels.live"); n < 1 {
+		t.Errorf("live geohazard layer: %d points", n)
 	}
 
 	// A bad magnitude is shown beside the form, not as a crash.

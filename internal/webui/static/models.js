@@ -198,6 +198,33 @@
     return { type: 'Polygon', coordinates: [ring] };
   }
 
+  // The live geohazard layer: hazard points at blue or above from the rain
+  // gauges' readings (GET /api/v1/models/landslide/live), refreshed each
+  // minute while shown.
+  const liveSource = new ol.source.Vector();
+  const liveLayer = new ol.layer.Vector({ source: liveSource, style: zoneStyle, zIndex: 15, visible: false });
+  map.addLayer(liveLayer);
+  let liveTimer = null;
+  async function loadLive() {
+    const box = $('geohazard-count');
+    try {
+      const res = await api('/api/v1/models/landslide/live?level=blue');
+      liveSource.clear();
+      liveSource.addFeatures(geo.readFeatures(res.zones));
+      const c = res.counts;
+      box.textContent = t('models.layer.geohazard.counts', { red: c.red, orange: c.orange, yellow: c.yellow, blue: c.blue });
+      yj.live = liveSource.getFeatures().length;
+    } catch (e) {
+      box.textContent = t('models.feeds.unavailable');
+      yj.live = -1;
+    }
+  }
+  $('layer-geohazard').addEventListener('change', function (ev) {
+    liveLayer.setVisible(ev.target.checked);
+    clearInterval(liveTimer);
+    if (ev.target.checked) { loadLive(); liveTimer = setInterval(loadLive, 60000); }
+  });
+
   async function loadFeeds() {
     const list = $('feed-events');
     try {
