@@ -76,7 +76,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TileURL, "tile-url", "", "optional XYZ tile URL for the map's base layer, e.g. https://tiles.example.org/{z}/{x}/{y}.png (default: the shipped boundaries only, offline)")
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
-	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv)")
+	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 }
 
 // noArgs refuses positional arguments for commands that take none.

@@ -29,7 +29,7 @@ commands:
   audit verify      check the audit trail's hash chain
   sim               publish simulated readings of the demo monitoring points over MQTT
   model fwi|plume|blast|quake|landslide   hazard models: forest-fire weather index, toxic plume, explosion, earthquake, rainfall geohazards
-  feed parse KIND FILE   print an external feed file's events as JSON (usgs-geojson, quakeml, cenc-json, firms-csv)
+  feed parse KIND FILE   print an external feed file's events as JSON (usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)
   bench ingest      measure ingestion end to end beside Mosquitto's relay (see README)
   version           print the version
 

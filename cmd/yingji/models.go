@@ -54,6 +54,10 @@ func (a *app) modelsAPI(ctx context.Context, per *perception) (*httpapi.Models, 
 		MinMagnitude: 4, NearKm: 300, HotspotNearKm: 20, Areas: []feeds.Area{gaoligong}}
 	runner := &feeds.Runner{Client: &http.Client{Timeout: 30 * time.Second}, Clock: core.SystemClock, Logger: a.log,
 		Handle: func(ctx context.Context, ev feeds.Event) {
+			if r, ok := feeds.RainReading(ev); ok {
+				live.eval.Add([]landslide.Reading{r})
+				return
+			}
 			as, err := assessor.Assess(ctx, ev)
 			if err != nil {
 				a.log.Warn("feed event not assessed", "source", ev.Source, "id", ev.ID, "err", err)

@@ -60,6 +60,7 @@ func (it *item) Point() orb.Point { return it.at }
 // It is immutable once built and safe for concurrent use.
 type Index struct {
 	tree     *region.Tree
+	pop      *region.PopulationTable
 	counties []county
 	items    []*item
 	qt       *quadtree.Quadtree
@@ -69,7 +70,7 @@ type Index struct {
 // NewIndex builds an index over the tree's county boundaries, the
 // population table and objs (records without geometry are skipped).
 func NewIndex(tree *region.Tree, pop *region.PopulationTable, objs []*registry.Object) (*Index, error) {
-	ix := &Index{tree: tree}
+	ix := &Index{tree: tree, pop: pop}
 	for _, d := range tree.List(region.County) {
 		mp, ok := tree.Boundary(d.Code)
 		if !ok {
@@ -312,11 +313,10 @@ func (ix *Index) division(code string) *Division {
 }
 
 func (ix *Index) townPopulation(code string) (region.Figure, bool) {
-	t, err := region.BaoshanPopulation()
-	if err != nil {
+	if ix.pop == nil {
 		return region.Figure{}, false
 	}
-	return t.Lookup(nil, code)
+	return ix.pop.Lookup(nil, code)
 }
 
 func sortItems(items []Object) {

@@ -23,6 +23,8 @@
 //     l/n/h or low/nominal/high), told apart by the header; acq_date is the
 //     UTC date and acq_time the UTC time as HHMM written without zero
 //     padding (41 is 00:41).
+//   - rain-csv: rain-gauge readings from a partner, gauge,t,mm (interval
+//     amounts), which feed the rainfall geohazard model.
 package feeds
 
 import (
@@ -38,15 +40,17 @@ const (
 	QuakeML     = "quakeml"
 	CENCJSON    = "cenc-json"
 	FIRMSCSV    = "firms-csv"
+	RainCSV     = "rain-csv"
 )
 
 // FeedKinds lists the kinds Parse understands.
-var FeedKinds = []string{USGSGeoJSON, QuakeML, CENCJSON, FIRMSCSV}
+var FeedKinds = []string{USGSGeoJSON, QuakeML, CENCJSON, FIRMSCSV, RainCSV}
 
 // Event types.
 const (
 	Quake   = "quake"
 	Hotspot = "hotspot"
+	Rain    = "rain"
 )
 
 // Event is one normalized feed event.
@@ -76,6 +80,10 @@ type Event struct {
 	Brightness *float64 `json:"brightness_k,omitempty"`
 	FRP        *float64 `json:"frp_mw,omitempty"`
 	DayNight   string   `json:"daynight,omitempty"`
+
+	// Rain readings.
+	Gauge string   `json:"gauge,omitempty"`
+	MM    *float64 `json:"mm,omitempty"`
 }
 
 // Key identifies an event across polls: the source's own ID for quakes;
@@ -99,6 +107,8 @@ func Parse(kind string, data []byte) ([]Event, error) {
 		return ParseCENC(data)
 	case FIRMSCSV:
 		return ParseFIRMS(data)
+	case RainCSV:
+		return ParseRain(data)
 	}
 	return nil, fmt.Errorf("unknown feed kind %q (want %s)", kind, strings.Join(FeedKinds, ", "))
 }

@@ -271,3 +271,33 @@ func FuzzFIRMS(f *testing.F) {
 	v, _ := os.ReadFile("testdata/firms_viirs.csv")
 	fuzzParser(f, FIRMSCSV, string(m), string(v), "latitude,longitude,acq_date,acq_time,satellite,confidence\n1,2,2024-01-01,0,N,l\n")
 }
+
+func TestParseRain(t *testing.T) {
+	evs, err := Parse(RainCSV, fixture(t, "rain.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 || evs[1].Gauge != "JY-530502-0001" || *evs[1].MM != 3.1 || !evs[1].Time.Equal(time.Date(2026, 7, 10, 0, 10, 0, 0, time.UTC)) {
+		t.Fatalf("%+v", evs)
+	}
+	r, ok := RainReading(evs[0])
+	if !ok || r.MM != 2.4 || r.Gauge != "JY-530502-0001" {
+		t.Errorf("reading %+v", r)
+	}
+	if _, err := Parse(RainCSV, []byte("gauge,t,mm\nA,2026-07-10T08:05:00+08:00,-1\n")); err == nil || !strings.Contains(err.Error(), "rain-csv: line 2") {
+		t.Errorf("negative rain: %v", err)
+	}
+	// the same reading in two polls is handled once
+	n := 0
+	r2 := &Runner{Handle: func(context.Context, Event) { n++ }}
+	r2.Ingest(context.Background(), "rain", RainCSV, "t", fixture(t, "rain.csv"))
+	r2.Ingest(context.Background(), "rain", RainCSV, "t", fixture(t, "rain.csv"))
+	if n != 3 {
+		t.Errorf("%d rain events handled over two identical polls", n)
+	}
+}
+
+func FuzzRain(f *testing.F) {
+	b, _ := os.ReadFile("testdata/rain.csv")
+	fuzzParser(f, RainCSV, string(b), "gauge,t,mm\n")
+}

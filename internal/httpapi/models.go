@@ -79,7 +79,7 @@ func (s *Server) modelRoutes() []Route {
 		rs = append(rs, Route{"GET", "/api/v1/feeds/events", auth.RegistryRead, "Latest external hazard events with what they mean for the region", s.feedEvents})
 	}
 	if s.Models.FeedPost != nil {
-		rs = append(rs, Route{"POST", "/api/v1/feeds/{kind}", auth.IngestAdmin, "Push a feed document (usgs-geojson, quakeml, cenc-json, firms-csv)", s.postFeed})
+		rs = append(rs, Route{"POST", "/api/v1/feeds/{kind}", auth.IngestAdmin, "Push a feed document (usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)", s.postFeed})
 	}
 	return rs
 }
@@ -180,7 +180,7 @@ func modelSchemas(schemas obj) {
 		"distance_km": number(), "in_region": boolean, "division_code": str(), "modelled": boolean, "epicentral_intensity": number(),
 		"bands": arrayOf(obj{"type": "object"}), "draft_incident": boolean, "areas": arrayOf(str()), "outside_region": boolean,
 		"alert": boolean, "level": str(), "reason": str()}))})
-	schemas["FeedDocument"] = obj{"description": "the feed's own format: USGS GeoJSON, QuakeML 1.2 XML, the CENC JSON or FIRMS CSV"}
+	schemas["FeedDocument"] = obj{"description": "the feed's own format: USGS GeoJSON, QuakeML 1.2 XML, the CENC JSON, FIRMS CSV or rain CSV (gauge,t,mm)"}
 	schemas["FeedAccepted"] = object([]string{"events", "new", "duplicates"}, obj{"events": integer(), "new": integer(), "duplicates": integer()})
 }
 

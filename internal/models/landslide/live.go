@@ -114,6 +114,30 @@ func (l *Live) Observe(totals []Total) []Status {
 	return changed
 }
 
+// Add feeds interval amounts (readings already in mm per interval, such as
+// a partner's feed) and returns the points whose level changed. Readings of
+// gauges the evaluator does not know are counted as dropped.
+func (l *Live) Add(readings []Reading) []Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var batch []Reading
+	for _, r := range readings {
+		if _, known := l.eval.gaugeID[r.Gauge]; known {
+			batch = append(batch, r)
+		} else {
+			l.eval.Dropped++
+		}
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	changed := l.eval.Add(batch)
+	l.history = append(l.history, batch...)
+	l.prune()
+	l.updated = l.eval.Now()
+	return changed
+}
+
 // Tick moves the evaluation time on (silent gauges go stale, windows move).
 func (l *Live) Tick(now time.Time) []Status {
 	l.mu.Lock()

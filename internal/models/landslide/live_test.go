@@ -55,3 +55,16 @@ func TestLive(t *testing.T) {
 		t.Errorf("a silent gauge is not stale after 5 h: %+v", st[0])
 	}
 }
+
+func TestLiveAdd(t *testing.T) {
+	l, err := NewLive(DefaultConfig(), []Gauge{{"g", 99, 25}}, []Point{{ID: "p", Lon: 99, Lat: 25}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := l.Add([]Reading{{"g", t0.Add(10 * time.Minute), 9}, {"g", t0.Add(20 * time.Minute), 9}, {"other", t0, 50}})
+	_, st, _, _ := l.Snapshot()
+	// 18 mm in the hour: 1.21 of Caine's threshold → orange
+	if len(changed) != 1 || st[0].Level != Orange || st[0].Day0 != 18 || l.eval.Dropped != 1 {
+		t.Errorf("status %+v, dropped %d", st[0], l.eval.Dropped)
+	}
+}
