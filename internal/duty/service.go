@@ -1,0 +1,575 @@
+package duty
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/yingji/yingji/internal/alarm"
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/region"
+)
+
+// Service is the duty roster's business logic.
+type Service struct {
+	Store   Store
+	Alarms  Alarms // nil: handovers carry no alarm snapshot
+	Regions func() *region.Tree
+	Clock   core.Clock
+}
+
+func (s *Service) now() time.Time {
+	if s.Clock == nil {
+		return time.Now().UTC()
+	}
+	return s.Clock().UTC()
+}
+
+// Today is the current duty day in Beijing.
+func (s *Service) Today() string { return s.now().In(Beijing).Format(DateLayout) }
+
+// ParseDate reads a duty day (YYYY-MM-DD) and returns its start in UTC.
+func ParseDate(field, v string) (time.Time, error) {
+	t, err := time.ParseInLocation(DateLayout, v, Beijing)
+	if err != nil {
+		return time.Time{}, core.Invalid(field, "%q is not a date (YYYY-MM-DD)", v)
+	}
+	return t.UTC(), nil
+}
+
+// actorDivision returns the division the actor is scoped to; EFORBIDDEN
+// when the actor has none.
+func actorDivision(ctx context.Context) (string, error) {
+	a := core.ActorFrom(ctx)
+	switch {
+	case a == nil:
+		return "", core.Errorf(core.EUNAUTHORIZED, "sign in first")
+	case a.System:
+		return "", nil
+	case a.Division == "" || a.EnterpriseID != 0:
+		return "", core.Errorf(core.EFORBIDDEN, "your account has no area of the duty roster")
+	}
+	return a.Division, nil
+}
+
+// scoped resolves the division a request is about: code when given (which
+// must be inside the actor's area), else the actor's own division.
+func (s *Service) scoped(ctx context.Context, field, code string) (string, error) {
+	own, err := actorDivision(ctx)
+	if err != nil {
+		return "", err
+	}
+	code = strings.TrimSpace(code)
+	if code == "" {
+		if own == "" {
+			if t := s.tree(); t != nil {
+				return t.Root().Code, nil
+			}
+		}
+		return own, nil
+	}
+	if t := s.tree(); t != nil {
+		if _, ok := t.Get(code); !ok {
+			return "", core.Invalid(field, "unknown division %q", code)
+		}
+	}
+	if own != "" && !region.Within(code, own) {
+		return "", core.Errorf(core.EFORBIDDEN, "division %s is outside your area (%s)", code, own)
+	}
+	return code, nil
+}
+
+func (s *Service) tree() *region.Tree {
+	if s.Regions == nil {
+		return nil
+	}
+	return s.Regions()
+}
+
+func (s *Service) divisionName(code string) string {
+	if t := s.tree(); t != nil {
+		if d, ok := t.Get(code); ok {
+			return d.Name
+		}
+	}
+	return code
+}
+
+// related reports whether a person of division p may serve on a roster of
+// division d: inside it, or above it (a city leader on a county rota).
+func related(p, d string) bool { return region.Within(p, d) || region.Within(d, p) }
+
+// Shifts returns the shifts of a division (and below) that overlap the days
+// from..to (inclusive).
+func (s *Service) Shifts(ctx context.Context, division, from, to string) ([]*Shift, error) {
+	div, err := s.scoped(ctx, "division", division)
+	if err != nil {
+		return nil, err
+	}
+	var p core.Problems
+	start, err1 := ParseDate("from", from)
+	end, err2 := ParseDate("to", to)
+	for _, e := range []error{err1, err2} {
+		if e != nil {
+			p = append(p, core.ErrorFields(e)...)
+		}
+	}
+	if len(p) == 0 && end.Before(start) {
+		p.Add(0, "to", "is before from")
+	}
+	if len(p) == 0 && end.Sub(start) > 62*24*time.Hour {
+		p.Add(0, "to", "the range may span at most 62 days")
+	}
+	if err := p.Err(""); err != nil {
+		return nil, err
+	}
+	return s.Store.ListShifts(ctx, ShiftFilter{Division: div, From: start, To: end.Add(24 * time.Hour)})
+}
+
+// Shift returns one shift.
+func (s *Service) Shift(ctx context.Context, id int64) (*Shift, error) {
+	if _, err := actorDivision(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.GetShift(ctx, id)
+}
+
+// build validates in and turns it into a shift with its members resolved.
+func (s *Service) build(ctx context.Context, in ShiftInput) (*Shift, error) {
+	var p core.Problems
+	div, err := s.scoped(ctx, "division_code", in.Division)
+	if err != nil && core.ErrorCode(err) != core.EINVALID {
+		return nil, err
+	}
+	if err != nil {
+		p = append(p, core.ErrorFields(err)...)
+	} else if strings.TrimSpace(in.Division) == "" {
+		p.Add(0, "division_code", "is required")
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		name = "值班"
+	}
+	if utf8.RuneCountInString(name) > 40 {
+		p.Add(0, "name", "is longer than 40 characters")
+	}
+	switch {
+	case in.Start.IsZero():
+		p.Add(0, "start", "is required (RFC 3339)")
+	case in.End.IsZero():
+		p.Add(0, "end", "is required (RFC 3339)")
+	case !in.End.After(in.Start):
+		p.Add(0, "end", "must be after start")
+	case in.End.Sub(in.Start) > MaxShift:
+		p.Add(0, "end", "a shift lasts at most %d hours", int(MaxShift.Hours()))
+	}
+	if in.LeaderID <= 0 {
+		p.Add(0, "leader_id", "is required: the leader on duty (带班领导)")
+	}
+	if len(in.OfficerIDs) == 0 {
+		p.Add(0, "officer_ids", "name at least one duty officer (值班员)")
+	}
+	if len(in.OfficerIDs) > 20 {
+		p.Add(0, "officer_ids", "at most 20 officers")
+	}
+	seen := map[int64]bool{}
+	for i, id := range in.OfficerIDs {
+		switch {
+		case id == in.LeaderID && id > 0:
+			p.Add(0, "officer_ids", "person %d is already the leader", id)
+		case seen[id]:
+			p.Add(0, "officer_ids", "person %d is listed twice (item %d)", id, i+1)
+		}
+		seen[id] = true
+	}
+	if utf8.RuneCountInString(in.Phone) > 40 {
+		p.Add(0, "phone", "is longer than 40 characters")
+	}
+	if utf8.RuneCountInString(in.Note) > 2000 {
+		p.Add(0, "note", "is longer than 2000 characters")
+	}
+	sh := &Shift{Division: div, Name: name, Start: in.Start.UTC().Truncate(time.Second), End: in.End.UTC().Truncate(time.Second),
+		Phone: strings.TrimSpace(in.Phone), Note: strings.TrimSpace(in.Note), Version: in.Version}
+	sh.Date = sh.Start.In(Beijing).Format(DateLayout)
+	ids := append([]int64{in.LeaderID}, in.OfficerIDs...)
+	people, err := s.Store.People(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	member := func(field string, id int64) Member {
+		if id <= 0 {
+			return Member{}
+		}
+		pp, ok := people[id]
+		switch {
+		case !ok:
+			p.Add(0, field, "no account with id %d", id)
+		case pp.Disabled:
+			p.Add(0, field, "%s (%s) is disabled", pp.Name, pp.Username)
+		case div != "" && !related(pp.Division, div):
+			p.Add(0, field, "%s (%s) belongs to %s, outside division %s", pp.Name, pp.Username, pp.Division, div)
+		}
+		return Member{UserID: id, Username: pp.Username, Name: pp.Name}
+	}
+	sh.Leader = member("leader_id", in.LeaderID)
+	for _, id := range in.OfficerIDs {
+		sh.Officers = append(sh.Officers, member("officer_ids", id))
+	}
+	if err := p.Err(""); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// CreateShift adds a shift to the roster.
+func (s *Service) CreateShift(ctx context.Context, in ShiftInput) (*Shift, error) {
+	sh, err := s.build(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	sh.CreatedAt, sh.UpdatedAt, sh.Version = now, now, 1
+	if err := s.Store.CreateShift(ctx, sh); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// UpdateShift replaces a shift; in.Version must be the version read.
+func (s *Service) UpdateShift(ctx context.Context, id int64, in ShiftInput) (*Shift, error) {
+	old, err := s.Shift(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Version <= 0 {
+		return nil, core.Invalid("version", "send the version you read (the version field or If-Match), so that another editor's change is not overwritten")
+	}
+	if in.Version != old.Version {
+		return nil, staleShift(old)
+	}
+	if strings.TrimSpace(in.Division) == "" {
+		in.Division = old.Division
+	}
+	sh, err := s.build(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	sh.ID, sh.CreatedAt, sh.UpdatedAt = id, old.CreatedAt, s.now()
+	if err := s.Store.UpdateShift(ctx, sh); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+func staleShift(cur *Shift) error {
+	return core.Errorf(core.ECONFLICT, "the shift was changed meanwhile (now version %d, last changed %s); reload it and apply your change again",
+		cur.Version, cur.UpdatedAt.In(Beijing).Format("2006-01-02 15:04"))
+}
+
+// DeleteShift removes a shift at the version read.
+func (s *Service) DeleteShift(ctx context.Context, id int64, version int) error {
+	old, err := s.Shift(ctx, id)
+	if err != nil {
+		return err
+	}
+	if version <= 0 {
+		return core.Invalid("version", "send the version you read (If-Match)")
+	}
+	if version != old.Version {
+		return staleShift(old)
+	}
+	return s.Store.DeleteShift(ctx, id, version)
+}
+
+// Now returns the duty teams on duty now in a division and below, one per
+// division and shift, by division code.
+func (s *Service) Now(ctx context.Context, division string) ([]Team, error) {
+	div, err := s.scoped(ctx, "division", division)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	shifts, err := s.Store.ListShifts(ctx, ShiftFilter{Division: div, From: now, To: now.Add(time.Millisecond)})
+	if err != nil {
+		return nil, err
+	}
+	out := []Team{}
+	for _, sh := range shifts {
+		if sh.Covers(now) {
+			out = append(out, Team{Division: sh.Division, DivisionName: s.divisionName(sh.Division), Shift: sh})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Team) int { return strings.Compare(a.Division, b.Division) })
+	return out, nil
+}
+
+// People lists who can be put on a division's roster.
+func (s *Service) People(ctx context.Context, division string) ([]Person, error) {
+	div, err := s.scoped(ctx, "division", division)
+	if err != nil {
+		return nil, err
+	}
+	var above []string
+	if t := s.tree(); t != nil {
+		for _, d := range t.Ancestors(div) {
+			above = append(above, d.Code)
+		}
+	}
+	return s.Store.ListPeople(ctx, div, above)
+}
+
+// Handover records a shift handover by the signed-in (outgoing) officer,
+// with a snapshot of the division's open alarms.
+func (s *Service) Handover(ctx context.Context, in HandoverInput) (*Handover, error) {
+	a := core.ActorFrom(ctx)
+	var p core.Problems
+	div, err := s.scoped(ctx, "division_code", in.Division)
+	if err != nil && core.ErrorCode(err) != core.EINVALID {
+		return nil, err
+	}
+	if err != nil {
+		p = append(p, core.ErrorFields(err)...)
+	} else if strings.TrimSpace(in.Division) == "" {
+		p.Add(0, "division_code", "is required")
+	}
+	open, watch := strings.TrimSpace(in.Open), strings.TrimSpace(in.Watch)
+	if utf8.RuneCountInString(open) > 5000 {
+		p.Add(0, "open", "is longer than 5000 characters")
+	}
+	if utf8.RuneCountInString(watch) > 5000 {
+		p.Add(0, "watch", "is longer than 5000 characters")
+	}
+	if in.IncomingID <= 0 {
+		p.Add(0, "incoming_id", "is required: the officer taking over")
+	} else if a != nil && in.IncomingID == a.UserID {
+		p.Add(0, "incoming_id", "you cannot hand over to yourself")
+	}
+	h := &Handover{Division: div, At: s.now(), Open: open, Watch: watch, Alarms: []AlarmRef{}}
+	if in.ShiftID != 0 {
+		sh, err := s.Store.GetShift(ctx, in.ShiftID)
+		switch {
+		case core.ErrorCode(err) == core.ENOTFOUND:
+			p.Add(0, "shift_id", "no shift %d in your area", in.ShiftID)
+		case err != nil:
+			return nil, err
+		case div != "" && sh.Division != div:
+			p.Add(0, "shift_id", "shift %d is of division %s, not %s", in.ShiftID, sh.Division, div)
+		default:
+			h.ShiftID = sh.ID
+		}
+	}
+	ids := []int64{in.IncomingID}
+	if a != nil && a.UserID != 0 {
+		ids = append(ids, a.UserID)
+	}
+	people, err := s.Store.People(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if in.IncomingID > 0 {
+		pp, ok := people[in.IncomingID]
+		switch {
+		case !ok:
+			p.Add(0, "incoming_id", "no account with id %d", in.IncomingID)
+		case pp.Disabled:
+			p.Add(0, "incoming_id", "%s (%s) is disabled", pp.Name, pp.Username)
+		case div != "" && !related(pp.Division, div):
+			p.Add(0, "incoming_id", "%s (%s) belongs to %s, outside division %s", pp.Name, pp.Username, pp.Division, div)
+		}
+		h.Incoming = Member{UserID: pp.ID, Username: pp.Username, Name: pp.Name}
+	}
+	if err := p.Err(""); err != nil {
+		return nil, err
+	}
+	if a != nil {
+		out := people[a.UserID]
+		h.Outgoing = Member{UserID: a.UserID, Username: a.Username, Name: out.Name}
+	}
+	if s.Alarms != nil {
+		open := []alarm.State{alarm.Raised, alarm.Acknowledged, alarm.Disposing}
+		as, total, err := s.Alarms.ListAlarms(ctx, alarm.Filter{Division: div, States: open, Limit: SnapshotLimit})
+		if err != nil {
+			return nil, err
+		}
+		h.OpenAlarms = total
+		for _, al := range as {
+			h.Alarms = append(h.Alarms, AlarmRef{ID: al.ID, Point: al.Point, PointName: al.PointName, Level: string(al.Level), State: string(al.State),
+				Message: al.Message, Division: al.Division, RaisedAt: al.RaisedAt, Overdue: al.Overdue})
+		}
+	}
+	if err := s.Store.CreateHandover(ctx, h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// AcceptHandover records that the incoming officer took over; only they may.
+func (s *Service) AcceptHandover(ctx context.Context, id int64) (*Handover, error) {
+	a := core.ActorFrom(ctx)
+	if a == nil {
+		return nil, core.Errorf(core.EUNAUTHORIZED, "sign in first")
+	}
+	h, err := s.Store.GetHandover(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if h.Incoming.UserID != a.UserID {
+		return nil, core.Errorf(core.EFORBIDDEN, "only the incoming officer %s (%s) can accept this handover", h.Incoming.Name, h.Incoming.Username)
+	}
+	if h.AcceptedAt != nil {
+		return nil, core.Errorf(core.ECONFLICT, "the handover was already accepted at %s", h.AcceptedAt.In(Beijing).Format("2006-01-02 15:04"))
+	}
+	now := s.now()
+	if err := s.Store.AcceptHandover(ctx, id, now); err != nil {
+		return nil, err
+	}
+	h.AcceptedAt = &now
+	return h, nil
+}
+
+// Handovers pages through the handover log of a division and below.
+func (s *Service) Handovers(ctx context.Context, division string, limit, offset int) ([]*Handover, int, error) {
+	div, err := s.scoped(ctx, "division", division)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.Store.ListHandovers(ctx, HandoverFilter{Division: div, Limit: limit, Offset: offset})
+}
+
+// FileQuiet records a division's all-quiet report for a day (today when
+// the date is left out). A day still to come is refused; a past day is
+// accepted and marked late.
+func (s *Service) FileQuiet(ctx context.Context, in QuietInput) (*Quiet, error) {
+	a := core.ActorFrom(ctx)
+	var p core.Problems
+	div, err := s.scoped(ctx, "division_code", in.Division)
+	if err != nil && core.ErrorCode(err) != core.EINVALID {
+		return nil, err
+	}
+	if err != nil {
+		p = append(p, core.ErrorFields(err)...)
+	} else if strings.TrimSpace(in.Division) == "" {
+		p.Add(0, "division_code", "is required")
+	}
+	now := s.now()
+	date := strings.TrimSpace(in.Date)
+	if date == "" {
+		date = now.In(Beijing).Format(DateLayout)
+	}
+	day, err := ParseDate("date", date)
+	if err != nil {
+		p = append(p, core.ErrorFields(err)...)
+	} else if day.After(now) {
+		p.Add(0, "date", "%s has not begun yet", date)
+	} else if now.Sub(day) > 31*24*time.Hour {
+		p.Add(0, "date", "%s is more than 30 days ago", date)
+	}
+	note := strings.TrimSpace(in.Note)
+	if utf8.RuneCountInString(note) > 2000 {
+		p.Add(0, "note", "is longer than 2000 characters")
+	}
+	if err := p.Err(""); err != nil {
+		return nil, err
+	}
+	q := &Quiet{Division: div, Date: date, Note: note, ReportedAt: now, Late: !now.Before(day.Add(24 * time.Hour))}
+	if a != nil {
+		q.ReportedBy = Member{UserID: a.UserID, Username: a.Username}
+		if a.UserID != 0 {
+			people, err := s.Store.People(ctx, []int64{a.UserID})
+			if err != nil {
+				return nil, err
+			}
+			q.ReportedBy.Name = people[a.UserID].Name
+		}
+	}
+	if err := s.Store.CreateQuiet(ctx, q); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// QuietReports returns the all-quiet reports of days from..to (inclusive)
+// in a division and below, and the days each expected division filed none.
+// Divisions expected to file are the division itself and those below it
+// down to the given level (default county: the bureaus with a duty room);
+// days after today are not counted as missing.
+func (s *Service) QuietReports(ctx context.Context, division, from, to string, level region.Level) ([]*Quiet, []Missing, error) {
+	div, err := s.scoped(ctx, "division", division)
+	if err != nil {
+		return nil, nil, err
+	}
+	var p core.Problems
+	start, err1 := ParseDate("from", from)
+	end, err2 := ParseDate("to", to)
+	for _, e := range []error{err1, err2} {
+		if e != nil {
+			p = append(p, core.ErrorFields(e)...)
+		}
+	}
+	if level == "" {
+		level = region.County
+	}
+	if !level.Valid() {
+		p.Add(0, "level", "%q is not a division level", level)
+	}
+	if len(p) == 0 && end.Before(start) {
+		p.Add(0, "to", "is before from")
+	}
+	if len(p) == 0 && end.Sub(start) > 92*24*time.Hour {
+		p.Add(0, "to", "the range may span at most 92 days")
+	}
+	if err := p.Err(""); err != nil {
+		return nil, nil, err
+	}
+	reports, err := s.Store.ListQuiet(ctx, div, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	filed := map[[2]string]bool{}
+	for _, q := range reports {
+		filed[[2]string{q.Division, q.Date}] = true
+	}
+	missing := []Missing{}
+	today := s.Today()
+	for _, d := range s.expected(div, level) {
+		for day := start; !day.After(end); day = day.Add(24 * time.Hour) {
+			date := day.In(Beijing).Format(DateLayout)
+			if date > today {
+				break
+			}
+			if !filed[[2]string{d.Code, date}] {
+				missing = append(missing, Missing{Division: d.Code, DivisionName: d.Name, Date: date})
+			}
+		}
+	}
+	return reports, missing, nil
+}
+
+// expected lists the division and those below it down to level.
+func (s *Service) expected(code string, level region.Level) []region.Division {
+	t := s.tree()
+	if t == nil {
+		return []region.Division{{Code: code, Name: code}}
+	}
+	root, ok := t.Get(code)
+	if !ok {
+		return nil
+	}
+	out := []region.Division{root}
+	var walk func(string)
+	walk = func(c string) {
+		for _, ch := range t.Children(c) {
+			if ch.Level.Depth() > level.Depth() {
+				continue
+			}
+			out = append(out, ch)
+			walk(ch.Code)
+		}
+	}
+	if root.Level.Depth() < level.Depth() {
+		walk(code)
+	}
+	return out
+}
