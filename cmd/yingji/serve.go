@@ -71,6 +71,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if api.Recipients, err = a.recipientsAPI(ctx, per); err != nil {
 		return err
 	}
+	if api.Duty, err = a.dutyAPI(ctx); err != nil {
+		return err
+	}
 	ln, err := listen(cfg, log)
 	if err != nil {
 		return err

@@ -27,6 +27,9 @@ func (s *Service) now() time.Time {
 	return s.Clock().UTC()
 }
 
+// Time returns the service's current time (UTC).
+func (s *Service) Time() time.Time { return s.now() }
+
 // Today is the current duty day in Beijing.
 func (s *Service) Today() string { return s.now().In(Beijing).Format(DateLayout) }
 

@@ -300,7 +300,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, dutyOps} {
 		for k, v := range ops {
 			staticOps[k] = v
 		}
@@ -422,6 +422,7 @@ func (s *Server) Document() obj {
 	supervisionSchemas(schemas)
 	ledgerSchemas(schemas)
 	recipientSchemas(schemas)
+	dutySchemas(schemas)
 	paths := obj{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Pattern].(obj)

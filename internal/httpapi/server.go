@@ -57,6 +57,8 @@ type Server struct {
 	Ledger      *Ledger
 	// Recipients adds warning recipients, targeting and delivery (recipients.go).
 	Recipients *Recipients
+	// Duty adds the duty roster (duty.go).
+	Duty *Duty
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	Version       string
