@@ -256,12 +256,12 @@ func TestNumeral(t *testing.T) {
 
 func TestEmptyFieldsShowEmpty(t *testing.T) {
 	var buf bytes.Buffer
-	if err := DOCX(&buf, Report{}); err != nil {
+	if err := DOCX(&buf, Report{Sections: []Section{{Body: "续报内容"}}}); err != nil {
 		t.Fatal(err)
 	}
 	paras := docxParagraphs(t, buf.Bytes())
 	joined := strings.Join(paras, "\n")
-	for _, want := range []string{DefaultTitle, "报告单位：" + Empty, "四、事故（事件）经过：\n" + Empty, "报告人：" + Empty} {
+	for _, want := range []string{DefaultTitle, "报告单位：" + Empty, "四、事故（事件）经过：\n" + Empty, "报告人：" + Empty, "九、补充情况：\n续报内容"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("empty report lacks %q:\n%s", want, joined)
 		}

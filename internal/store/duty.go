@@ -328,12 +328,13 @@ func (db *DB) AcceptHandover(ctx context.Context, id int64, at time.Time) error 
 // CreateQuiet implements duty.Store.
 func (db *DB) CreateQuiet(ctx context.Context, q *duty.Quiet) error {
 	return db.inTx(ctx, func(t *tx) error {
-		var by, at int64
-		var name string
-		err := t.queryRow(ctx, `SELECT reporter_username, reporter_name, reported_at, id FROM duty_quiet_reports WHERE division_code = ? AND date = ?`, q.Division, q.Date).Scan(&name, new(string), &at, &by)
+		var at int64
+		var username, display string
+		err := t.queryRow(ctx, `SELECT reporter_username, reporter_name, reported_at FROM duty_quiet_reports WHERE division_code = ? AND date = ?`,
+			q.Division, q.Date).Scan(&username, &display, &at)
 		if err == nil {
-			return core.Errorf(core.ECONFLICT, "the all-quiet report of %s for %s was already filed by %s at %s", q.Division, q.Date, name,
-				time.UnixMilli(at).In(duty.Beijing).Format("2006-01-02 15:04"))
+			return core.Errorf(core.ECONFLICT, "the all-quiet report of %s for %s was already filed by %s at %s", q.Division, q.Date,
+				personName(username, display), time.UnixMilli(at).In(duty.Beijing).Format("2006-01-02 15:04"))
 		}
 		if err != sql.ErrNoRows {
 			return fmt.Errorf("store: all-quiet report: %w", err)
