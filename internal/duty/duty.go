@@ -69,6 +69,20 @@ type ShiftInput struct {
 	Version int `json:"version"`
 }
 
+// Skipped is a shift a copy left out, and why.
+type Skipped struct {
+	Date   string `json:"date"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// CopyInput copies the shifts of the 7 days from From to the 7 days from To.
+type CopyInput struct {
+	Division string `json:"division_code"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+}
+
 // ShiftFilter selects shifts overlapping [From, To).
 type ShiftFilter struct {
 	Division string // this division and below; "" for the actor's area
@@ -180,6 +194,9 @@ type Store interface {
 	// UpdateShift stores s if its Version is still current (ECONFLICT
 	// otherwise, or on overlap) and increments Version.
 	UpdateShift(ctx context.Context, s *Shift) error
+	// CreateShifts stores several shifts in one transaction, leaving out
+	// (and returning with the reason) those that overlap a stored shift.
+	CreateShifts(ctx context.Context, ss []*Shift) (created []*Shift, skipped []Skipped, err error)
 	// DeleteShift removes a shift at that version (ECONFLICT otherwise).
 	DeleteShift(ctx context.Context, id int64, version int) error
 

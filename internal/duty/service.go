@@ -271,6 +271,76 @@ func staleShift(cur *Shift) error {
 		cur.Version, cur.UpdatedAt.In(Beijing).Format("2006-01-02 15:04"))
 }
 
+// CopyWeek copies a division's shifts of the 7 days from in.From to the same
+// times of the 7 days from in.To (the division's own shifts, not those of
+// the divisions below). Shifts that would overlap one already on the
+// roster, or whose people can no longer serve, are left out and listed.
+func (s *Service) CopyWeek(ctx context.Context, in CopyInput) ([]*Shift, []Skipped, error) {
+	var p core.Problems
+	div, err := s.scoped(ctx, "division_code", in.Division)
+	if err != nil && core.ErrorCode(err) != core.EINVALID {
+		return nil, nil, err
+	}
+	if err != nil {
+		p = append(p, core.ErrorFields(err)...)
+	} else if strings.TrimSpace(in.Division) == "" {
+		p.Add(0, "division_code", "is required")
+	}
+	from, err1 := ParseDate("from", in.From)
+	to, err2 := ParseDate("to", in.To)
+	for _, e := range []error{err1, err2} {
+		if e != nil {
+			p = append(p, core.ErrorFields(e)...)
+		}
+	}
+	if len(p) == 0 && from.Equal(to) {
+		p.Add(0, "to", "is the same day as from")
+	}
+	if len(p) == 0 && (to.Sub(from).Abs() > 366*24*time.Hour) {
+		p.Add(0, "to", "is more than a year from from")
+	}
+	if err := p.Err(""); err != nil {
+		return nil, nil, err
+	}
+	src, err := s.Store.ListShifts(ctx, ShiftFilter{Division: div, From: from, To: from.Add(7 * 24 * time.Hour)})
+	if err != nil {
+		return nil, nil, err
+	}
+	offset := to.Sub(from)
+	last := from.Add(7 * 24 * time.Hour).In(Beijing).Format(DateLayout)
+	var batch []*Shift
+	skipped := []Skipped{}
+	for _, sh := range src {
+		if sh.Division != div || sh.Date < in.From || sh.Date >= last {
+			continue // below the division, or started before the week
+		}
+		copied := ShiftInput{Division: div, Name: sh.Name, Start: sh.Start.Add(offset), End: sh.End.Add(offset), LeaderID: sh.Leader.UserID,
+			Phone: sh.Phone, Note: sh.Note}
+		for _, o := range sh.Officers {
+			copied.OfficerIDs = append(copied.OfficerIDs, o.UserID)
+		}
+		c, err := s.build(ctx, copied)
+		if err != nil {
+			if core.ErrorCode(err) != core.EINVALID {
+				return nil, nil, err
+			}
+			skipped = append(skipped, Skipped{Date: copied.Start.In(Beijing).Format(DateLayout), Name: sh.Name, Reason: core.ErrorMessage(err)})
+			continue
+		}
+		now := s.now()
+		c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
+		batch = append(batch, c)
+	}
+	created, more, err := s.Store.CreateShifts(ctx, batch)
+	if err != nil {
+		return nil, nil, err
+	}
+	if created == nil {
+		created = []*Shift{}
+	}
+	return created, append(skipped, more...), nil
+}
+
 // DeleteShift removes a shift at the version read.
 func (s *Service) DeleteShift(ctx context.Context, id int64, version int) error {
 	old, err := s.Shift(ctx, id)

@@ -28,6 +28,7 @@ func (s *Server) dutyRoutes() []Route {
 		{"GET", "/api/v1/duty/now", auth.IncidentsRead, "The duty teams on duty now in your area", h.now},
 		{"GET", "/api/v1/duty/shifts", auth.IncidentsRead, "Duty shifts of a range of days (default: this week)", h.listShifts},
 		{"POST", "/api/v1/duty/shifts", auth.DutyManage, "Add a shift to the duty roster", h.createShift},
+		{"POST", "/api/v1/duty/shifts/copy", auth.DutyManage, "Copy a week of a division's roster to another week", h.copyWeek},
 		{"GET", "/api/v1/duty/shifts/{id}", auth.IncidentsRead, "A duty shift", h.getShift},
 		{"PATCH", "/api/v1/duty/shifts/{id}", auth.DutyManage, "Change a duty shift (send the version read)", h.updateShift},
 		{"DELETE", "/api/v1/duty/shifts/{id}", auth.DutyManage, "Remove a duty shift (If-Match: the version read)", h.deleteShift},
@@ -140,6 +141,26 @@ func (h *dutyHandler) createShift(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, sh)
+}
+
+// CopyResult says which shifts a copy created and which it left out.
+type CopyResult struct {
+	Created []*duty.Shift  `json:"created"`
+	Skipped []duty.Skipped `json:"skipped"`
+}
+
+func (h *dutyHandler) copyWeek(w http.ResponseWriter, r *http.Request) {
+	var in duty.CopyInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	created, skipped, err := h.svc.CopyWeek(r.Context(), in)
+	if err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, CopyResult{Created: created, Skipped: skipped})
 }
 
 // ifMatch reads the version from If-Match, when sent.
@@ -292,6 +313,7 @@ var dutyOps = map[string]opSpec{
 	"GET /api/v1/duty/shifts": {response: "DutyShiftList", query: []obj{query("division", "this division and below (default: your own)", str()),
 		query("from", "first day (default: Monday of this week)", date()), query("to", "last day, inclusive (default: Sunday of this week)", date())}},
 	"POST /api/v1/duty/shifts":        {request: "DutyShiftInput", response: "DutyShift", status: "201"},
+	"POST /api/v1/duty/shifts/copy":   {request: "DutyCopyInput", response: "DutyCopyResult"},
 	"GET /api/v1/duty/shifts/{id}":    {response: "DutyShift"},
 	"PATCH /api/v1/duty/shifts/{id}":  {request: "DutyShiftInput", response: "DutyShift", query: []obj{{"name": "If-Match", "in": "header", "schema": str(), "description": "the version you read (or send version in the body)"}}},
 	"DELETE /api/v1/duty/shifts/{id}": {status: "204", query: []obj{{"name": "If-Match", "in": "header", "required": true, "schema": str(), "description": "the version you read"}}},
@@ -323,6 +345,12 @@ func dutySchemas(schemas obj) {
 	})
 	in["additionalProperties"] = false
 	schemas["DutyShiftInput"] = in
+	cin := object([]string{"division_code", "from", "to"}, obj{"division_code": str(), "from": date(), "to": date()})
+	cin["additionalProperties"] = false
+	cin["description"] = "copy the division's shifts of the 7 days from 'from' to the same times of the 7 days from 'to'"
+	schemas["DutyCopyInput"] = cin
+	schemas["DutyCopyResult"] = object([]string{"created", "skipped"}, obj{"created": arrayOf(ref("DutyShift")),
+		"skipped": arrayOf(object([]string{"date", "name", "reason"}, obj{"date": date(), "name": str(), "reason": str()}))})
 	schemas["DutyShiftList"] = object([]string{"items", "total", "from", "to"}, obj{"items": arrayOf(ref("DutyShift")), "total": integer(), "from": date(), "to": date()})
 	schemas["DutyTeamList"] = object([]string{"at", "items", "total"}, obj{"at": dateTime(), "total": integer(),
 		"items": arrayOf(object([]string{"division_code", "division_name", "shift"}, obj{"division_code": str(), "division_name": str(), "shift": ref("DutyShift")}))})

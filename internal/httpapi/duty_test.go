@@ -166,6 +166,20 @@ func TestDutyAPI(t *testing.T) {
 		}
 		e.call("GET", "/api/v1/duty/quiet?level=hamlet", "admin", nil, 422, nil)
 
+		// copying a week: the 28th's shift lands on 5 December.
+		copyIn := map[string]any{"division_code": "530502", "from": "2026-11-23", "to": "2026-11-30"}
+		e.call("POST", "/api/v1/duty/shifts/copy", "ly-duty1", copyIn, 403, nil)
+		var copied httpapi.CopyResult
+		e.call("POST", "/api/v1/duty/shifts/copy", "ly-leader", copyIn, 200, &copied)
+		if len(copied.Created) != 1 || copied.Created[0].Date != "2026-12-05" || len(copied.Skipped) != 0 {
+			t.Fatalf("copy: %+v", copied)
+		}
+		e.call("POST", "/api/v1/duty/shifts/copy", "ly-leader", copyIn, 200, &copied)
+		if len(copied.Created) != 0 || len(copied.Skipped) != 1 || copied.Skipped[0].Reason == "" {
+			t.Fatalf("second copy: %+v", copied)
+		}
+		e.call("POST", "/api/v1/duty/shifts/copy", "ly-leader", map[string]any{"division_code": "530502", "from": "2026-11-23"}, 422, nil)
+
 		// deleting needs the version.
 		e.call("DELETE", "/api/v1/duty/shifts/"+id, "ly-leader", nil, 422, nil)
 		status, _, _ = e.do("DELETE", "/api/v1/duty/shifts/"+id, "ly-leader", nil, http.Header{"If-Match": {"2"}})
@@ -184,7 +198,7 @@ func TestDutyRoutesNeedTheirPermissions(t *testing.T) {
 	want := map[string]auth.Permission{
 		"GET /api/v1/duty/shifts": auth.IncidentsRead, "POST /api/v1/duty/shifts": auth.DutyManage, "PATCH /api/v1/duty/shifts/{id}": auth.DutyManage,
 		"DELETE /api/v1/duty/shifts/{id}": auth.DutyManage, "POST /api/v1/duty/handovers": auth.IncidentsWrite, "POST /api/v1/duty/quiet": auth.IncidentsWrite,
-		"GET /api/v1/duty/now": auth.IncidentsRead, "GET /api/v1/duty/quiet": auth.IncidentsRead,
+		"GET /api/v1/duty/now": auth.IncidentsRead, "POST /api/v1/duty/shifts/copy": auth.DutyManage, "GET /api/v1/duty/quiet": auth.IncidentsRead,
 	}
 	for _, rt := range e.api.Routes() {
 		if p, ok := want[rt.Method+" "+rt.Pattern]; ok {

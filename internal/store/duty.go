@@ -158,18 +158,44 @@ func (db *DB) CreateShift(ctx context.Context, s *duty.Shift) error {
 		if err := checkOverlap(ctx, t, s); err != nil {
 			return err
 		}
-		err := t.queryRow(ctx, `INSERT INTO duty_shifts (division_code, date, name, start_at, end_at, leader_id, phone, note, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
-			s.Division, s.Date, s.Name, s.Start.UnixMilli(), s.End.UnixMilli(), s.Leader.UserID, s.Phone, s.Note, s.CreatedAt.UnixMilli(), s.UpdatedAt.UnixMilli()).Scan(&s.ID)
-		if err != nil {
-			return fmt.Errorf("store: create shift: %w", err)
-		}
-		s.Version = 1
-		if err := writeOfficers(ctx, t, s); err != nil {
-			return err
-		}
-		return record(ctx, t, "create", "duty_shift", s.ID, s.Division, nil, s)
+		return insertShift(ctx, t, s)
 	})
+}
+
+// CreateShifts implements duty.Store.
+func (db *DB) CreateShifts(ctx context.Context, ss []*duty.Shift) (created []*duty.Shift, skipped []duty.Skipped, err error) {
+	err = db.inTx(ctx, func(t *tx) error {
+		created, skipped = nil, nil
+		for _, s := range ss {
+			if err := checkOverlap(ctx, t, s); err != nil {
+				if core.ErrorCode(err) != core.EINVALID {
+					return err
+				}
+				skipped = append(skipped, duty.Skipped{Date: s.Date, Name: s.Name, Reason: core.ErrorMessage(err)})
+				continue
+			}
+			if err := insertShift(ctx, t, s); err != nil {
+				return err
+			}
+			created = append(created, s)
+		}
+		return nil
+	})
+	return created, skipped, err
+}
+
+func insertShift(ctx context.Context, t *tx, s *duty.Shift) error {
+	err := t.queryRow(ctx, `INSERT INTO duty_shifts (division_code, date, name, start_at, end_at, leader_id, phone, note, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		s.Division, s.Date, s.Name, s.Start.UnixMilli(), s.End.UnixMilli(), s.Leader.UserID, s.Phone, s.Note, s.CreatedAt.UnixMilli(), s.UpdatedAt.UnixMilli()).Scan(&s.ID)
+	if err != nil {
+		return fmt.Errorf("store: create shift: %w", err)
+	}
+	s.Version = 1
+	if err := writeOfficers(ctx, t, s); err != nil {
+		return err
+	}
+	return record(ctx, t, "create", "duty_shift", s.ID, s.Division, nil, s)
 }
 
 // UpdateShift implements duty.Store.

@@ -289,3 +289,51 @@ func TestDutyQuietReports(t *testing.T) {
 		}
 	})
 }
+
+func TestDutyCopyWeek(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
+		f := newDutyFixture(t, db, tree)
+		ctx := f.as(f.leader)
+		mk := func(div string, start, end time.Time, name string, officers ...int64) *duty.Shift {
+			t.Helper()
+			s, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: div, Name: name, Start: start, End: end, LeaderID: f.leader.ID, OfficerIDs: officers, Phone: "0875-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		mk(longyang, bj(23, 8, 30), bj(23, 20, 30), "白班", f.o1.ID)
+		mk(longyang, bj(23, 20, 30), bj(24, 8, 30), "夜班", f.o2.ID, f.o1.ID)
+		mk(longyang, bj(29, 8, 30), bj(29, 20, 30), "白班", f.o1.ID) // Sunday
+		mk(longyang, bj(22, 20, 30), bj(23, 8, 30), "夜班", f.o2.ID) // the Sunday before: not copied
+		mk(tengchong, bj(24, 8, 30), bj(25, 8, 30), "全天", f.tc.ID)  // another county: not copied
+		mk(longyang, bj(30, 8, 0), bj(30, 12, 0), "加班", f.o2.ID)   // in the way of Monday's day shift
+
+		created, skipped, err := f.svc.CopyWeek(ctx, duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-30"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(created) != 2 || len(skipped) != 1 || skipped[0].Date != "2026-11-30" || skipped[0].Name != "白班" {
+			t.Fatalf("created %d, skipped %+v; want the night of the 30th and the 6th, the day of the 30th skipped", len(created), skipped)
+		}
+		night := created[0]
+		if night.Date != "2026-11-30" || !night.Start.Equal(bj(30, 20, 30)) || !night.End.Equal(bj(1+30, 8, 30)) ||
+			len(night.Officers) != 2 || night.Officers[0].UserID != f.o2.ID || night.Phone != "0875-1" {
+			t.Errorf("copied night shift %+v", night)
+		}
+		if created[1].Date != "2026-12-06" {
+			t.Errorf("Sunday's shift copied to %s", created[1].Date)
+		}
+		// Copying again creates nothing: every shift is in the way of itself.
+		created, skipped, err = f.svc.CopyWeek(ctx, duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-30"})
+		if err != nil || len(created) != 0 || len(skipped) != 3 {
+			t.Fatalf("second copy: %d created, %d skipped, %v", len(created), len(skipped), err)
+		}
+		if _, _, err := f.svc.CopyWeek(ctx, duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-23"}); !fieldsOf(err)["to"] {
+			t.Errorf("copy onto itself: %v", err)
+		}
+		if _, _, err := f.svc.CopyWeek(f.as(f.tc), duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-30"}); core.ErrorCode(err) != core.EFORBIDDEN {
+			t.Errorf("腾冲 copies 隆阳's roster: %v", err)
+		}
+	})
+}

@@ -24,7 +24,8 @@ func dutyForHarness(db *store.DB, tree *region.Tree) *httpapi.Duty {
 const dutyReady = `!!window.YDuty && YDuty.ready === true && YDuty.loading === 0`
 
 // A roster editor adds a shift through the form (an incomplete one is
-// refused with messages beside the fields), the team shows as on duty now
+// refused with messages beside the fields) and copies the week into the
+// next one; the team shows as on duty now
 // on the page and on the dashboard; the officer hands over with the open
 // matters, files the all-quiet report, and the incoming officer accepts the
 // handover in another browser.
@@ -51,7 +52,14 @@ func TestBrowserDuty(t *testing.T) {
 
 	// An incomplete shift is refused, field by field, and nothing is stored.
 	run(t, ctx, "open the shift form", chromedp.Click(chromedp.CSS("#shift-new")))
-	start := time.Now().Add(-time.Hour).In(duty.Beijing).Format("2006-01-02T15:04")
+	// The shift began an hour ago, but not before midnight in Beijing, so
+	// that it stays on today's column of this week.
+	now := time.Now().In(duty.Beijing)
+	begin := now.Add(-time.Hour)
+	if midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, duty.Beijing); begin.Before(midnight) {
+		begin = midnight
+	}
+	start := begin.Format("2006-01-02T15:04")
 	end := time.Now().Add(8 * time.Hour).In(duty.Beijing).Format("2006-01-02T15:04")
 	setInput(t, ctx, "#in-name", "白班")
 	setInput(t, ctx, "#in-start", start)
@@ -73,12 +81,20 @@ func TestBrowserDuty(t *testing.T) {
 		t.Errorf("the team on duty now reads %q", team)
 	}
 
+	// Next week starts empty; copying the previous week fills it.
+	run(t, ctx, "go to next week", chromedp.Click(chromedp.CSS("#week-next")))
+	waitPage(t, ctx, "next week", `YDuty.loading === 0 && YDuty.shifts === 0`)
+	run(t, ctx, "copy last week", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), chromedp.Click(chromedp.CSS("#week-copy")))
+	waitPage(t, ctx, "the copied week", `YDuty.saved === 2 && YDuty.loading === 0 && YDuty.shifts === 1`)
+	run(t, ctx, "back to this week", chromedp.Click(chromedp.CSS("#week-this")))
+	waitPage(t, ctx, "this week", `YDuty.loading === 0 && YDuty.shifts === 1`)
+
 	// Handover to the officer, with what is open and what to watch.
 	setSelect(t, ctx, "#in-incoming_id", fmt.Sprint(ids["duty-b"]))
 	setInput(t, ctx, "#in-open", "隆阳区化工园区泄漏事件仍在处置")
 	setInput(t, ctx, "#in-watch", "今夜腾冲大风蓝色预警")
 	run(t, ctx, "hand over", chromedp.Click(chromedp.CSS("#handover-submit")))
-	waitPage(t, ctx, "the handover in the log", `YDuty.saved === 2 && YDuty.loading === 0 && document.querySelectorAll('#handover-log li[data-handover]').length === 1`)
+	waitPage(t, ctx, "the handover in the log", `YDuty.saved === 3 && YDuty.loading === 0 && document.querySelectorAll('#handover-log li[data-handover]').length === 1`)
 	entry := eval[string](t, ctx, `document.querySelector('#handover-log li[data-handover]').textContent`)
 	if !strings.Contains(entry, "乙值班员") || !strings.Contains(entry, "今夜腾冲大风蓝色预警") {
 		t.Errorf("the log entry reads %q", entry)
@@ -87,7 +103,7 @@ func TestBrowserDuty(t *testing.T) {
 	// 报平安 once; the button goes away and today is no longer missing.
 	missingBefore := eval[int](t, ctx, `YDuty.missing`)
 	run(t, ctx, "report all quiet", chromedp.Click(chromedp.CSS("#quiet-file")))
-	waitPage(t, ctx, "the all-quiet report", `YDuty.saved === 3 && YDuty.loading === 0 && document.getElementById('quiet-file').hidden`)
+	waitPage(t, ctx, "the all-quiet report", `YDuty.saved === 4 && YDuty.loading === 0 && document.getElementById('quiet-file').hidden`)
 	if after := eval[int](t, ctx, `YDuty.missing`); after != missingBefore-1 {
 		t.Errorf("days missing an all-quiet report: %d before, %d after filing today's", missingBefore, after)
 	}

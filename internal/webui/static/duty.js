@@ -196,6 +196,22 @@
     });
   }
 
+  // copyWeek copies the previous week's shifts of the division into the
+  // week shown; shifts in the way are left out and listed.
+  async function copyWeek() {
+    errBox.hidden = true;
+    if (!confirm(t('duty.week.copy.confirm', { from: addDays(monday, -7), to: monday }))) return;
+    await busy(async function () {
+      try {
+        const res = await api('/api/v1/duty/shifts/copy', { method: 'POST', body: { division_code: division(), from: addDays(monday, -7), to: monday } });
+        D.saved++;
+        say(t('duty.week.copied', { n: res.created.length }) + (res.skipped.length ? ' ' + t('duty.week.skipped', {
+          n: res.skipped.length, list: res.skipped.map(function (s) { return s.date + ' ' + s.name + '（' + s.reason + '）'; }).join('；') }) : ''));
+        await Promise.all([loadWeek(), loadNow()]);
+      } catch (e) { showError(e); }
+    });
+  }
+
   function handoverItem(h) {
     const mine = !h.accepted_at && me && h.incoming.user_id === me.user.id;
     const alarms = h.open_alarms ? el('div', { class: 'alarms' }, t('duty.handover.alarms', { n: h.open_alarms }), ' ',
@@ -290,6 +306,8 @@
     await divisions();
     monday = mondayOf(today());
     document.getElementById('shift-new').hidden = !can('duty.manage');
+    document.getElementById('week-copy').hidden = !can('duty.manage');
+    document.getElementById('week-copy').addEventListener('click', copyWeek);
     hoForm.hidden = !can('incidents.write');
     divSel.addEventListener('change', loadAll);
     document.getElementById('week-prev').addEventListener('click', function () { monday = addDays(monday, -7); busy(loadWeek).catch(showError); });
