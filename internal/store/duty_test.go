@@ -306,7 +306,7 @@ func TestDutyCopyWeek(t *testing.T) {
 		mk(longyang, bj(23, 20, 30), bj(24, 8, 30), "夜班", f.o2.ID, f.o1.ID)
 		mk(longyang, bj(29, 8, 30), bj(29, 20, 30), "白班", f.o1.ID) // Sunday
 		mk(longyang, bj(22, 20, 30), bj(23, 8, 30), "夜班", f.o2.ID) // the Sunday before: not copied
-		mk(tengchong, bj(24, 8, 30), bj(25, 8, 30), "全天", f.tc.ID)  // another county: not copied
+		mk(tengchong, bj(24, 8, 30), bj(25, 8, 30), "全天", f.tc.ID) // another county: not copied
 		mk(longyang, bj(30, 8, 0), bj(30, 12, 0), "加班", f.o2.ID)   // in the way of Monday's day shift
 
 		created, skipped, err := f.svc.CopyWeek(ctx, duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-30"})
