@@ -46,23 +46,23 @@ type dutyHandler struct {
 	svc *duty.Service
 }
 
-// ShiftList is a range of the roster.
-type ShiftList struct {
+// DutyShiftList is a range of the roster.
+type DutyShiftList struct {
 	Items []*duty.Shift `json:"items"`
 	Total int           `json:"total"`
 	From  string        `json:"from"`
 	To    string        `json:"to"`
 }
 
-// TeamList is who is on duty now.
-type TeamList struct {
+// DutyTeamList is who is on duty now.
+type DutyTeamList struct {
 	At    time.Time   `json:"at"`
 	Items []duty.Team `json:"items"`
 	Total int         `json:"total"`
 }
 
-// QuietList is the all-quiet reports of a range of days and the gaps.
-type QuietList struct {
+// DutyQuietList is the all-quiet reports of a range of days and the gaps.
+type DutyQuietList struct {
 	Items   []*duty.Quiet  `json:"items"`
 	Total   int            `json:"total"`
 	Missing []duty.Missing `json:"missing"`
@@ -76,7 +76,7 @@ func (h *dutyHandler) now(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, TeamList{At: h.svc.Time(), Items: teams, Total: len(teams)})
+	writeJSON(w, http.StatusOK, DutyTeamList{At: h.svc.Time(), Items: teams, Total: len(teams)})
 }
 
 // dateRange reads from and to (YYYY-MM-DD), defaulting to the Monday–Sunday
@@ -111,7 +111,7 @@ func (h *dutyHandler) listShifts(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ShiftList{Items: shifts, Total: len(shifts), From: from, To: to})
+	writeJSON(w, http.StatusOK, DutyShiftList{Items: shifts, Total: len(shifts), From: from, To: to})
 }
 
 func (h *dutyHandler) getShift(w http.ResponseWriter, r *http.Request) {
@@ -143,8 +143,8 @@ func (h *dutyHandler) createShift(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, sh)
 }
 
-// CopyResult says which shifts a copy created and which it left out.
-type CopyResult struct {
+// DutyCopyResult says which shifts a copy created and which it left out.
+type DutyCopyResult struct {
 	Created []*duty.Shift  `json:"created"`
 	Skipped []duty.Skipped `json:"skipped"`
 }
@@ -160,11 +160,11 @@ func (h *dutyHandler) copyWeek(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, CopyResult{Created: created, Skipped: skipped})
+	writeJSON(w, http.StatusOK, DutyCopyResult{Created: created, Skipped: skipped})
 }
 
 // ifMatch reads the version from If-Match, when sent.
-func ifMatch(r *http.Request) (int, error) {
+func dutyIfMatch(r *http.Request) (int, error) {
 	v := r.Header.Get("If-Match")
 	if v == "" {
 		return 0, nil
@@ -187,7 +187,7 @@ func (h *dutyHandler) updateShift(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	v, err := ifMatch(r)
+	v, err := dutyIfMatch(r)
 	if err != nil {
 		h.s.fail(w, r, err)
 		return
@@ -209,7 +209,7 @@ func (h *dutyHandler) deleteShift(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	v, err := ifMatch(r)
+	v, err := dutyIfMatch(r)
 	if err != nil {
 		h.s.fail(w, r, err)
 		return
@@ -286,7 +286,7 @@ func (h *dutyHandler) listQuiet(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, QuietList{Items: items, Total: len(items), Missing: missing, From: from, To: to})
+	writeJSON(w, http.StatusOK, DutyQuietList{Items: items, Total: len(items), Missing: missing, From: from, To: to})
 }
 
 func (h *dutyHandler) fileQuiet(w http.ResponseWriter, r *http.Request) {
@@ -303,7 +303,7 @@ func (h *dutyHandler) fileQuiet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, q)
 }
 
-func date() obj {
+func dutyDate() obj {
 	return obj{"type": "string", "format": "date", "description": "a duty day in Beijing time, YYYY-MM-DD"}
 }
 
@@ -311,7 +311,7 @@ func date() obj {
 var dutyOps = map[string]opSpec{
 	"GET /api/v1/duty/now": {response: "DutyTeamList", query: []obj{query("division", "this division and below (default: your own)", str())}},
 	"GET /api/v1/duty/shifts": {response: "DutyShiftList", query: []obj{query("division", "this division and below (default: your own)", str()),
-		query("from", "first day (default: Monday of this week)", date()), query("to", "last day, inclusive (default: Sunday of this week)", date())}},
+		query("from", "first day (default: Monday of this week)", dutyDate()), query("to", "last day, inclusive (default: Sunday of this week)", dutyDate())}},
 	"POST /api/v1/duty/shifts":        {request: "DutyShiftInput", response: "DutyShift", status: "201"},
 	"POST /api/v1/duty/shifts/copy":   {request: "DutyCopyInput", response: "DutyCopyResult"},
 	"GET /api/v1/duty/shifts/{id}":    {response: "DutyShift"},
@@ -324,7 +324,7 @@ var dutyOps = map[string]opSpec{
 	"POST /api/v1/duty/handovers/{id}/accept": {response: "DutyHandover"},
 	"POST /api/v1/duty/quiet":                 {request: "DutyQuietInput", response: "DutyQuiet", status: "201"},
 	"GET /api/v1/duty/quiet": {response: "DutyQuietList", query: []obj{query("division", "this division and below", str()),
-		query("from", "first day (default: 6 days before to)", date()), query("to", "last day, inclusive (default: today)", date()),
+		query("from", "first day (default: 6 days before to)", dutyDate()), query("to", "last day, inclusive (default: today)", dutyDate()),
 		query("level", "divisions down to this level must report (default county)", str())}},
 }
 
@@ -333,7 +333,7 @@ func dutySchemas(schemas obj) {
 	member := object([]string{"user_id", "username", "name"}, obj{"user_id": integer(), "username": str(), "name": str()})
 	schemas["DutyMember"] = member
 	schemas["DutyShift"] = object([]string{"id", "division_code", "date", "name", "start", "end", "leader", "officers", "version"}, obj{
-		"id": integer(), "division_code": str(), "date": date(), "name": str(), "start": dateTime(), "end": dateTime(),
+		"id": integer(), "division_code": str(), "date": dutyDate(), "name": str(), "start": dateTime(), "end": dateTime(),
 		"leader": ref("DutyMember"), "officers": arrayOf(ref("DutyMember")), "phone": str(), "note": str(), "version": integer(),
 		"created_at": dateTime(), "updated_at": dateTime(),
 	})
@@ -345,13 +345,13 @@ func dutySchemas(schemas obj) {
 	})
 	in["additionalProperties"] = false
 	schemas["DutyShiftInput"] = in
-	cin := object([]string{"division_code", "from", "to"}, obj{"division_code": str(), "from": date(), "to": date()})
+	cin := object([]string{"division_code", "from", "to"}, obj{"division_code": str(), "from": dutyDate(), "to": dutyDate()})
 	cin["additionalProperties"] = false
 	cin["description"] = "copy the division's shifts of the 7 days from 'from' to the same times of the 7 days from 'to'"
 	schemas["DutyCopyInput"] = cin
 	schemas["DutyCopyResult"] = object([]string{"created", "skipped"}, obj{"created": arrayOf(ref("DutyShift")),
-		"skipped": arrayOf(object([]string{"date", "name", "reason"}, obj{"date": date(), "name": str(), "reason": str()}))})
-	schemas["DutyShiftList"] = object([]string{"items", "total", "from", "to"}, obj{"items": arrayOf(ref("DutyShift")), "total": integer(), "from": date(), "to": date()})
+		"skipped": arrayOf(object([]string{"date", "name", "reason"}, obj{"date": dutyDate(), "name": str(), "reason": str()}))})
+	schemas["DutyShiftList"] = object([]string{"items", "total", "from", "to"}, obj{"items": arrayOf(ref("DutyShift")), "total": integer(), "from": dutyDate(), "to": dutyDate()})
 	schemas["DutyTeamList"] = object([]string{"at", "items", "total"}, obj{"at": dateTime(), "total": integer(),
 		"items": arrayOf(object([]string{"division_code", "division_name", "shift"}, obj{"division_code": str(), "division_name": str(), "shift": ref("DutyShift")}))})
 	schemas["DutyPersonList"] = object([]string{"items", "total"}, obj{"total": integer(), "items": arrayOf(object([]string{"id", "username", "name", "role", "division_code"},
@@ -371,12 +371,12 @@ func dutySchemas(schemas obj) {
 	schemas["DutyHandoverInput"] = hin
 	schemas["DutyHandoverList"] = listOf(ref("DutyHandover"))
 	schemas["DutyQuiet"] = object([]string{"id", "division_code", "date", "reported_by", "reported_at", "late"}, obj{
-		"id": integer(), "division_code": str(), "date": date(), "note": str(), "reported_by": ref("DutyMember"), "reported_at": dateTime(),
+		"id": integer(), "division_code": str(), "date": dutyDate(), "note": str(), "reported_by": ref("DutyMember"), "reported_at": dateTime(),
 		"late": obj{"type": "boolean", "description": "filed after the day had ended"}})
 	qin := object(nil, obj{"division_code": str(), "date": obj{"type": "string", "format": "date", "description": "default: today (Beijing)"}, "note": str()})
 	qin["additionalProperties"] = false
 	schemas["DutyQuietInput"] = qin
 	schemas["DutyQuietList"] = object([]string{"items", "total", "missing", "from", "to"}, obj{"items": arrayOf(ref("DutyQuiet")), "total": integer(),
-		"from": date(), "to": date(),
-		"missing": arrayOf(object([]string{"division_code", "division_name", "date"}, obj{"division_code": str(), "division_name": str(), "date": date()}))})
+		"from": dutyDate(), "to": dutyDate(),
+		"missing": arrayOf(object([]string{"division_code", "division_name", "date"}, obj{"division_code": str(), "division_name": str(), "date": dutyDate()}))})
 }

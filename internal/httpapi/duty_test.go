@@ -50,14 +50,14 @@ func withDuty(t *testing.T, e *env) map[string]int64 {
 	return ids
 }
 
-func bjTime(day, hour int) string {
+func dutyBJTime(day, hour int) string {
 	return time.Date(2026, 11, day, hour, 30, 0, 0, duty.Beijing).UTC().Format(time.RFC3339)
 }
 
 func TestDutyAPI(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		ids := withDuty(t, e)
-		shift := map[string]any{"division_code": "530502", "name": "白班", "start": bjTime(28, 8), "end": bjTime(28, 20),
+		shift := map[string]any{"division_code": "530502", "name": "白班", "start": dutyBJTime(28, 8), "end": dutyBJTime(28, 20),
 			"leader_id": ids["ly-leader"], "officer_ids": []int64{ids["ly-duty1"]}, "phone": "0875-2122110"}
 
 		// only roster editors (duty.manage) add shifts.
@@ -70,7 +70,7 @@ func TestDutyAPI(t *testing.T) {
 			t.Fatalf("created %+v", sh)
 		}
 
-		bad := map[string]any{"division_code": "530502", "start": bjTime(29, 8), "end": bjTime(29, 7), "officer_ids": []int64{ids["tc-duty"]}}
+		bad := map[string]any{"division_code": "530502", "start": dutyBJTime(29, 8), "end": dutyBJTime(29, 7), "officer_ids": []int64{ids["tc-duty"]}}
 		status, body, _ := e.do("POST", "/api/v1/duty/shifts", "ly-leader", bad, nil)
 		p := problemOf(t, body)
 		fields := map[string]bool{}
@@ -84,7 +84,7 @@ func TestDutyAPI(t *testing.T) {
 
 		// optimistic versioning through If-Match.
 		id := strconv.FormatInt(sh.ID, 10)
-		change := map[string]any{"name": "白班（延长）", "start": bjTime(28, 8), "end": bjTime(28, 21), "leader_id": ids["ly-leader"],
+		change := map[string]any{"name": "白班（延长）", "start": dutyBJTime(28, 8), "end": dutyBJTime(28, 21), "leader_id": ids["ly-leader"],
 			"officer_ids": []int64{ids["ly-duty1"], ids["ly-duty2"]}}
 		status, body, _ = e.do("PATCH", "/api/v1/duty/shifts/"+id, "ly-leader", change, http.Header{"If-Match": {"1"}})
 		if status != 200 {
@@ -99,12 +99,12 @@ func TestDutyAPI(t *testing.T) {
 			t.Fatalf("get: %d, ETag %q", status, hdr.Get("ETag"))
 		}
 
-		var week httpapi.ShiftList
+		var week httpapi.DutyShiftList
 		e.call("GET", "/api/v1/duty/shifts", "viewer", nil, 200, &week)
 		if week.From != "2026-11-23" || week.To != "2026-11-29" || week.Total != 1 || len(week.Items[0].Officers) != 2 {
 			t.Fatalf("this week: %+v", week)
 		}
-		var now httpapi.TeamList
+		var now httpapi.DutyTeamList
 		e.call("GET", "/api/v1/duty/now", "ly-duty2", nil, 200, &now)
 		if now.Total != 1 || now.Items[0].Shift.ID != sh.ID || now.Items[0].DivisionName != "隆阳区" {
 			t.Fatalf("now: %+v", now)
@@ -159,7 +159,7 @@ func TestDutyAPI(t *testing.T) {
 			t.Fatalf("second 报平安: %d %s", status, body)
 		}
 		e.call("POST", "/api/v1/duty/quiet", "ly-duty1", map[string]any{"division_code": "530502", "date": "2026-12-01"}, 422, nil)
-		var ql httpapi.QuietList
+		var ql httpapi.DutyQuietList
 		e.call("GET", "/api/v1/duty/quiet?from=2026-11-28&to=2026-11-28", "admin", nil, 200, &ql)
 		if ql.Total != 1 || len(ql.Missing) != len(e.tree.Children("530500")) {
 			t.Fatalf("quiet list: %+v (want every county but 隆阳 and the city missing: %d)", ql, len(e.tree.Children("530500")))
@@ -169,7 +169,7 @@ func TestDutyAPI(t *testing.T) {
 		// copying a week: the 28th's shift lands on 5 December.
 		copyIn := map[string]any{"division_code": "530502", "from": "2026-11-23", "to": "2026-11-30"}
 		e.call("POST", "/api/v1/duty/shifts/copy", "ly-duty1", copyIn, 403, nil)
-		var copied httpapi.CopyResult
+		var copied httpapi.DutyCopyResult
 		e.call("POST", "/api/v1/duty/shifts/copy", "ly-leader", copyIn, 200, &copied)
 		if len(copied.Created) != 1 || copied.Created[0].Date != "2026-12-05" || len(copied.Skipped) != 0 {
 			t.Fatalf("copy: %+v", copied)

@@ -39,7 +39,7 @@ func scanShift(sc scanner) (*duty.Shift, error) {
 	s.Start, s.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
 	s.CreatedAt, s.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 	s.Officers = []duty.Member{}
-	s.Leader.Name = personName(s.Leader.Username, s.Leader.Name)
+	s.Leader.Name = dutyPersonName(s.Leader.Username, s.Leader.Name)
 	return &s, nil
 }
 
@@ -66,7 +66,7 @@ func (db *DB) loadOfficers(ctx context.Context, shifts []*duty.Shift) error {
 		if err := rows.Scan(&id, &m.UserID, &m.Username, &m.Name); err != nil {
 			return err
 		}
-		m.Name = personName(m.Username, m.Name)
+		m.Name = dutyPersonName(m.Username, m.Name)
 		byID[id].Officers = append(byID[id].Officers, m)
 	}
 	return rows.Err()
@@ -117,7 +117,7 @@ func (db *DB) GetShift(ctx context.Context, id int64) (*duty.Shift, error) {
 // checkOverlap refuses a shift overlapping another of its division. The
 // division row is locked first (PostgreSQL) so that two editors cannot both
 // pass the check.
-func checkOverlap(ctx context.Context, t *tx, s *duty.Shift) error {
+func checkShiftOverlap(ctx context.Context, t *tx, s *duty.Shift) error {
 	var code string
 	if err := t.queryRow(ctx, `SELECT code FROM divisions WHERE code = ?`+t.d.forUpdate, s.Division).Scan(&code); err != nil {
 		if err == sql.ErrNoRows {
@@ -155,7 +155,7 @@ func writeOfficers(ctx context.Context, t *tx, s *duty.Shift) error {
 // CreateShift implements duty.Store.
 func (db *DB) CreateShift(ctx context.Context, s *duty.Shift) error {
 	return db.inTx(ctx, func(t *tx) error {
-		if err := checkOverlap(ctx, t, s); err != nil {
+		if err := checkShiftOverlap(ctx, t, s); err != nil {
 			return err
 		}
 		return insertShift(ctx, t, s)
@@ -167,7 +167,7 @@ func (db *DB) CreateShifts(ctx context.Context, ss []*duty.Shift) (created []*du
 	err = db.inTx(ctx, func(t *tx) error {
 		created, skipped = nil, nil
 		for _, s := range ss {
-			if err := checkOverlap(ctx, t, s); err != nil {
+			if err := checkShiftOverlap(ctx, t, s); err != nil {
 				if core.ErrorCode(err) != core.EINVALID {
 					return err
 				}
@@ -205,7 +205,7 @@ func (db *DB) UpdateShift(ctx context.Context, s *duty.Shift) error {
 		return err
 	}
 	return db.inTx(ctx, func(t *tx) error {
-		if err := checkOverlap(ctx, t, s); err != nil {
+		if err := checkShiftOverlap(ctx, t, s); err != nil {
 			return err
 		}
 		res, err := t.exec(ctx, `UPDATE duty_shifts SET division_code = ?, date = ?, name = ?, start_at = ?, end_at = ?, leader_id = ?, phone = ?, note = ?,
@@ -360,7 +360,7 @@ func (db *DB) CreateQuiet(ctx context.Context, q *duty.Quiet) error {
 			q.Division, q.Date).Scan(&username, &display, &at)
 		if err == nil {
 			return core.Errorf(core.ECONFLICT, "the all-quiet report of %s for %s was already filed by %s at %s", q.Division, q.Date,
-				personName(username, display), time.UnixMilli(at).In(duty.Beijing).Format("2006-01-02 15:04"))
+				dutyPersonName(username, display), time.UnixMilli(at).In(duty.Beijing).Format("2006-01-02 15:04"))
 		}
 		if err != sql.ErrNoRows {
 			return fmt.Errorf("store: all-quiet report: %w", err)
@@ -407,7 +407,7 @@ func (db *DB) ListQuiet(ctx context.Context, division, from, to string) ([]*duty
 	return out, rows.Err()
 }
 
-func personName(username, display string) string {
+func dutyPersonName(username, display string) string {
 	if display != "" {
 		return display
 	}
@@ -440,7 +440,7 @@ func (db *DB) People(ctx context.Context, ids []int64) (map[int64]duty.Person, e
 			return nil, err
 		}
 		// An enterprise account cannot stand duty for the bureau.
-		p.Name, p.Disabled = personName(p.Username, display), disabled != 0 || ent.Valid
+		p.Name, p.Disabled = dutyPersonName(p.Username, display), disabled != 0 || ent.Valid
 		out[p.ID] = p
 	}
 	return out, rows.Err()
@@ -468,7 +468,7 @@ func (db *DB) ListPeople(ctx context.Context, division string, above []string) (
 		if err := rows.Scan(&p.ID, &p.Username, &display, &p.Role, &p.Division); err != nil {
 			return nil, err
 		}
-		p.Name = personName(p.Username, display)
+		p.Name = dutyPersonName(p.Username, display)
 		out = append(out, p)
 	}
 	return out, rows.Err()

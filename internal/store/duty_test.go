@@ -15,7 +15,7 @@ import (
 )
 
 // bj is a time in Beijing.
-func bj(day, hour, minute int) time.Time {
+func dutyBJ(day, hour, minute int) time.Time {
 	return time.Date(2026, 11, day, hour, minute, 0, 0, duty.Beijing).UTC()
 }
 
@@ -31,7 +31,7 @@ func (f *dutyFixture) as(u *auth.User) context.Context {
 }
 
 func newDutyFixture(t *testing.T, db *store.DB, tree *region.Tree) *dutyFixture {
-	f := &dutyFixture{now: bj(28, 10, 0)}
+	f := &dutyFixture{now: dutyBJ(28, 10, 0)}
 	f.svc = &duty.Service{Store: db, Alarms: db, Regions: func() *region.Tree { return tree }, Clock: func() time.Time { return f.now }}
 	mk := func(name, display, role, div string, disabled bool) *auth.User {
 		u := &auth.User{Username: name, DisplayName: display, PasswordHash: "x", Role: role, Division: div, Disabled: disabled,
@@ -49,7 +49,7 @@ func newDutyFixture(t *testing.T, db *store.DB, tree *region.Tree) *dutyFixture 
 	return f
 }
 
-func fieldsOf(err error) map[string]bool {
+func dutyFields(err error) map[string]bool {
 	out := map[string]bool{}
 	for _, fe := range core.ErrorFields(err) {
 		out[fe.Field] = true
@@ -61,7 +61,7 @@ func TestDutyRoster(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
 		f := newDutyFixture(t, db, tree)
 		ctx := f.as(f.leader)
-		day, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Name: "白班", Start: bj(28, 8, 30), End: bj(28, 20, 30),
+		day, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Name: "白班", Start: dutyBJ(28, 8, 30), End: dutyBJ(28, 20, 30),
 			LeaderID: f.leader.ID, OfficerIDs: []int64{f.o1.ID, f.o2.ID}, Phone: "0875-2222110"})
 		if err != nil {
 			t.Fatal(err)
@@ -75,38 +75,38 @@ func TestDutyRoster(t *testing.T) {
 		}
 
 		t.Run("overlap refused", func(t *testing.T) {
-			_, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Name: "夜班", Start: bj(28, 20, 0), End: bj(29, 8, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.o2.ID}})
-			if core.ErrorCode(err) != core.EINVALID || !fieldsOf(err)["start"] {
+			_, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Name: "夜班", Start: dutyBJ(28, 20, 0), End: dutyBJ(29, 8, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.o2.ID}})
+			if core.ErrorCode(err) != core.EINVALID || !dutyFields(err)["start"] {
 				t.Fatalf("overlapping shift: %v", err)
 			}
 		})
-		night, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Name: "夜班", Start: bj(28, 20, 30), End: bj(29, 8, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.o2.ID}})
+		night, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Name: "夜班", Start: dutyBJ(28, 20, 30), End: dutyBJ(29, 8, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.o2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// another division may have a shift at the same time.
-		if _, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: tengchong, Start: bj(28, 8, 30), End: bj(29, 8, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.tc.ID}}); err != nil {
+		if _, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: tengchong, Start: dutyBJ(28, 8, 30), End: dutyBJ(29, 8, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.tc.ID}}); err != nil {
 			t.Fatal(err)
 		}
 
 		t.Run("validation names every field", func(t *testing.T) {
-			_, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: "999999", Start: bj(30, 8, 0), End: bj(30, 7, 0), OfficerIDs: []int64{f.o1.ID, f.o1.ID}})
+			_, err := f.svc.CreateShift(ctx, duty.ShiftInput{Division: "999999", Start: dutyBJ(30, 8, 0), End: dutyBJ(30, 7, 0), OfficerIDs: []int64{f.o1.ID, f.o1.ID}})
 			want := []string{"division_code", "end", "leader_id", "officer_ids"}
 			for _, w := range want {
-				if !fieldsOf(err)[w] {
+				if !dutyFields(err)[w] {
 					t.Errorf("missing field %s in %v", w, err)
 				}
 			}
-			_, err = f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Start: bj(30, 8, 0), End: bj(31, 9, 0), LeaderID: f.o1.ID,
+			_, err = f.svc.CreateShift(ctx, duty.ShiftInput{Division: longyang, Start: dutyBJ(30, 8, 0), End: dutyBJ(31, 9, 0), LeaderID: f.o1.ID,
 				OfficerIDs: []int64{f.o1.ID, f.tc.ID, f.disabled.ID, 987654}})
-			fs := fieldsOf(err)
+			fs := dutyFields(err)
 			if !fs["end"] || !fs["officer_ids"] || len(core.ErrorFields(err)) != 5 {
 				t.Errorf("too long, leader as officer, outsider, disabled, unknown: %v", err)
 			}
 		})
 
 		t.Run("optimistic versioning", func(t *testing.T) {
-			in := duty.ShiftInput{Name: "白班（调整）", Start: bj(28, 8, 0), End: bj(28, 20, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.o2.ID, f.o1.ID}, Version: 1}
+			in := duty.ShiftInput{Name: "白班（调整）", Start: dutyBJ(28, 8, 0), End: dutyBJ(28, 20, 30), LeaderID: f.leader.ID, OfficerIDs: []int64{f.o2.ID, f.o1.ID}, Version: 1}
 			up, err := f.svc.UpdateShift(ctx, day.ID, in)
 			if err != nil {
 				t.Fatal(err)
@@ -118,7 +118,7 @@ func TestDutyRoster(t *testing.T) {
 				t.Fatalf("stale update: %v, want conflict", err)
 			}
 			in.Version = 0
-			if _, err := f.svc.UpdateShift(ctx, day.ID, in); !fieldsOf(err)["version"] {
+			if _, err := f.svc.UpdateShift(ctx, day.ID, in); !dutyFields(err)["version"] {
 				t.Fatalf("update without version: %v", err)
 			}
 			if err := f.svc.DeleteShift(ctx, night.ID, 7); core.ErrorCode(err) != core.ECONFLICT {
@@ -146,13 +146,13 @@ func TestDutyRoster(t *testing.T) {
 			if err != nil || len(own) != 1 || own[0].Division != tengchong {
 				t.Errorf("腾冲's own view: %+v, %v", own, err)
 			}
-			if _, err := f.svc.CreateShift(tcCtx, duty.ShiftInput{Division: longyang, Start: bj(30, 8, 0), End: bj(30, 20, 0), LeaderID: f.tc.ID, OfficerIDs: []int64{f.o1.ID}}); core.ErrorCode(err) != core.EFORBIDDEN {
+			if _, err := f.svc.CreateShift(tcCtx, duty.ShiftInput{Division: longyang, Start: dutyBJ(30, 8, 0), End: dutyBJ(30, 20, 0), LeaderID: f.tc.ID, OfficerIDs: []int64{f.o1.ID}}); core.ErrorCode(err) != core.EFORBIDDEN {
 				t.Errorf("腾冲 creates a 隆阳 shift: %v", err)
 			}
-			if _, err := f.svc.Shifts(ctx, "", "2026-11-29", "2026-11-28"); !fieldsOf(err)["to"] {
+			if _, err := f.svc.Shifts(ctx, "", "2026-11-29", "2026-11-28"); !dutyFields(err)["to"] {
 				t.Errorf("reversed range: %v", err)
 			}
-			if _, err := f.svc.Shifts(ctx, "", "28/11/2026", ""); !fieldsOf(err)["from"] || !fieldsOf(err)["to"] {
+			if _, err := f.svc.Shifts(ctx, "", "28/11/2026", ""); !dutyFields(err)["from"] || !dutyFields(err)["to"] {
 				t.Errorf("bad dates: %v", err)
 			}
 		})
@@ -162,17 +162,17 @@ func TestDutyRoster(t *testing.T) {
 			if err != nil || len(teams) != 2 || teams[0].Division != longyang || teams[0].Shift.ID != day.ID || teams[0].DivisionName != "隆阳区" || teams[1].Division != tengchong {
 				t.Fatalf("at 10:00: %+v, %v", teams, err)
 			}
-			f.now = bj(28, 20, 30) // the night shift begins exactly now
+			f.now = dutyBJ(28, 20, 30) // the night shift begins exactly now
 			teams, err = f.svc.Now(ctx, longyang)
 			if err != nil || len(teams) != 1 || teams[0].Shift.ID != night.ID {
 				t.Fatalf("at 20:30: %+v, %v", teams, err)
 			}
-			f.now = bj(29, 9, 0)
+			f.now = dutyBJ(29, 9, 0)
 			teams, _ = f.svc.Now(ctx, longyang)
 			if len(teams) != 0 {
 				t.Fatalf("nobody is on duty at 09:00 on the 29th, got %+v", teams)
 			}
-			f.now = bj(28, 10, 0)
+			f.now = dutyBJ(28, 10, 0)
 		})
 
 		t.Run("people", func(t *testing.T) {
@@ -204,10 +204,10 @@ func TestDutyHandover(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := f.as(f.o1)
-		if _, err := f.svc.Handover(ctx, duty.HandoverInput{Division: longyang, IncomingID: f.o1.ID}); !fieldsOf(err)["incoming_id"] {
+		if _, err := f.svc.Handover(ctx, duty.HandoverInput{Division: longyang, IncomingID: f.o1.ID}); !dutyFields(err)["incoming_id"] {
 			t.Fatalf("handover to oneself: %v", err)
 		}
-		if _, err := f.svc.Handover(ctx, duty.HandoverInput{Division: longyang, IncomingID: f.tc.ID, ShiftID: 999}); !fieldsOf(err)["incoming_id"] || !fieldsOf(err)["shift_id"] {
+		if _, err := f.svc.Handover(ctx, duty.HandoverInput{Division: longyang, IncomingID: f.tc.ID, ShiftID: 999}); !dutyFields(err)["incoming_id"] || !dutyFields(err)["shift_id"] {
 			t.Fatalf("handover to an outsider, unknown shift: %v", err)
 		}
 		h, err := f.svc.Handover(ctx, duty.HandoverInput{Division: longyang, IncomingID: f.o2.ID, Open: "化工园区泄漏事件仍在处置", Watch: "夜间有暴雨预警，注意地灾隐患点"})
@@ -254,7 +254,7 @@ func TestDutyQuietReports(t *testing.T) {
 		if _, err := f.svc.FileQuiet(ctx, duty.QuietInput{Division: longyang}); core.ErrorCode(err) != core.ECONFLICT {
 			t.Fatalf("second report of the day: %v", err)
 		}
-		if _, err := f.svc.FileQuiet(ctx, duty.QuietInput{Division: longyang, Date: "2026-11-29"}); !fieldsOf(err)["date"] {
+		if _, err := f.svc.FileQuiet(ctx, duty.QuietInput{Division: longyang, Date: "2026-11-29"}); !dutyFields(err)["date"] {
 			t.Fatalf("tomorrow: %v", err)
 		}
 		late, err := f.svc.FileQuiet(ctx, duty.QuietInput{Division: longyang, Date: "2026-11-27"})
@@ -284,7 +284,7 @@ func TestDutyQuietReports(t *testing.T) {
 		if want := len(tree.Children(longyang)); len(missing) != want {
 			t.Errorf("隆阳 and its townships on the 28th: %d missing, want %d (the townships)", len(missing), want)
 		}
-		if _, _, err := f.svc.QuietReports(ctx, "", "2026-11-28", "2026-11-20", "street"); !fieldsOf(err)["level"] || !fieldsOf(err)["to"] && len(core.ErrorFields(err)) < 1 {
+		if _, _, err := f.svc.QuietReports(ctx, "", "2026-11-28", "2026-11-20", "street"); !dutyFields(err)["level"] || !dutyFields(err)["to"] && len(core.ErrorFields(err)) < 1 {
 			t.Errorf("bad level: %v", err)
 		}
 	})
@@ -302,12 +302,12 @@ func TestDutyCopyWeek(t *testing.T) {
 			}
 			return s
 		}
-		mk(longyang, bj(23, 8, 30), bj(23, 20, 30), "白班", f.o1.ID)
-		mk(longyang, bj(23, 20, 30), bj(24, 8, 30), "夜班", f.o2.ID, f.o1.ID)
-		mk(longyang, bj(29, 8, 30), bj(29, 20, 30), "白班", f.o1.ID) // Sunday
-		mk(longyang, bj(22, 20, 30), bj(23, 8, 30), "夜班", f.o2.ID) // the Sunday before: not copied
-		mk(tengchong, bj(24, 8, 30), bj(25, 8, 30), "全天", f.tc.ID) // another county: not copied
-		mk(longyang, bj(30, 8, 0), bj(30, 12, 0), "加班", f.o2.ID)   // in the way of Monday's day shift
+		mk(longyang, dutyBJ(23, 8, 30), dutyBJ(23, 20, 30), "白班", f.o1.ID)
+		mk(longyang, dutyBJ(23, 20, 30), dutyBJ(24, 8, 30), "夜班", f.o2.ID, f.o1.ID)
+		mk(longyang, dutyBJ(29, 8, 30), dutyBJ(29, 20, 30), "白班", f.o1.ID) // Sunday
+		mk(longyang, dutyBJ(22, 20, 30), dutyBJ(23, 8, 30), "夜班", f.o2.ID) // the Sunday before: not copied
+		mk(tengchong, dutyBJ(24, 8, 30), dutyBJ(25, 8, 30), "全天", f.tc.ID) // another county: not copied
+		mk(longyang, dutyBJ(30, 8, 0), dutyBJ(30, 12, 0), "加班", f.o2.ID)   // in the way of Monday's day shift
 
 		created, skipped, err := f.svc.CopyWeek(ctx, duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-30"})
 		if err != nil {
@@ -317,7 +317,7 @@ func TestDutyCopyWeek(t *testing.T) {
 			t.Fatalf("created %d, skipped %+v; want the night of the 30th and the 6th, the day of the 30th skipped", len(created), skipped)
 		}
 		night := created[0]
-		if night.Date != "2026-11-30" || !night.Start.Equal(bj(30, 20, 30)) || !night.End.Equal(bj(1+30, 8, 30)) ||
+		if night.Date != "2026-11-30" || !night.Start.Equal(dutyBJ(30, 20, 30)) || !night.End.Equal(dutyBJ(1+30, 8, 30)) ||
 			len(night.Officers) != 2 || night.Officers[0].UserID != f.o2.ID || night.Phone != "0875-1" {
 			t.Errorf("copied night shift %+v", night)
 		}
@@ -329,7 +329,7 @@ func TestDutyCopyWeek(t *testing.T) {
 		if err != nil || len(created) != 0 || len(skipped) != 3 {
 			t.Fatalf("second copy: %d created, %d skipped, %v", len(created), len(skipped), err)
 		}
-		if _, _, err := f.svc.CopyWeek(ctx, duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-23"}); !fieldsOf(err)["to"] {
+		if _, _, err := f.svc.CopyWeek(ctx, duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-23"}); !dutyFields(err)["to"] {
 			t.Errorf("copy onto itself: %v", err)
 		}
 		if _, _, err := f.svc.CopyWeek(f.as(f.tc), duty.CopyInput{Division: longyang, From: "2026-11-23", To: "2026-11-30"}); core.ErrorCode(err) != core.EFORBIDDEN {
