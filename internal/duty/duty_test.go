@@ -86,3 +86,24 @@ func TestExpectedDivisions(t *testing.T) {
 		t.Errorf("a county and its townships: %d", len(got))
 	}
 }
+
+// FuzzParseDate: a date that parses is a Beijing midnight and formats back
+// to itself; anything else is an EINVALID error naming the field.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-11-28", "2026-02-29", "2024-02-29", "0000-01-01", "2026-1-2", "", "２０２６-11-28"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseDate("date", s)
+		if err != nil {
+			if core.ErrorCode(err) != core.EINVALID || core.ErrorFields(err)[0].Field != "date" {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		bj := got.In(Beijing)
+		if bj.Format(DateLayout) != s || bj.Hour() != 0 || bj.Minute() != 0 || got.Location() != time.UTC {
+			t.Fatalf("%q parsed as %v", s, got)
+		}
+	})
+}
