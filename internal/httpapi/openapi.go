@@ -303,7 +303,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps} {
 		for k, v := range ops {
 			staticOps[k] = v
 		}
@@ -439,6 +439,7 @@ func (s *Server) Document() obj {
 	ledgerSchemas(schemas)
 	recipientSchemas(schemas)
 	modelSchemas(schemas)
+	dutySchemas(schemas)
 	paths := obj{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Pattern].(obj)
