@@ -292,6 +292,8 @@ type HazardFilter struct {
 	Source       string
 	// OverdueAt, when set, keeps those open past their deadline at that time.
 	OverdueAt time.Time
-	Limit     int
-	Offset    int
+	// Now orders the list: those overdue at Now first.
+	Now    time.Time
+	Limit  int
+	Offset int
 }

@@ -341,3 +341,23 @@ func NewSeed() int64 {
 	rand.Read(b[:])
 	return int64(binary.BigEndian.Uint64(b[:]) & (1<<53 - 1))
 }
+
+// Hazard returns a hidden danger with its steps and photos.
+func (s *Service) Hazard(ctx context.Context, id int64) (*HiddenDanger, error) {
+	h, err := s.Store.GetHazard(ctx, id)
+	if err == nil {
+		h.Overdue = h.OverdueAt(s.Clock())
+	}
+	return h, err
+}
+
+// Hazards lists hidden dangers, those overdue now first.
+func (s *Service) Hazards(ctx context.Context, f HazardFilter) ([]*HiddenDanger, int, error) {
+	now := s.Clock()
+	f.Now = now
+	hs, total, err := s.Store.ListHazards(ctx, f)
+	for _, h := range hs {
+		h.Overdue = h.OverdueAt(now)
+	}
+	return hs, total, err
+}
