@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/demo"
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/supervision"
@@ -61,6 +63,30 @@ func (a *app) supervisionAPI(ctx context.Context, per *perception) (*httpapi.Sup
 			}
 			return out, nil
 		}}
+	if err := a.supervisionDemo(ctx, svc); err != nil {
+		return nil, err
+	}
 	go svc.Run(ctx, time.Minute, a.log.Error)
 	return &httpapi.Supervision{Service: svc}, nil
+}
+
+// supervisionDemo adds the demo hidden dangers and diagnoses once, on a
+// platform that has the demo data set.
+func (a *app) supervisionDemo(ctx context.Context, svc *supervision.Service) error {
+	if a.cfg.NoDemo {
+		return nil
+	}
+	loaded, err := a.db.Setting(ctx, "demo_loaded")
+	if err != nil || loaded == "" {
+		return err
+	}
+	if done, err := a.db.Setting(ctx, "demo_supervision_loaded"); err != nil || done != "" {
+		return err
+	}
+	hz, dg, err := demo.LoadSupervision(core.WithActor(ctx, core.SystemActor), svc, demo.DefaultSeed)
+	if err != nil {
+		return fmt.Errorf("load the supervision demo data: %w", err)
+	}
+	a.log.Info("loaded the supervision demo data", "hidden_dangers", hz, "diagnoses", dg)
+	return a.db.SetSetting(ctx, "demo_supervision_loaded", time.Now().UTC().Format(time.RFC3339))
 }
