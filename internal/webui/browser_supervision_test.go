@@ -201,3 +201,26 @@ func TestBrowserRiskPage(t *testing.T) {
 		t.Error("the admin does not see the diagnosis form")
 	}
 }
+
+// The one-map offers the risk layer, off by default, with every graded
+// enterprise.
+func TestBrowserMapRiskLayer(t *testing.T) {
+	h := startSupervisionHarness(t)
+	ctx := browser(t, 1440, 900)
+	login(t, ctx, h, "")
+	waitJS(t, ctx, "the risk layer", `!!window.yingji.riskLayer && !!document.getElementById('risk-layer-toggle')`)
+	var risk struct {
+		Total int `json:"total"`
+	}
+	h.getJSON("GET", "/api/v1/enterprise-risk", "", &risk)
+	if n := eval[int](t, ctx, `yingji.riskLayer.getSource().getFeatures().length`); n != risk.Total || n == 0 {
+		t.Errorf("the layer has %d features, the API %d", n, risk.Total)
+	}
+	if eval[bool](t, ctx, `yingji.riskLayer.getVisible()`) {
+		t.Error("the risk layer is on before it is switched on")
+	}
+	run(t, ctx, "switch it on", chromedp.Click(chromedp.CSS("#risk-layer-toggle")))
+	if !eval[bool](t, ctx, `yingji.riskLayer.getVisible()`) {
+		t.Error("the toggle did not show the layer")
+	}
+}
