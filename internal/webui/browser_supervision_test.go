@@ -224,3 +224,26 @@ func TestBrowserMapRiskLayer(t *testing.T) {
 		t.Error("the toggle did not show the layer")
 	}
 }
+
+// A registered hazard source is graded from the calculator and the result
+// kept in its history.
+func TestBrowserGradeRegisteredSource(t *testing.T) {
+	h := startSupervisionHarness(t)
+	ctx := browser(t, 1440, 900)
+	login(t, ctx, h, "")
+	run(t, ctx, "open the calculator", chromedp.Navigate(h.url+"/supervision/hazard-sources"))
+	waitPage(t, ctx, "the sources", svReady+` && document.querySelectorAll('#in-source-id option').length > 0 && !document.getElementById('calc-grade').hidden`)
+	id := eval[string](t, ctx, `document.getElementById('in-source-id').value`)
+	n := eval[int](t, ctx, `YSup.assessed`)
+	run(t, ctx, "load the inventory", chromedp.Click(chromedp.CSS("#calc-load")))
+	waitJS(t, ctx, "its assessment", fmt.Sprintf(`YSup.assessed > %d`, n))
+	run(t, ctx, "grade it", chromedp.Click(chromedp.CSS("#calc-grade")))
+	waitJS(t, ctx, "the history", `YSup.saved === 1 && document.querySelectorAll('#calc-history li').length === 1`)
+	var hist struct {
+		Items []supervision.Assessment `json:"items"`
+	}
+	h.getJSON("GET", "/api/v1/hazard-sources/"+id+"/assessments", "", &hist)
+	if len(hist.Items) != 1 || hist.Items[0].Result == nil || len(hist.Items[0].Input.Substances) == 0 {
+		t.Errorf("history %+v", hist.Items)
+	}
+}

@@ -139,6 +139,42 @@
     addRow({ name: '氨', cas: '7664-41-7', quantity_t: 20 });
     document.getElementById('in-exposed').value = 60;
     await assess();
+    // a registered hazard source: load its inventory, grade it and keep
+    // the result (supervision.write), see its earlier gradings.
+    await whenMe();
+    const srcSel = document.getElementById('in-source-id');
+    const srcs = await api('/api/v1/hazard-sources?limit=5000&sort=name').catch(function () { return { items: [] }; });
+    fill(srcSel, srcs.items.map((o) => [o.id, o.name + '（' + t('sv.grade.' + o.grade) + '）']));
+    const gradeBtn = document.getElementById('calc-grade');
+    gradeBtn.hidden = !can('supervision.write');
+    async function history() {
+      if (!srcSel.value) return;
+      const hs = await api('/api/v1/hazard-sources/' + srcSel.value + '/assessments');
+      document.getElementById('calc-history').replaceChildren(...hs.items.map((a) => el('li', {}, Y.time(a.assessed_at) + ' ' + a.assessor + '：R = ' + Y.num(a.result.r) + '，' +
+        (a.result.grade ? t('sv.grade.' + a.result.grade) : t('sv.grade.none')))));
+    }
+    srcSel.addEventListener('change', history);
+    document.getElementById('calc-load').addEventListener('click', async function () {
+      const o = srcs.items.find((x) => String(x.id) === srcSel.value);
+      if (!o) return;
+      rows.replaceChildren();
+      for (const s of o.substances || []) addRow(s);
+      document.getElementById('in-exposed').value = o.exposed_people || 0;
+      await assess();
+      await history();
+    });
+    gradeBtn.addEventListener('click', async function () {
+      clearError();
+      const subs = [...rows.querySelectorAll('tr.calc-row')].map((tr) => ({ name: tr.querySelector('.in-name').value.trim(), cas: tr.querySelector('.in-cas').value.trim(),
+        category: tr.querySelector('.in-category').value, quantity_t: Number(tr.querySelector('.in-qty').value || 0) })).filter((x) => x.name || x.cas);
+      try {
+        const a = await api('/api/v1/hazard-sources/' + srcSel.value + '/grade', { method: 'POST', body: { exposed_people: Number(document.getElementById('in-exposed').value || 0), substances: subs } });
+        S.saved++;
+        say(t('sv.calc.saved', { grade: a.result.grade ? t('sv.grade.' + a.result.grade) : t('sv.grade.none') }));
+        await history();
+      } catch (e) { showError(e); }
+    });
+    await history();
   }
 
   // ---- enterprise risk -------------------------------------------------
