@@ -19,7 +19,7 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
 
-func supervisionService(t *testing.T, db *store.DB, tree *region.Tree, c *clock) *supervision.Service {
+func supervisionService(t testing.TB, db *store.DB, tree *region.Tree, c *clock) *supervision.Service {
 	t.Helper()
 	tb, err := gb18218.Embedded()
 	if err != nil {
