@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yingji/yingji/internal/alarm"
 	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/region"
@@ -263,6 +264,58 @@ func TestSupervisionGradingAndPlans(t *testing.T) {
 			if g.EnterpriseID == target && (g.Activity.Findings != 1 || g.Activity.OpenGeneral != 1) {
 				t.Errorf("target activity %+v", g.Activity)
 			}
+		}
+	})
+}
+
+// A hidden danger found disposing an alarm links to it (only an alarm of
+// the same enterprise), and the window's alarms — by level, and those
+// escalated for want of acknowledgement — drive the dynamic risk.
+func TestAlarmsInSupervision(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
+		c := &clock{now: time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)}
+		svc := supervisionService(t, db, tree, c)
+		ents, err := service(db, tree).Create(sysCtx, registry.Enterprise, []*registry.Input{enterprise(t, tree, longyang, 1, "hazchem_producer"), enterprise(t, tree, longyang, 2, "hazchem_producer")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alarms := &alarm.Service{Store: db, Notifier: &notes{}, Policy: alarm.DefaultPolicy()}
+		raise := func(ent int64, rule string, level alarm.Level, at time.Time) *alarm.Alarm {
+			pt := testPoint(ent)
+			pt.ObjectID = ent*100 + int64(len(rule))
+			a, err := alarms.Apply(sysCtx, alarm.Change{Point: pt, Rule: rule, Kind: "threshold", Level: level, At: at, Value: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		red := raise(ents[0].ID, "r", alarm.Red, c.now.Add(-2*time.Hour))
+		raise(ents[0].ID, "yy", alarm.Yellow, c.now.Add(-time.Hour))
+		other := raise(ents[1].ID, "r", alarm.Red, c.now.Add(-time.Hour))
+		raise(ents[0].ID, "old", alarm.Red, c.now.Add(-40*24*time.Hour)) // outside the window
+		// nobody acknowledged the red one: it climbs to the county (late).
+		if _, err := alarms.Escalate(sysCtx, c.now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		ly := inspectorCtx(longyang)
+		h, err := svc.Report(ly, supervision.HazardInput{Title: "报警处置发现压力表失灵", Source: "alarm", AlarmID: red.ID, Level: supervision.General})
+		if err != nil || h.AlarmID != red.ID || h.EnterpriseID != ents[0].ID {
+			t.Fatalf("from an alarm: %+v %v", h, err)
+		}
+		if _, err := svc.Report(ly, supervision.HazardInput{EnterpriseID: ents[0].ID, Title: "x", Source: "alarm", AlarmID: other.ID, Level: supervision.General}); core.ErrorCode(err) != core.EINVALID {
+			t.Errorf("another enterprise's alarm: %v", err)
+		}
+		grades, _, err := svc.Grades(ly, supervision.RiskFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := grades[0]
+		if g.EnterpriseID != ents[0].ID {
+			g = grades[1]
+		}
+		// red 3 + yellow 1 + late 1 + one open general hidden danger 1 = 6.
+		if g.Activity.Alarms["red"] != 1 || g.Activity.Alarms["yellow"] != 1 || g.Activity.LateAlarms != 1 || g.Score != 94 || len(g.Drivers) != 4 {
+			t.Errorf("grade %+v", g)
 		}
 	})
 }
