@@ -143,10 +143,8 @@ func (s *Service) RecordInspection(ctx context.Context, in RecordInput) (*Record
 		h := &HiddenDanger{EnterpriseID: ent.ID, Enterprise: ent.Name, Division: ent.Division, Industry: industry,
 			Title: it.Item, Description: strings.TrimSpace(it.Note), Source: "inspection", Level: it.Hazard.Level, Criterion: it.Hazard.Criterion,
 			State: Reported, ReportedBy: r.CreatedBy, ReportedAt: now, UpdatedAt: now}
-		if it.Hazard.Deadline != nil || it.Hazard.Responsible != "" || it.Hazard.Measures != "" {
-			if _, err := h.apply(HazardAction{Action: "start", Responsible: it.Hazard.Responsible, Measures: it.Hazard.Measures, Deadline: it.Hazard.Deadline}, r.CreatedBy, now, 0); err != nil {
-				return nil, fmt.Errorf("item %s: %w", it.Code, err)
-			}
+		if err := h.plan(it.Hazard.Responsible, it.Hazard.Measures, it.Hazard.Deadline, now); err != nil {
+			return nil, fmt.Errorf("item %s: %w", it.Code, err)
 		}
 		hazards = append(hazards, h)
 	}

@@ -276,6 +276,24 @@ func (h *HiddenDanger) apply(act HazardAction, actor string, now time.Time, phot
 	return step, nil
 }
 
+// plan applies what a report says of the rectification: with a
+// responsible person or measures it starts the rectification (all three
+// are then needed); a deadline alone (an inspector's 责令限期整改) is set
+// and the enterprise plans the rest.
+func (h *HiddenDanger) plan(responsible, measures string, deadline *time.Time, now time.Time) error {
+	switch {
+	case strings.TrimSpace(responsible) != "" || strings.TrimSpace(measures) != "":
+		_, err := h.apply(HazardAction{Action: "start", Responsible: responsible, Measures: measures, Deadline: deadline}, h.ReportedBy, now, 0)
+		return err
+	case deadline != nil:
+		if !deadline.After(now) {
+			return core.Invalid("deadline", "must be in the future")
+		}
+		h.Deadline = deadline
+	}
+	return nil
+}
+
 func pick(v, old string) string {
 	if v = strings.TrimSpace(v); v != "" {
 		return v

@@ -160,13 +160,11 @@ func (s *Service) Report(ctx context.Context, in HazardInput) (*HiddenDanger, er
 		InspectionID: in.InspectionID, Reporter: strings.TrimSpace(in.Reporter), Level: in.Level, Criterion: in.Criterion,
 		State: Reported, ReportedBy: actorName(ctx), ReportedAt: now, UpdatedAt: now}
 	step := HazardStep{At: now, Action: "report", Actor: h.ReportedBy, ToState: Reported}
-	// a report that already names the plan goes straight to rectifying.
-	if strings.TrimSpace(in.Responsible) != "" || strings.TrimSpace(in.Measures) != "" || in.Deadline != nil {
-		if _, err := h.apply(HazardAction{Action: "start", Responsible: in.Responsible, Measures: in.Measures, Deadline: in.Deadline}, h.ReportedBy, now, 0); err != nil {
-			return nil, err
-		}
-		step.ToState = Rectifying
-		step.Note = "reported with its rectification plan"
+	if err := h.plan(in.Responsible, in.Measures, in.Deadline, now); err != nil {
+		return nil, err
+	}
+	if h.State == Rectifying {
+		step.ToState, step.Note = Rectifying, "reported with its rectification plan"
 	}
 	if err := s.Store.CreateHazard(ctx, h, step); err != nil {
 		return nil, err

@@ -247,3 +247,69 @@ func TestBrowserGradeRegisteredSource(t *testing.T) {
 		t.Errorf("history %+v", hist.Items)
 	}
 }
+
+// Inspections: draw a plan, record the inspection of a drawn enterprise
+// with a failed item that becomes a hidden danger, publish, file a case
+// and move it on.
+func TestBrowserInspections(t *testing.T) {
+	h := startSupervisionHarness(t)
+	ctx := browser(t, 1440, 1200)
+	login(t, ctx, h, "")
+	run(t, ctx, "open the inspections", chromedp.Navigate(h.url+"/supervision/inspections"))
+	waitPage(t, ctx, "the page", svReady)
+	setInput(t, ctx, "#in-plan-name", "2026年第四季度危化品双随机抽查")
+	setSelect(t, ctx, "#in-plan-division", "530502")
+	setInput(t, ctx, "#in-plan-count", "3")
+	run(t, ctx, "draw", chromedp.Click(chromedp.CSS("#plan-save")))
+	waitJS(t, ctx, "the plan", `YSup.saved === 1 && YSup.plans === 1 && document.querySelectorAll('#plan-result li').length === 3`)
+	var plans struct {
+		Items []supervision.Plan `json:"items"`
+	}
+	h.getJSON("GET", "/api/v1/inspection-plans", "", &plans)
+	if len(plans.Items) != 1 || len(plans.Items[0].Assignments) != 3 || !strings.Contains(eval[string](t, ctx, `document.getElementById('plan-result').textContent`), fmt.Sprint(plans.Items[0].Seed)) {
+		t.Fatalf("plans %+v", plans.Items)
+	}
+	p := plans.Items[0]
+	setSelect(t, ctx, "#in-rec-plan", fmt.Sprint(p.ID))
+	setSelect(t, ctx, "#in-rec-enterprise", fmt.Sprint(p.Assignments[0].EnterpriseID))
+	want := p.Assignments[0].Inspectors[0].Name + "、" + p.Assignments[0].Inspectors[1].Name
+	if got := eval[string](t, ctx, `document.getElementById('in-rec-inspectors').value`); got != want {
+		t.Errorf("inspectors prefilled %q, want the drawn team %q", got, want)
+	}
+	setInput(t, ctx, "#in-rec-at", time.Now().Add(-time.Hour).Format("2006-01-02T15:04"))
+	run(t, ctx, "fail the first item", chromedp.Evaluate[chromedp.Void](`(() => { const tr = document.querySelector('#rec-items tr');
+		tr.querySelector('.in-result').value = 'fail'; tr.querySelector('.in-note').value = '责任制未覆盖全员'; tr.querySelector('.in-hz-level').value = 'general'; })()`))
+	run(t, ctx, "save the record", chromedp.Click(chromedp.CSS("#rec-save")))
+	waitJS(t, ctx, "the record", `YSup.saved === 2 && document.querySelectorAll('#record-rows tr').length === 1`)
+	var hz struct {
+		Items []supervision.HiddenDanger `json:"items"`
+	}
+	h.getJSON("GET", "/api/v1/hidden-dangers?source=inspection", "", &hz)
+	if len(hz.Items) != 1 || hz.Items[0].EnterpriseID != p.Assignments[0].EnterpriseID || hz.Items[0].State != supervision.Reported || hz.Items[0].Deadline == nil {
+		t.Errorf("hidden dangers from the inspection %+v", hz.Items)
+	}
+	run(t, ctx, "publish", chromedp.Click(chromedp.CSS("button[data-publish]")))
+	waitJS(t, ctx, "published", `YSup.saved === 3 && !document.querySelector('button[data-publish]')`)
+	var pub struct {
+		Total int `json:"total"`
+	}
+	h.getJSON("GET", "/api/v1/public/inspection-plans", "", &pub)
+	if pub.Total != 1 {
+		t.Errorf("%d public plans", pub.Total)
+	}
+	setSelect(t, ctx, "#in-case-enterprise", fmt.Sprint(p.Assignments[0].EnterpriseID))
+	setInput(t, ctx, "#in-case-violation", "未建立全员安全生产责任制")
+	setInput(t, ctx, "#in-case-basis", "《中华人民共和国安全生产法》")
+	setSelect(t, ctx, "#in-case-penalty", "fine")
+	run(t, ctx, "file without the amount", chromedp.Click(chromedp.CSS("#case-save")))
+	waitJS(t, ctx, "the refusal", `YSup.failed === 1`)
+	if msg := eval[string](t, ctx, `document.querySelector('#case-form .field-error[data-error-for="fine_cny"]').textContent`); msg == "" {
+		t.Error("no message beside the fine")
+	}
+	setInput(t, ctx, "#in-case-fine", "20000")
+	run(t, ctx, "file", chromedp.Click(chromedp.CSS("#case-save")))
+	waitJS(t, ctx, "the case", `YSup.saved === 4 && document.querySelectorAll('#case-rows tr').length === 1`)
+	run(t, ctx, "advance", chromedp.Click(chromedp.CSS("button[data-advance]")))
+	waitJS(t, ctx, "investigating", `YSup.saved === 5 && document.querySelector('#case-rows tr').dataset.state === 'investigating'`)
+	screenshot(t, ctx, "supervision-inspections")
+}

@@ -14,14 +14,14 @@
 
   function showError(e, form) {
     S.failed++;
-    let rest = [];
+    const rest = [];
     if (form) Y.clearFieldErrors(form);
     const fields = (e && e.problem && e.problem.errors) || [];
     for (const f of fields) {
       const msg = (f.row ? t('sv.row', { row: f.row }) + ' ' : '') + f.message;
       if (!form || !Y.fieldError(form, f.field, msg)) rest.push(f.field + ': ' + msg);
     }
-    errBox.textContent = fields.length && !rest.length ? (e.problem.detail || '') : (e.message || String(e)) + (rest.length ? ' — ' + rest.join('；') : '');
+    errBox.textContent = (e && e.message) || String(e);
     errBox.hidden = false;
   }
   function clearError(form) {
@@ -376,29 +376,48 @@
   // ---- inspections -----------------------------------------------------
   async function inspections() {
     await whenMe();
-    const [cs, inds] = await Promise.all([counties(), loadIndustries()]);
+    const [cs, inds, ref, ents] = await Promise.all([counties(), loadIndustries(), api('/api/v1/supervision/reference'), api('/api/v1/enterprises?limit=5000&sort=name')]);
     fill(document.getElementById('in-plan-division'), cs);
     fill(document.getElementById('in-plan-industry'), Object.entries(inds), t('sv.all.industries'));
+    const entByID = new Map(ents.items.map((e) => [String(e.id), e]));
+    let plans = [], records = [];
+    const writer = can('supervision.write');
     async function load() {
       S.loading++;
       try {
-        const [plans, records, cases] = await Promise.all([api('/api/v1/inspection-plans'), api('/api/v1/inspection-records'), api('/api/v1/enforcement-cases')]);
-        document.getElementById('plan-rows').replaceChildren(...plans.items.map((p) => el('tr', { 'data-id': p.id }, el('td', {}, p.name), el('td', {}, String(p.seed)),
+        const [pl, rs, cases] = await Promise.all([api('/api/v1/inspection-plans'), api('/api/v1/inspection-records'), api('/api/v1/enforcement-cases')]);
+        plans = pl.items;
+        records = rs.items;
+        document.getElementById('plan-rows').replaceChildren(...plans.map((p) => el('tr', { 'data-id': p.id }, el('td', {}, p.name), el('td', {}, String(p.seed)),
           el('td', {}, p.assignments.map((a) => a.enterprise_name + (a.result ? '（' + t('sv.result.' + a.result) + '）' : '')).join('、')),
           el('td', {}, t('sv.plan.' + p.state)),
-          el('td', {}, p.state !== 'published' && can('supervision.write') ? el('button', { class: 'btn small', type: 'button', onclick: async function () {
+          el('td', {}, p.state !== 'published' && writer ? el('button', { class: 'btn small', type: 'button', 'data-publish': p.id, onclick: async function () {
             try { await api('/api/v1/inspection-plans/' + p.id + '/publish', { method: 'POST', body: {} }); S.saved++; await load(); } catch (e) { showError(e); }
           } }, t('sv.insp.publish')) : ''))));
-        document.getElementById('record-rows').replaceChildren(...records.items.map((r) => el('tr', {}, el('td', {}, r.enterprise_name), el('td', {}, Y.time(r.inspected_at)),
+        document.getElementById('record-rows').replaceChildren(...records.map((r) => el('tr', { 'data-id': r.id }, el('td', {}, r.enterprise_name), el('td', {}, Y.time(r.inspected_at)),
           el('td', {}, t('sv.result.' + r.result)), el('td', {}, r.conclusion))));
-        document.getElementById('case-rows').replaceChildren(...cases.items.map((c) => el('tr', {}, el('td', {}, c.enterprise_name), el('td', {}, c.violation),
-          el('td', {}, t('sv.penalty.' + c.penalty_kind) + (c.fine_cny ? ' ' + Y.num(c.fine_cny) + ' ' + t('sv.yuan') : '')), el('td', {}, t('sv.case.' + c.state)))));
-        S.plans = plans.items.length;
+        document.getElementById('case-rows').replaceChildren(...cases.items.map(function (c) {
+          const next = ref.case_states[ref.case_states.indexOf(c.state) + 1];
+          return el('tr', { 'data-id': c.id, 'data-state': c.state }, el('td', {}, c.enterprise_name), el('td', {}, c.violation),
+            el('td', {}, t('sv.penalty.' + c.penalty_kind) + (c.fine_cny ? ' ' + Y.num(c.fine_cny) + ' ' + t('sv.yuan') : '')), el('td', {}, t('sv.case.' + c.state)),
+            el('td', {}, next && writer ? el('button', { class: 'btn small', type: 'button', 'data-advance': c.id, onclick: async function () {
+              try {
+                await api('/api/v1/enforcement-cases/' + c.id, { method: 'PATCH', body: { state: next, penalty_kind: c.penalty_kind, fine_cny: c.fine_cny, version: c.version } });
+                S.saved++;
+                await load();
+              } catch (e) { showError(e); }
+            } }, '→ ' + t('sv.case.' + next)) : ''));
+        }));
+        const planSel = document.getElementById('in-rec-plan');
+        const keep = planSel.value;
+        fill(planSel, plans.map((p) => [p.id, p.name]), t('sv.rec.noplan'));
+        planSel.value = keep;
+        S.plans = plans.length;
       } catch (e) { showError(e); }
       S.loading--;
     }
     const form = document.getElementById('plan-form');
-    if (!can('supervision.write')) form.hidden = true;
+    if (!writer) { form.hidden = true; document.getElementById('insp-forms').hidden = true; }
     form.addEventListener('submit', async function (ev) {
       ev.preventDefault();
       clearError(form);
@@ -413,7 +432,72 @@
         await load();
       } catch (e) { showError(e, form); }
     });
+    // the inspection record: the drawn enterprises of a plan (or any), the
+    // industry's checklist, failed items that become hidden dangers.
+    const recForm = document.getElementById('rec-form');
+    const planSel = document.getElementById('in-rec-plan'), recEnt = document.getElementById('in-rec-enterprise');
+    function fillEnterprises() {
+      const p = plans.find((x) => String(x.id) === planSel.value);
+      fill(recEnt, p ? p.assignments.map((a) => [a.enterprise_id, a.enterprise_name]) : ents.items.map((e) => [e.id, e.name]));
+      checklist();
+    }
+    function checklist() {
+      const e = entByID.get(recEnt.value);
+      const p = plans.find((x) => String(x.id) === planSel.value);
+      const a = p && p.assignments.find((x) => String(x.enterprise_id) === recEnt.value);
+      document.getElementById('in-rec-inspectors').value = a ? a.inspectors.map((i) => i.name).join('、') : '';
+      const items = ref.reference.checklists.filter((c) => c.industry === '*' || (e && c.industry === e.industry));
+      document.getElementById('rec-items').replaceChildren(...items.map(function (c) {
+        const res = el('select', { class: 'in-result' });
+        fill(res, [['pass', t('sv.check.pass')], ['fail', t('sv.check.fail')], ['na', t('sv.check.na')]]);
+        const lvl = el('select', { class: 'in-hz-level' });
+        fill(lvl, [['', t('sv.rec.nohazard')], ['general', t('sv.level.general')], ['major', t('sv.level.major')]]);
+        return el('tr', { 'data-code': c.code }, el('td', {}, c.code + ' ' + (Y.lang === 'en' ? c.item_en : c.item), el('br'), el('small', { class: 'muted' }, c.basis)),
+          el('td', {}, res), el('td', {}, el('input', { class: 'in-note' })), el('td', {}, lvl));
+      }));
+    }
+    planSel.addEventListener('change', fillEnterprises);
+    recEnt.addEventListener('change', checklist);
+    recForm.addEventListener('submit', async function (ev) {
+      ev.preventDefault();
+      clearError(recForm);
+      const v = (id) => document.getElementById(id).value.trim();
+      const at = v('in-rec-at');
+      const body = { plan_id: Number(planSel.value || 0), enterprise_id: Number(recEnt.value), inspectors: v('in-rec-inspectors').split(/[、,，\s]+/).filter(Boolean),
+        inspected_at: at ? new Date(at).toISOString() : null, conclusion: v('in-rec-conclusion'), items: [] };
+      const due = new Date(Date.now() + 15 * 24 * 3600 * 1000).toISOString();
+      document.querySelectorAll('#rec-items tr').forEach(function (tr) {
+        const it = { code: tr.dataset.code, result: tr.querySelector('.in-result').value, note: tr.querySelector('.in-note').value.trim() };
+        const lvl = tr.querySelector('.in-hz-level').value;
+        if (lvl) it.hazard = { level: lvl, deadline: due };
+        body.items.push(it);
+      });
+      if (!at) delete body.inspected_at;
+      try {
+        await api('/api/v1/inspection-records', { method: 'POST', body: body });
+        S.saved++;
+        say(t('sv.rec.saved'));
+        await load();
+      } catch (e) { showError(e, recForm); }
+    });
+    // the enforcement case
+    const caseForm = document.getElementById('case-form');
+    fill(document.getElementById('in-case-enterprise'), ents.items.map((e) => [e.id, e.name]));
+    fill(document.getElementById('in-case-penalty'), ref.penalty_kinds.map((k) => [k, t('sv.penalty.' + k)]));
+    caseForm.addEventListener('submit', async function (ev) {
+      ev.preventDefault();
+      clearError(caseForm);
+      const v = (id) => document.getElementById(id).value.trim();
+      try {
+        await api('/api/v1/enforcement-cases', { method: 'POST', body: { enterprise_id: Number(v('in-case-enterprise')), violation: v('in-case-violation'),
+          legal_basis: v('in-case-basis'), penalty_kind: v('in-case-penalty'), fine_cny: Number(v('in-case-fine') || 0) } });
+        S.saved++;
+        caseForm.reset();
+        await load();
+      } catch (e) { showError(e, caseForm); }
+    });
     await load();
+    fillEnterprises();
   }
 
   const pages = { 'hazard-sources': calculator, risk: risk, 'hidden-dangers': hazards, inspections: inspections };
