@@ -58,6 +58,9 @@ type Result struct {
 	Unverified bool `json:"unverified"`
 }
 
+// MaxQuantityT bounds a quantity so that S and R stay finite numbers.
+const MaxQuantityT = 1e9
+
 // Alpha is the correction for the people within 500 m outside the plant
 // (GB 18218-2018 Table 5).
 func Alpha(people int) float64 {
@@ -106,8 +109,8 @@ func (t *Table) Assess(in Input) (*Result, error) {
 	var s, sumBeta float64
 	for i, it := range in.Substances {
 		row := i + 1
-		if !(it.QuantityT >= 0) || math.IsInf(it.QuantityT, 0) {
-			probs.Add(row, "quantity_t", "must be a number of tonnes, zero or more")
+		if !(it.QuantityT >= 0) || it.QuantityT > MaxQuantityT {
+			probs.Add(row, "quantity_t", "must be a number of tonnes from 0 to %g", MaxQuantityT)
 			continue
 		}
 		c, ok := t.contribution(it)
