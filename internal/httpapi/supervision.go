@@ -384,11 +384,17 @@ func (s *Server) putWeights(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.Errorf(core.EFORBIDDEN, "the risk weights are set at the city level"))
 		return
 	}
+	if v, err := ifMatch(r); err != nil {
+		s.fail(w, r, err)
+		return
+	} else if v != 0 {
+		wt.Version = v
+	}
 	if err := wt.Validate(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.sv().Store.SaveWeights(r.Context(), wt); err != nil {
+	if err := s.sv().Store.SaveWeights(r.Context(), &wt); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -94,7 +94,8 @@ func supervisionSchemas(schemas obj) {
 		"inherent_color": str(), "diagnosed_at": dateTime(), "red_flags": arrayOf(str()), "dynamic_deduction": number(), "score": number(), "color": colors,
 		"drivers": arrayOf(driver), "activity": activity, "lon": number(), "lat": number()})
 	schemas["RiskWeights"] = object(nil, obj{"window_days": integer(), "alarm_red": number(), "alarm_orange": number(), "alarm_yellow": number(), "alarm_blue": number(),
-		"alarm_late": number(), "open_general": number(), "open_major": number(), "overdue_hazard": number(), "accident": number(), "finding": number(), "max_dynamic": number()})
+		"alarm_late": number(), "open_general": number(), "open_major": number(), "overdue_hazard": number(), "accident": number(), "finding": number(), "max_dynamic": number(),
+		"version": obj{"type": "integer", "description": "the version you read (0: the defaults); 409 when it moved on"}})
 	schemas["RiskList"] = object([]string{"items", "total", "weights"}, obj{"items": arrayOf(ref("RiskGrade")), "total": integer(), "weights": ref("RiskWeights")})
 	deduction := object([]string{"code", "points"}, obj{"code": str(), "points": number(), "note": str()})
 	schemas["DiagnosisInput"] = object([]string{"enterprise_id"}, obj{"enterprise_id": integer(), "deductions": arrayOf(deduction), "red_flags": arrayOf(str()), "note": str()})

@@ -215,8 +215,16 @@ func TestRiskAndPlansAPI(t *testing.T) {
 		e.call("PUT", "/api/v1/enterprise-risk/weights", "admin", w, 200, nil)
 		var got supervision.Weights
 		e.call("GET", "/api/v1/enterprise-risk/weights", "viewer", nil, 200, &got)
-		if got.OpenMajor != 12 {
+		if got.OpenMajor != 12 || got.Version != 1 {
 			t.Errorf("weights %+v", got)
+		}
+		// a second administrator who read the defaults is refused.
+		w.OpenMajor = 5
+		e.call("PUT", "/api/v1/enterprise-risk/weights", "admin", w, 409, nil)
+		got.OpenMajor = 5
+		e.call("PUT", "/api/v1/enterprise-risk/weights", "admin", got, 200, &got)
+		if got.Version != 2 {
+			t.Errorf("after the second save: %+v", got)
 		}
 
 		var p supervision.Plan

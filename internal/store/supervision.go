@@ -421,14 +421,26 @@ func (db *DB) Weights(ctx context.Context) (*supervision.Weights, error) {
 	return &w, nil
 }
 
-// SaveWeights implements supervision.Store.
-func (db *DB) SaveWeights(ctx context.Context, w supervision.Weights) error {
+// SaveWeights implements supervision.Store: ECONFLICT unless w.Version is
+// the stored version; the saved weights get the next.
+func (db *DB) SaveWeights(ctx context.Context, w *supervision.Weights) error {
 	return db.inTx(ctx, func(t *tx) error {
 		var before any
 		var old string
-		if err := t.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, weightsKey).Scan(&old); err == nil {
+		have := 0
+		if err := t.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`+t.d.forUpdate, weightsKey).Scan(&old); err == nil {
 			before = json.RawMessage(old)
+			var prev supervision.Weights
+			if err := json.Unmarshal([]byte(old), &prev); err == nil {
+				have = prev.Version
+			}
+		} else if err != sql.ErrNoRows {
+			return err
 		}
+		if w.Version != have {
+			return core.Errorf(core.ECONFLICT, "the risk weights were changed by someone else (version %d, you sent %d); reload them", have, w.Version)
+		}
+		w.Version++
 		doc, err := docJSON(w)
 		if err != nil {
 			return err
@@ -439,6 +451,6 @@ func (db *DB) SaveWeights(ctx context.Context, w supervision.Weights) error {
 		if _, err := t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, weightsKey, doc); err != nil {
 			return err
 		}
-		return record(ctx, t, "update", "risk_weights", 0, "", before, w)
+		return record(ctx, t, "update", "risk_weights", 0, "", before, *w)
 	})
 }

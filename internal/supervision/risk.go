@@ -119,6 +119,9 @@ type Weights struct {
 	Finding       float64 `json:"finding"`
 	// MaxDynamic caps the dynamic deduction.
 	MaxDynamic float64 `json:"max_dynamic"`
+	// Version counts saved changes (0: the defaults, never saved); a save
+	// sends the version it read.
+	Version int `json:"version"`
 }
 
 // DefaultWeights are the platform's starting weights (not from a standard;

@@ -39,7 +39,7 @@ type Store interface {
 	// dangers at now and enforcement cases filed since from.
 	RiskActivity(ctx context.Context, from, now time.Time) (map[int64]*Activity, error)
 	Weights(ctx context.Context) (*Weights, error)
-	SaveWeights(ctx context.Context, w Weights) error
+	SaveWeights(ctx context.Context, w *Weights) error
 
 	AddAssessment(ctx context.Context, a *Assessment) error
 	Assessments(ctx context.Context, sourceID int64) ([]*Assessment, error)
