@@ -4,11 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/yingji/yingji/internal/auth"
-	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/duty"
 	"github.com/yingji/yingji/internal/region"
 )
@@ -163,19 +161,6 @@ func (h *dutyHandler) copyWeek(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, DutyCopyResult{Created: created, Skipped: skipped})
 }
 
-// ifMatch reads the version from If-Match, when sent.
-func dutyIfMatch(r *http.Request) (int, error) {
-	v := r.Header.Get("If-Match")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(strings.Trim(v, `"W/`))
-	if err != nil || n <= 0 {
-		return 0, core.Invalid("If-Match", "%q is not a record version", v)
-	}
-	return n, nil
-}
-
 func (h *dutyHandler) updateShift(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -187,7 +172,7 @@ func (h *dutyHandler) updateShift(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	v, err := dutyIfMatch(r)
+	v, err := ifMatch(r, 0)
 	if err != nil {
 		h.s.fail(w, r, err)
 		return
@@ -209,7 +194,7 @@ func (h *dutyHandler) deleteShift(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	v, err := dutyIfMatch(r)
+	v, err := ifMatch(r, 0)
 	if err != nil {
 		h.s.fail(w, r, err)
 		return
