@@ -37,6 +37,9 @@ type Config struct {
 	// TileURL is an optional XYZ tile source for the map's base layer.
 	TileURL  string
 	Webhooks string
+	// Feeds are external hazard feeds, NAME=KIND@URL or NAME=KIND@dir:PATH,
+	// separated by semicolons (see internal/feeds).
+	Feeds string
 	// WebhookSecret signs webhook bodies; environment only.
 	WebhookSecret string
 	// Warnings are the public-warning settings (warnings.go).
@@ -79,6 +82,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
 	c.Warnings.register(fs)
 	c.Incidents.register(fs)
+	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 }
 
 // noArgs refuses positional arguments for commands that take none.

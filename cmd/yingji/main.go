@@ -28,7 +28,8 @@ commands:
   divisions import  import administrative divisions from a CSV (and boundaries)
   audit verify      check the audit trail's hash chain
   sim               publish simulated readings of the demo monitoring points over MQTT
-  model fwi|plume|blast   hazard models: forest-fire weather index, toxic plume, explosion
+  model fwi|plume|blast|quake|landslide   hazard models: forest-fire weather index, toxic plume, explosion, earthquake, rainfall geohazards
+  feed parse KIND FILE   print an external feed file's events as JSON (usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)
   bench ingest      measure ingestion end to end beside Mosquitto's relay (see README)
   version           print the version
 
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSim(ctx, rest, stdout, stderr)
 	case "model":
 		return cmdModel(ctx, rest, os.Stdin, stdout, stderr)
+	case "feed":
+		return cmdFeed(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "yingji", version)
 		return nil
@@ -96,7 +99,7 @@ func commonFlags(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *Confi
 // cmdModel runs a hazard model from the command line.
 func cmdModel(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: yingji model fwi|plume|blast [flags]")
+		return errors.New("usage: yingji model fwi|plume|blast|quake|landslide [flags]")
 	}
 	switch args[0] {
 	case "fwi":
@@ -105,6 +108,10 @@ func cmdModel(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return modelPlume(ctx, args[1:], stdout, stderr)
 	case "blast":
 		return modelBlast(ctx, args[1:], stdout, stderr)
+	case "quake":
+		return modelQuake(ctx, args[1:], stdout, stderr)
+	case "landslide":
+		return modelLandslide(ctx, args[1:], stdin, stdout, stderr)
 	}
-	return fmt.Errorf("model: unknown model %q (fwi, plume, blast)", args[0])
+	return fmt.Errorf("model: unknown model %q (fwi, plume, blast, quake, landslide)", args[0])
 }

@@ -74,6 +74,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if api.Models, err = a.modelsAPI(ctx, per); err != nil {
 		return err
 	}
+	if api.Duty, err = a.dutyAPI(ctx); err != nil {
+		return err
+	}
 	ln, err := listen(cfg, log)
 	if err != nil {
 		return err

@@ -48,7 +48,7 @@ func (ix *Index) Nearest(q Query) []Match {
 		kinds = []string{q.Kind}
 	}
 	v := unit(q.Lon, q.Lat)
-	var frontier nodeQueue
+	frontier := make(nodeQueue, 0, 64)
 	for _, kind := range kinds {
 		t := ix.trees[kind]
 		if t == nil || len(t.nodes) == 0 {
@@ -76,14 +76,14 @@ func (ix *Index) Nearest(q Query) []Match {
 			s.needs = append(s.needs, need{name: n.name, col: col, qty: n.qty})
 		}
 		if e, ok := ix.bound(s, 0, v, q, maxKm); ok {
-			heap.Push(&frontier, e)
+			frontier.push(e)
 		}
 	}
 
-	best := &resultHeap{}
-	for frontier.Len() > 0 {
-		e := heap.Pop(&frontier).(entry)
-		if best.Len() == limit && best.prunes(e) {
+	best := &resultHeap{h: make([]scored, 0, limit)}
+	for len(frontier) > 0 {
+		e := frontier.pop()
+		if len(best.h) == limit && best.prunes(e) {
 			break // every node left in the queue ranks no better than e
 		}
 		n := &e.s.t.nodes[e.node]
@@ -91,16 +91,18 @@ func (ix *Index) Nearest(q Query) []Match {
 			ix.scanLeaf(e.s, n, q, maxKm, limit, best)
 			continue
 		}
-		for _, child := range []int{n.left, n.right} {
-			if c, ok := ix.bound(e.s, child, v, q, maxKm); ok && !(best.Len() == limit && best.prunes(c)) {
-				heap.Push(&frontier, c)
+		for _, child := range [2]int{n.left, n.right} {
+			if c, ok := ix.bound(e.s, child, v, q, maxKm); ok && !(len(best.h) == limit && best.prunes(c)) {
+				frontier.push(c)
 			}
 		}
 	}
 
-	out := make([]Match, best.Len())
+	// Only the kept matches are copied out, best first.
+	out := make([]Match, len(best.h))
 	for i := len(out) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(best).(scored).m
+		r := heap.Pop(best).(scored)
+		out[i] = r.s.match(r.it, r.k)
 	}
 	return out
 }
@@ -181,13 +183,15 @@ func (ix *Index) scanLeaf(s *search, n *node, q Query, maxKm float64, limit int,
 			continue
 		}
 		k := key{cov: cov, travel: dist * ix.travel.Detour / it.speed * 60, dist: dist, kind: s.kind, id: it.r.ID, code: it.r.Code}
-		if best.Len() == limit {
-			if !k.better((*best)[0].k) {
+		if len(best.h) == limit {
+			if !k.better(best.h[0].k) {
 				continue
 			}
-			heap.Pop(best)
+			best.h[0] = scored{k: k, s: s, it: it}
+			heap.Fix(best, 0)
+			continue
 		}
-		heap.Push(best, scored{k: k, m: s.match(it, k)})
+		heap.Push(best, scored{k: k, s: s, it: it})
 	}
 }
 
@@ -217,47 +221,77 @@ type entry struct {
 	cov, travel float64
 }
 
-// nodeQueue pops the most promising node first.
+// nodeQueue pops the most promising node first. It is a binary heap
+// written out for the entry type, so that pushing does not allocate.
 type nodeQueue []entry
 
-func (h nodeQueue) Len() int { return len(h) }
-func (h nodeQueue) Less(i, j int) bool {
+func (h nodeQueue) less(i, j int) bool {
 	if h[i].cov != h[j].cov {
 		return h[i].cov > h[j].cov
 	}
 	return h[i].travel < h[j].travel
 }
-func (h nodeQueue) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *nodeQueue) Push(x any)   { *h = append(*h, x.(entry)) }
-func (h *nodeQueue) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return e
+
+func (h *nodeQueue) push(e entry) {
+	*h = append(*h, e)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !q.less(i, p) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
 }
 
+func (h *nodeQueue) pop() entry {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(q) && q.less(l, m) {
+			m = l
+		}
+		if r < len(q) && q.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
+}
+
+// scored is a kept match: its rank key and where to build it from.
 type scored struct {
-	k key
-	m Match
+	k  key
+	s  *search
+	it *item
 }
 
 // resultHeap keeps the best matches so far with the worst on top.
-type resultHeap []scored
+type resultHeap struct{ h []scored }
 
-func (h resultHeap) Len() int           { return len(h) }
-func (h resultHeap) Less(i, j int) bool { return h[j].k.better(h[i].k) }
-func (h resultHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *resultHeap) Push(x any)        { *h = append(*h, x.(scored)) }
-func (h *resultHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
+func (r *resultHeap) Len() int           { return len(r.h) }
+func (r *resultHeap) Less(i, j int) bool { return r.h[j].k.better(r.h[i].k) }
+func (r *resultHeap) Swap(i, j int)      { r.h[i], r.h[j] = r.h[j], r.h[i] }
+func (r *resultHeap) Push(x any)         { r.h = append(r.h, x.(scored)) }
+func (r *resultHeap) Pop() any {
+	e := r.h[len(r.h)-1]
+	r.h = r.h[:len(r.h)-1]
 	return e
 }
 
 // prunes reports whether nothing under e can rank before the worst kept
 // match. Equal travel times are not pruned: an id may still break the tie.
-func (h resultHeap) prunes(e entry) bool {
-	w := h[0].k
+func (r *resultHeap) prunes(e entry) bool {
+	w := r.h[0].k
 	return e.cov < w.cov || (e.cov == w.cov && e.travel > w.travel)
 }

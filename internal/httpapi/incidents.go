@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
@@ -111,7 +110,7 @@ type incidentHandler struct {
 	svc *incident.Service
 }
 
-func subID(r *http.Request, name string) (int64, error) {
+func incSubID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, core.Invalid(name, "%q is not an ID", r.PathValue(name))
@@ -119,18 +118,14 @@ func subID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// incIfMatch reads the version from If-Match when the body did not carry one.
+// incIfMatch sets *version from If-Match when the header is sent (the
+// shared reader, ifMatch).
 func incIfMatch(r *http.Request, version *int) error {
-	v := r.Header.Get("If-Match")
-	if v == "" || *version != 0 {
-		return nil
+	v, err := ifMatch(r, *version)
+	if err == nil {
+		*version = v
 	}
-	n, err := strconv.Atoi(strings.Trim(v, `"W/`))
-	if err != nil {
-		return core.Invalid("If-Match", "%q is not a version", v)
-	}
-	*version = n
-	return nil
+	return err
 }
 
 // decodeTo reads a JSON body into v; with the path id.
@@ -167,8 +162,8 @@ func (h *incidentHandler) grade(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, r, http.StatusOK, g, err)
 }
 
-// checkResult is what an intake check answers.
-type checkResult struct {
+// incidentCheck is what an intake check answers.
+type incidentCheck struct {
 	Division   string               `json:"division_code"`
 	Lon        *float64             `json:"lon"`
 	Lat        *float64             `json:"lat"`
@@ -188,11 +183,11 @@ func (h *incidentHandler) check(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.svc.Decorate(inc.ReceivedAt, inc)
-	writeJSON(w, http.StatusOK, checkResult{Division: inc.Division, Lon: inc.Lon, Lat: inc.Lat, Grading: inc.Grading, Deadlines: inc.Deadlines, Duplicates: dups})
+	writeJSON(w, http.StatusOK, incidentCheck{Division: inc.Division, Lon: inc.Lon, Lat: inc.Lat, Grading: inc.Grading, Deadlines: inc.Deadlines, Duplicates: dups})
 }
 
-// duplicateProblem is the 409 answer to an intake with possible duplicates.
-type duplicateProblem struct {
+// incidentDuplicates is the 409 answer to an intake with possible duplicates.
+type incidentDuplicates struct {
 	Problem
 	Duplicates []incident.Duplicate `json:"duplicates"`
 }
@@ -206,7 +201,7 @@ func (h *incidentHandler) create(w http.ResponseWriter, r *http.Request) {
 	if de, ok := err.(*incident.DuplicatesError); ok {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusConflict)
-		writeBody(w, duplicateProblem{Problem: Problem{Type: "https://yingji.dev/problems/conflict", Title: http.StatusText(http.StatusConflict),
+		incWriteBody(w, incidentDuplicates{Problem: Problem{Type: "https://yingji.dev/problems/conflict", Title: http.StatusText(http.StatusConflict),
 			Status: http.StatusConflict, Code: core.ECONFLICT, Detail: de.Error()}, Duplicates: de.Candidates})
 		return
 	}
@@ -316,7 +311,7 @@ func (h *incidentHandler) updateTask(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	tid, err := subID(r, "task")
+	tid, err := incSubID(r, "task")
 	if err == nil {
 		err = incIfMatch(r, &t.Version)
 	}
@@ -364,7 +359,7 @@ func (h *incidentHandler) advance(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	did, err := subID(r, "dispatch")
+	did, err := incSubID(r, "dispatch")
 	if err == nil {
 		err = incIfMatch(r, &c.Version)
 	}
@@ -392,7 +387,7 @@ func (h *incidentHandler) editReport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rid, err := subID(r, "report")
+	rid, err := incSubID(r, "report")
 	if err == nil {
 		err = incIfMatch(r, &in.Version)
 	}
@@ -413,7 +408,7 @@ func (h *incidentHandler) stepReport(action string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		rid, err := subID(r, "report")
+		rid, err := incSubID(r, "report")
 		if err != nil {
 			h.s.fail(w, r, err)
 			return
@@ -429,7 +424,7 @@ func (h *incidentHandler) getReport(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	rid, err := subID(r, "report")
+	rid, err := incSubID(r, "report")
 	if err != nil {
 		h.s.fail(w, r, err)
 		return
@@ -446,7 +441,7 @@ func (h *incidentHandler) exportReport(format string) http.HandlerFunc {
 			h.s.fail(w, r, err)
 			return
 		}
-		rid, err := subID(r, "report")
+		rid, err := incSubID(r, "report")
 		if err != nil {
 			h.s.fail(w, r, err)
 			return
@@ -509,7 +504,7 @@ func (h *incidentHandler) attachment(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	aid, err := subID(r, "attachment")
+	aid, err := incSubID(r, "attachment")
 	if err != nil {
 		h.s.fail(w, r, err)
 		return
@@ -524,7 +519,7 @@ func (h *incidentHandler) attachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+urlEscape(a.Name))
+	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+incURLEscape(a.Name))
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data)
 }
@@ -563,7 +558,7 @@ func (h *incidentHandler) putType(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *incidentHandler) plans(w http.ResponseWriter, r *http.Request) {
-	ps, err := h.svc.Store.ListPlans(r.Context())
+	ps, err := h.svc.Store.ListEmergencyPlans(r.Context())
 	h.reply(w, r, http.StatusOK, map[string]any{"items": ps, "total": len(ps)}, err)
 }
 
@@ -573,7 +568,7 @@ func (h *incidentHandler) plan(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	p, err := h.svc.Store.GetPlan(r.Context(), id)
+	p, err := h.svc.Store.GetEmergencyPlan(r.Context(), id)
 	h.reply(w, r, http.StatusOK, p, err)
 }
 

@@ -1,8 +1,8 @@
 package httpapi
 
-func nullArray(items obj) obj { return obj{"type": []string{"array", "null"}, "items": items} }
-func boolean() obj            { return obj{"type": "boolean"} }
-func count() obj              { return obj{"type": "integer", "minimum": 0} }
+func incNullArray(items obj) obj { return obj{"type": []string{"array", "null"}, "items": items} }
+func incBool() obj               { return obj{"type": "boolean"} }
+func incCount() obj              { return obj{"type": "integer", "minimum": 0} }
 
 // incidentOps say what each incident route takes and returns.
 var incidentOps = map[string]opSpec{
@@ -58,7 +58,7 @@ var incidentOps = map[string]opSpec{
 func incidentSchemas(schemas obj) {
 	level := obj{"type": "integer", "minimum": 0, "maximum": 4, "description": "1 特别重大 (I), 2 重大 (II), 3 较大 (III), 4 一般 (IV)"}
 	grade := obj{"type": "string", "enum": []string{"", "特别重大", "重大", "较大", "一般"}}
-	figures := obj{"deaths": count(), "missing": count(), "serious_injuries": count(), "trapped": count(),
+	figures := obj{"deaths": incCount(), "missing": incCount(), "serious_injuries": incCount(), "trapped": incCount(),
 		"direct_loss_cny": obj{"type": "number", "minimum": 0}, "extra": obj{"type": "object", "additionalProperties": number(),
 			"description": "type-specific figures, e.g. forest_area_ha, magnitude"}}
 	withFigures := func(props obj) obj {
@@ -68,19 +68,19 @@ func incidentSchemas(schemas obj) {
 		return props
 	}
 	band := obj{"type": []string{"object", "null"}, "additionalProperties": number()}
-	criteria := object([]string{"basis", "bands"}, obj{"basis": str(), "verified": boolean(), "bands": obj{"type": "array", "items": band, "minItems": 3, "maxItems": 3}})
+	criteria := object([]string{"basis", "bands"}, obj{"basis": str(), "verified": incBool(), "bands": obj{"type": "array", "items": band, "minItems": 3, "maxItems": 3}})
 	policy := object(nil, obj{"initial": str(), "onward": str(), "follow_up": str(), "follow_up_major": str(), "casualty_window": str(),
-		"basis": str(), "verified": boolean()})
+		"basis": str(), "verified": incBool()})
 	schemas["Grading"] = object([]string{"level", "grade", "basis"}, obj{"level": level, "grade": grade, "roman": str(), "grade_en": str(),
-		"criterion": str(), "value": number(), "bound": number(), "basis": str(), "verified": boolean()})
+		"criterion": str(), "value": number(), "bound": number(), "basis": str(), "verified": incBool()})
 	schemas["GradeRequest"] = object(nil, withFigures(obj{"category": obj{"type": "string", "enum": []string{"natural", "accident", "health", "social"}},
 		"type": obj{"type": "string", "description": "an event type code; its criteria apply"}}))
 	schemas["Deadline"] = object([]string{"kind", "label", "due", "done", "overdue", "remaining_s"}, obj{
 		"kind": obj{"type": "string", "enum": []string{"initial", "onward", "follow_up", "casualty_window"}}, "label": str(), "due": dateTime(),
-		"done": boolean(), "done_at": dateTime(), "overdue": boolean(), "window": boolean(), "remaining_s": integer(), "basis": str()})
+		"done": incBool(), "done_at": dateTime(), "overdue": incBool(), "window": incBool(), "remaining_s": integer(), "basis": str()})
 	schemas["Task"] = object([]string{"id", "incident_id", "title", "owner", "status", "version"}, obj{"id": integer(), "incident_id": integer(),
 		"title": str(), "owner": str(), "status": obj{"type": "string", "enum": []string{"open", "in_progress", "done", "cancelled"}},
-		"due": dateTime(), "notes": str(), "source": str(), "overdue": boolean(), "created_at": dateTime(), "updated_at": dateTime(), "version": integer()})
+		"due": dateTime(), "notes": str(), "source": str(), "overdue": incBool(), "created_at": dateTime(), "updated_at": dateTime(), "version": integer()})
 	item := object([]string{"item", "quantity"}, obj{"item": str(), "quantity": number(), "unit": str()})
 	dstatus := obj{"type": "string", "enum": []string{"ordered", "en_route", "on_site", "returned", "cancelled"}}
 	schemas["Dispatch"] = object([]string{"id", "incident_id", "kind", "resource_id", "status", "version"}, obj{"id": integer(), "incident_id": integer(),
@@ -92,13 +92,13 @@ func incidentSchemas(schemas obj) {
 	schemas["SituationReport"] = object([]string{"id", "incident_id", "title", "status", "version"}, obj{"id": integer(), "incident_id": integer(),
 		"seq": integer(), "number": str(), "title": str(), "status": obj{"type": "string", "enum": []string{"draft", "submitted", "approved", "published"}},
 		"unit": str(), "place": str(), "course": str(), "casualties": str(), "loss": str(), "measures": str(), "other": str(),
-		"sections": nullArray(section), "author": str(), "approver": str(), "created_at": dateTime(), "updated_at": dateTime(),
+		"sections": incNullArray(section), "author": str(), "approver": str(), "created_at": dateTime(), "updated_at": dateTime(),
 		"approved_at": dateTime(), "published_at": dateTime(), "version": integer()})
 	schemas["Attachment"] = object([]string{"id", "name", "content_type", "size", "sha256"}, obj{"id": integer(), "incident_id": integer(), "name": str(),
 		"content_type": str(), "size": integer(), "sha256": str(), "by": str(), "at": dateTime()})
 	schemas["TimelineEvent"] = object([]string{"id", "at", "kind", "actor", "summary"}, obj{"id": integer(), "incident_id": integer(), "at": dateTime(),
 		"kind": str(), "actor": str(), "summary": str(), "data": obj{"type": "object"}})
-	followUp := object([]string{"title", "owner"}, obj{"title": str(), "owner": str(), "due": dateTime(), "done": boolean()})
+	followUp := object([]string{"title", "owner"}, obj{"title": str(), "owner": str(), "due": dateTime(), "done": incBool()})
 	schemas["Incident"] = object([]string{"id", "number", "title", "type", "status", "occurred_at", "division_code", "level", "grade", "deadlines", "version"},
 		withFigures(obj{"id": integer(), "number": obj{"type": "string", "pattern": `^YJ-\d{6}-\d{8}-\d{4}$`}, "title": str(), "type": str(), "type_name": str(),
 			"category": str(), "status": obj{"type": "string", "enum": []string{"open", "closed", "merged"}}, "occurred_at": dateTime(), "received_at": dateTime(),
@@ -109,7 +109,7 @@ func incidentSchemas(schemas obj) {
 			"last_report_at": dateTime(), "summary": str(), "closed_at": dateTime(),
 			"review":     object(nil, obj{"summary": str(), "findings": arrayOf(str()), "follow_ups": arrayOf(followUp), "by": str(), "at": dateTime()}),
 			"created_by": str(), "created_at": dateTime(), "updated_at": dateTime(), "version": integer(),
-			"deadlines": arrayOf(ref("Deadline")), "next_due": dateTime(), "overdue": boolean(),
+			"deadlines": arrayOf(ref("Deadline")), "next_due": dateTime(), "overdue": incBool(),
 			"tasks": arrayOf(ref("Task")), "dispatches": arrayOf(ref("Dispatch")), "reports": arrayOf(ref("SituationReport")), "attachments": arrayOf(ref("Attachment"))}))
 	schemas["IncidentList"] = listOf(ref("Incident"))
 	in := object(nil, withFigures(obj{"title": str(), "type": str(), "occurred_at": dateTime(), "lon": number(), "lat": number(),
@@ -140,7 +140,7 @@ func incidentSchemas(schemas obj) {
 		"resource_id": integer(), "items": arrayOf(item), "people": integer(), "note": str()})
 	schemas["DispatchChange"] = object([]string{"status"}, obj{"status": dstatus, "note": str(), "returned_items": arrayOf(item), "version": integer()})
 	schemas["NearestList"] = listOf(object([]string{"kind", "id", "name", "distance_km", "travel_min"}, obj{"kind": str(), "id": integer(), "code": str(),
-		"name": str(), "division_code": str(), "lon": number(), "lat": number(), "tags": nullArray(str()), "distance_km": number(), "travel_min": number(),
+		"name": str(), "division_code": str(), "lon": number(), "lat": number(), "tags": incNullArray(str()), "distance_km": number(), "travel_min": number(),
 		"covers": obj{"type": "object", "additionalProperties": number()}, "stock": obj{"type": "object", "additionalProperties": number()}, "free_places": integer()}))
 	schemas["ReportInput"] = object(nil, obj{"title": str(), "unit": str(), "place": str(), "course": str(), "casualties": str(), "loss": str(),
 		"measures": str(), "other": str(), "section": object([]string{"heading", "body"}, obj{"heading": str(), "body": str()}), "version": integer()})
@@ -153,7 +153,7 @@ func incidentSchemas(schemas obj) {
 		"categories": arrayOf(object(nil, obj{"code": str(), "name": str(), "name_en": str()}))})
 	tmpl := object([]string{"title", "owner", "due_min"}, obj{"title": str(), "owner": str(), "due_min": integer()})
 	plevel := object([]string{"level", "name", "trigger"}, obj{"level": integer(), "name": str(),
-		"trigger": object(nil, obj{"grade": level, "any": band, "note": str()}), "measures": nullArray(str()), "units": nullArray(str()), "tasks": nullArray(tmpl)})
+		"trigger": object(nil, obj{"grade": level, "any": band, "note": str()}), "measures": incNullArray(str()), "units": incNullArray(str()), "tasks": incNullArray(tmpl)})
 	schemas["Plan"] = object([]string{"code", "name", "types", "levels"}, obj{"id": integer(), "code": str(), "name": str(), "unit": str(),
 		"types": arrayOf(str()), "levels": arrayOf(plevel), "version": integer(), "updated_at": dateTime()})
 	schemas["PlanList"] = listOf(ref("Plan"))

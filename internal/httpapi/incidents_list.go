@@ -13,11 +13,11 @@ import (
 	"github.com/yingji/yingji/internal/incident"
 )
 
-func writeBody(w http.ResponseWriter, v any) {
+func incWriteBody(w http.ResponseWriter, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func urlEscape(s string) string { return url.PathEscape(s) }
+func incURLEscape(s string) string { return url.PathEscape(s) }
 
 func (h *incidentHandler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -121,7 +121,7 @@ func writeIncidentFeatures(w http.ResponseWriter, items []*incident.Incident, to
 				"trapped": in.Trapped, "overdue": in.Overdue, "next_due": in.NextDue}})
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
-	writeBody(w, fc)
+	incWriteBody(w, fc)
 }
 
 func (h *incidentHandler) timeline(w http.ResponseWriter, r *http.Request) {
@@ -161,13 +161,13 @@ func (h *incidentHandler) timelineCSV(w http.ResponseWriter, r *http.Request) {
 			data = string(b)
 		}
 		cw.Write([]string{inc.Number, e.At.UTC().Format(time.RFC3339), e.At.In(incident.Shanghai).Format("2006-01-02 15:04:05"), e.Kind, e.Actor,
-			csvSafe(e.Summary), csvSafe(data)})
+			incCSVSafe(e.Summary), incCSVSafe(data)})
 	}
 	cw.Flush()
 }
 
-// csvSafe keeps a cell from being read as a formula by a spreadsheet.
-func csvSafe(s string) string {
+// incCSVSafe keeps a cell from being read as a formula by a spreadsheet.
+func incCSVSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

@@ -249,6 +249,12 @@ type opSpec struct {
 	// media: the route answers these media types (no JSON schema);
 	// requestMedia: it takes a body of these.
 	media, requestMedia []string
+	// csv: the route can also answer text/csv.
+	csv bool
+	// upload lists raw request media types (a file upload); download is
+	// the raw media type of the response (a file).
+	upload   []string
+	download string
 }
 
 var staticOps = map[string]opSpec{
@@ -303,7 +309,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps} {
 		for k, v := range ops {
 			staticOps[k] = v
 		}
@@ -346,6 +352,13 @@ func (s *Server) operation(rt Route) obj {
 			}
 			op["requestBody"] = obj{"required": true, "content": content}
 		}
+		if len(spec.upload) > 0 {
+			content := obj{}
+			for _, t := range spec.upload {
+				content[t] = obj{"schema": obj{"type": "string", "format": "binary"}}
+			}
+			op["requestBody"] = obj{"required": true, "content": content}
+		}
 		if key == "POST /api/v1/divisions/import" {
 			op["requestBody"] = obj{"required": true, "content": obj{"text/csv": obj{"schema": str()}, "multipart/form-data": obj{"schema": object([]string{"csv"}, obj{"csv": str(), "boundaries": str()})}}}
 		}
@@ -356,6 +369,8 @@ func (s *Server) operation(rt Route) obj {
 		switch {
 		case status == "204":
 			responses[status] = obj{"description": "done"}
+		case spec.download != "":
+			responses[status] = obj{"description": "the file", "content": obj{spec.download: obj{"schema": obj{"type": "string", "format": "binary"}}}}
 		case spec.stream:
 			responses[status] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": str()}}}
 		case len(spec.media) > 0:
@@ -371,6 +386,9 @@ func (s *Server) operation(rt Route) obj {
 		}
 		if spec.geojson {
 			responses[status].(obj)["content"].(obj)["application/geo+json"] = obj{"schema": ref("FeatureCollection")}
+		}
+		if spec.csv {
+			responses[status].(obj)["content"].(obj)["text/csv"] = obj{"schema": str()}
 		}
 	} else if k, ok := kindOfPattern(rt.Pattern); ok {
 		s.kindOperation(rt, k, op, &params, responses)
@@ -439,6 +457,7 @@ func (s *Server) Document() obj {
 	ledgerSchemas(schemas)
 	recipientSchemas(schemas)
 	modelSchemas(schemas)
+	dutySchemas(schemas)
 	paths := obj{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Pattern].(obj)

@@ -59,6 +59,8 @@ type Server struct {
 	Recipients *Recipients
 	// Models adds hazard models, exposure and external feeds (models.go).
 	Models *Models
+	// Duty adds the duty roster (duty.go).
+	Duty *Duty
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	Version       string

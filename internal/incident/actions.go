@@ -206,7 +206,7 @@ func (s *Service) Suggestions(ctx context.Context, id int64) ([]Suggestion, erro
 	if err != nil {
 		return nil, err
 	}
-	plans, err := s.Store.ListPlans(ctx)
+	plans, err := s.Store.ListEmergencyPlans(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (s *Service) Activate(ctx context.Context, id int64, a Activation) (*Incide
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.Store.GetPlan(ctx, a.PlanID)
+	p, err := s.Store.GetEmergencyPlan(ctx, a.PlanID)
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
 			return nil, core.Invalid("plan_id", "no plan %d", a.PlanID)

@@ -323,7 +323,7 @@ func (s *Service) SavePlan(ctx context.Context, p *Plan) error {
 	}
 	p.UpdatedAt = s.now()
 	if p.ID == 0 {
-		return s.Store.CreatePlan(ctx, p)
+		return s.Store.CreateEmergencyPlan(ctx, p)
 	}
-	return s.Store.UpdatePlan(ctx, p)
+	return s.Store.UpdateEmergencyPlan(ctx, p)
 }

@@ -55,7 +55,7 @@ func (s *Service) LoadTypes(ctx context.Context) error {
 			rows = append(rows, t)
 		}
 		for _, p := range SeedPlans() {
-			if err := s.Store.CreatePlan(sys, &p); err != nil {
+			if err := s.Store.CreateEmergencyPlan(sys, &p); err != nil {
 				return fmt.Errorf("incident: seed plans: %w", err)
 			}
 		}

@@ -30,10 +30,10 @@ type Store interface {
 	// PutType inserts t (Version 0) or replaces the row at t.Version.
 	PutType(ctx context.Context, t *EventType) error
 
-	ListPlans(ctx context.Context) ([]*Plan, error)
-	GetPlan(ctx context.Context, id int64) (*Plan, error)
-	CreatePlan(ctx context.Context, p *Plan) error
-	UpdatePlan(ctx context.Context, p *Plan) error
+	ListEmergencyPlans(ctx context.Context) ([]*Plan, error)
+	GetEmergencyPlan(ctx context.Context, id int64) (*Plan, error)
+	CreateEmergencyPlan(ctx context.Context, p *Plan) error
+	UpdateEmergencyPlan(ctx context.Context, p *Plan) error
 
 	// CreateIncident numbers the incident (the next sequence under
 	// prefix, unique under concurrency) and stores it with its first

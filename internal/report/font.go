@@ -24,6 +24,9 @@ var knownFallbacks = []fontCandidate{
 	{"/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf", "fonts-liberation"},
 	{"/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", "fonts-dejavu-core"},
 	{"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "fonts-dejavu-core"},
+	// The Chinese fonts with Latin glyphs of their own serve as a last resort.
+	{"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "fonts-wqy-microhei"},
+	{"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "fonts-wqy-zenhei"},
 }
 
 // fontCandidate is a known place of a TrueType font with Chinese glyphs and
@@ -57,8 +60,8 @@ func FindFont() (string, error) {
 
 // FindFallbackFont returns the path of a TrueType font with Latin letters
 // and digits, for what the report font lacks: the file named by
-// YINGJI_REPORT_FALLBACK_FONT, else Liberation Serif or DejaVu at their
-// Debian locations.
+// YINGJI_REPORT_FALLBACK_FONT, else Liberation Serif, DejaVu or WenQuanYi at
+// their Debian locations.
 func FindFallbackFont() (string, error) {
 	return findFont(FallbackFontEnv, knownFallbacks, '0', "TrueType font with Latin letters and digits",
 		"fonts-liberation (or fonts-dejavu-core)")

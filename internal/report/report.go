@@ -102,7 +102,11 @@ func (r Report) items() []item {
 		{heading: "其他情况", body: r.Other},
 	}
 	for _, s := range r.Sections {
-		out = append(out, item{heading: strings.TrimSpace(s.Heading), body: s.Body})
+		h := strings.TrimSpace(s.Heading)
+		if h == "" {
+			h = "补充情况"
+		}
+		out = append(out, item{heading: h, body: s.Body})
 	}
 	for i := range out {
 		out[i].heading = numeral(i+1) + "、" + out[i].heading

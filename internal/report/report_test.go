@@ -256,14 +256,45 @@ func TestNumeral(t *testing.T) {
 
 func TestEmptyFieldsShowEmpty(t *testing.T) {
 	var buf bytes.Buffer
-	if err := DOCX(&buf, Report{}); err != nil {
+	if err := DOCX(&buf, Report{Sections: []Section{{Body: "续报内容"}}}); err != nil {
 		t.Fatal(err)
 	}
 	paras := docxParagraphs(t, buf.Bytes())
 	joined := strings.Join(paras, "\n")
-	for _, want := range []string{DefaultTitle, "报告单位：" + Empty, "四、事故（事件）经过：\n" + Empty, "报告人：" + Empty} {
+	for _, want := range []string{DefaultTitle, "报告单位：" + Empty, "四、事故（事件）经过：\n" + Empty, "报告人：" + Empty, "九、补充情况：\n续报内容"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("empty report lacks %q:\n%s", want, joined)
 		}
+	}
+}
+
+// With only WenQuanYi for the Latin letters (as on a machine without
+// Liberation or DejaVu), the fallback still draws every character.
+func TestFallbackToWenQuanYi(t *testing.T) {
+	saved := knownFallbacks
+	defer func() { knownFallbacks = saved }()
+	knownFallbacks = knownFallbacks[len(knownFallbacks)-2:]
+	t.Setenv(FallbackFontEnv, "")
+	path, err := FindFallbackFont()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sampleReport()
+	fonts, err := openFonts(r, Options{FontPath: "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fonts) != 2 || fonts[1].path != path {
+		t.Fatalf("fonts %v, want Droid and %s", len(fonts), path)
+	}
+	p := &pdfWriter{fonts: fonts}
+	for _, c := range "YJ-530502 350ppm 2026" {
+		if !fonts[p.fontOf(c)].has(c) {
+			t.Errorf("no glyph for %q", c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := PDF(&buf, r, Options{FontPath: fonts[0].path, FallbackFontPath: path}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -25,7 +25,7 @@ const incidentWriteCols = `title, type_code, category, status, occurred_at, rece
 	alarm_id, merged_into, response_plan, response_level, initial_reported_at, onward_reported_at, last_report_at, next_due_at,
 	summary, closed_at, review, updated_at`
 
-func jsonOrNull(v any, empty bool) (any, error) {
+func incJSONOrNull(v any, empty bool) (any, error) {
 	if empty {
 		return nil, nil
 	}
@@ -36,7 +36,7 @@ func jsonOrNull(v any, empty bool) (any, error) {
 	return string(b), nil
 }
 
-func floatPtr(p *float64) any {
+func incFloatPtr(p *float64) any {
 	if p == nil {
 		return nil
 	}
@@ -44,7 +44,7 @@ func floatPtr(p *float64) any {
 }
 
 func incidentRow(in *incident.Incident) ([]any, error) {
-	extra, err := jsonOrNull(in.Extra, len(in.Extra) == 0)
+	extra, err := incJSONOrNull(in.Extra, len(in.Extra) == 0)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func incidentRow(in *incident.Incident) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	review, err := jsonOrNull(in.Review, in.Review == nil)
+	review, err := incJSONOrNull(in.Review, in.Review == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func incidentRow(in *incident.Incident) ([]any, error) {
 	if in.NextDue != nil {
 		next = in.NextDue.UnixMilli()
 	}
-	return []any{in.Title, in.Type, in.Category, in.Status, in.OccurredAt.UnixMilli(), in.ReceivedAt.UnixMilli(), floatPtr(in.Lon), floatPtr(in.Lat),
+	return []any{in.Title, in.Type, in.Category, in.Status, in.OccurredAt.UnixMilli(), in.ReceivedAt.UnixMilli(), incFloatPtr(in.Lon), incFloatPtr(in.Lat),
 		in.Address, in.Division, in.Source, in.Reporter, in.ReporterPhone, in.Unit, in.Deaths, in.Missing, in.SeriousInjuries, in.Trapped,
 		in.LossCNY, extra, in.Description, int(in.Level), string(grading), nullInt(in.AlarmID), nullInt(in.MergedInto), in.ResponsePlan, in.ResponseLevel,
 		msPtr(in.InitialReportedAt), msPtr(in.OnwardReportedAt), msPtr(in.LastReportAt), next, in.Summary, msPtr(in.ClosedAt), review,
@@ -109,7 +109,7 @@ func scanIncident(s scanner) (*incident.Incident, error) {
 }
 
 func insertIncidentEvent(ctx context.Context, t *tx, id int64, ev *incident.Event) error {
-	data, err := jsonOrNull(ev.Data, len(ev.Data) == 0)
+	data, err := incJSONOrNull(ev.Data, len(ev.Data) == 0)
 	if err != nil {
 		return err
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/yingji/yingji/internal/registry"
 )
 
-const dispatchCols = `id, incident_id, kind, resource_id, resource_code, resource_name, items, people, status, note, steps, ordered_by, ordered_at, updated_at, version`
+const incDispatchCols = `id, incident_id, kind, resource_id, resource_code, resource_name, items, people, status, note, steps, ordered_by, ordered_at, updated_at, version`
 
-func scanDispatch(s scanner) (*incident.Dispatch, error) {
+func incScanDispatch(s scanner) (*incident.Dispatch, error) {
 	var d incident.Dispatch
 	var items sql.NullString
 	var steps string
@@ -37,14 +37,14 @@ func scanDispatch(s scanner) (*incident.Dispatch, error) {
 }
 
 func (db *DB) listDispatches(ctx context.Context, incidentID int64) ([]*incident.Dispatch, error) {
-	rows, err := db.query(ctx, `SELECT `+dispatchCols+` FROM incident_dispatches WHERE incident_id = ? ORDER BY id`, incidentID)
+	rows, err := db.query(ctx, `SELECT `+incDispatchCols+` FROM incident_dispatches WHERE incident_id = ? ORDER BY id`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: dispatches: %w", err)
 	}
 	defer rows.Close()
 	out := []*incident.Dispatch{}
 	for rows.Next() {
-		d, err := scanDispatch(rows)
+		d, err := incScanDispatch(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -55,17 +55,17 @@ func (db *DB) listDispatches(ctx context.Context, incidentID int64) ([]*incident
 
 // GetDispatch implements incident.Store.
 func (db *DB) GetDispatch(ctx context.Context, incidentID, id int64) (*incident.Dispatch, error) {
-	d, err := scanDispatch(db.queryRow(ctx, `SELECT `+dispatchCols+` FROM incident_dispatches WHERE id = ? AND incident_id = ?`, id, incidentID))
+	d, err := incScanDispatch(db.queryRow(ctx, `SELECT `+incDispatchCols+` FROM incident_dispatches WHERE id = ? AND incident_id = ?`, id, incidentID))
 	if err == sql.ErrNoRows {
 		return nil, core.Errorf(core.ENOTFOUND, "dispatch %d of incident %d not found", id, incidentID)
 	}
 	return d, err
 }
 
-// lockResource reads a registry record for a change in t, locking its row
+// incLockResource reads a registry record for a change in t, locking its row
 // (PostgreSQL; SQLite's write transaction is exclusive already). Only
 // records in the actor's scope may be dispatched.
-func lockResource(ctx context.Context, t *tx, kind string, id int64) (*registry.Object, error) {
+func incLockResource(ctx context.Context, t *tx, kind string, id int64) (*registry.Object, error) {
 	sc, sargs := scopeClause(ctx)
 	o, err := scanObject(t.queryRow(ctx, `SELECT `+objectCols+` FROM registry_objects WHERE id = ? AND kind = ?`+sc+t.d.forUpdate,
 		append([]any{id, kind}, sargs...)...))
@@ -78,9 +78,9 @@ func lockResource(ctx context.Context, t *tx, kind string, id int64) (*registry.
 	return o, nil
 }
 
-// writeResource stores the changed attributes and status of a registry
+// incWriteResource stores the changed attributes and status of a registry
 // record the way the registry does (version, updated_at, audit).
-func writeResource(ctx context.Context, t *tx, before, after *registry.Object, action string) error {
+func incWriteResource(ctx context.Context, t *tx, before, after *registry.Object, action string) error {
 	attrs, err := json.Marshal(after.Attrs)
 	if err != nil {
 		return err
@@ -98,12 +98,12 @@ func writeResource(ctx context.Context, t *tx, before, after *registry.Object, a
 	return record(ctx, t, action, before.Kind, before.ID, before.Division, before, after)
 }
 
-func stockOf(o *registry.Object) []registry.StockLine {
+func incStockOf(o *registry.Object) []registry.StockLine {
 	ls, _ := o.Attrs["stock"].([]registry.StockLine)
 	return append([]registry.StockLine(nil), ls...)
 }
 
-func withAttrs(o *registry.Object) *registry.Object {
+func incWithAttrs(o *registry.Object) *registry.Object {
 	c := *o
 	c.Attrs = make(map[string]any, len(o.Attrs))
 	for k, v := range o.Attrs {
@@ -112,7 +112,7 @@ func withAttrs(o *registry.Object) *registry.Object {
 	return &c
 }
 
-func intAttr(v any) int {
+func incIntAttr(v any) int {
 	switch x := v.(type) {
 	case int:
 		return x
@@ -124,13 +124,13 @@ func intAttr(v any) int {
 	return 0
 }
 
-// take applies an order to its resource in t: stock out, places allocated,
+// incTake applies an order to its resource in t: stock out, places allocated,
 // team deployed.
-func take(ctx context.Context, t *tx, o *registry.Object, d *incident.Dispatch) error {
-	after := withAttrs(o)
+func incTake(ctx context.Context, t *tx, o *registry.Object, d *incident.Dispatch) error {
+	after := incWithAttrs(o)
 	switch d.Kind {
 	case incident.SendSupplies:
-		stock := stockOf(o)
+		stock := incStockOf(o)
 		var p core.Problems
 		for i, it := range d.Items {
 			j := -1
@@ -153,9 +153,9 @@ func take(ctx context.Context, t *tx, o *registry.Object, d *incident.Dispatch) 
 			return err
 		}
 		after.Attrs["stock"] = stock
-		return writeResource(ctx, t, o, after, "dispatch_stock")
+		return incWriteResource(ctx, t, o, after, "dispatch_stock")
 	case incident.SendShelter:
-		capacity := intAttr(o.Attrs["capacity"])
+		capacity := incIntAttr(o.Attrs["capacity"])
 		var used int
 		if err := t.queryRow(ctx, `SELECT COALESCE(SUM(people), 0) FROM incident_dispatches WHERE resource_id = ? AND status NOT IN ('returned', 'cancelled')`, o.ID).Scan(&used); err != nil {
 			return fmt.Errorf("store: shelter places: %w", err)
@@ -170,7 +170,7 @@ func take(ctx context.Context, t *tx, o *registry.Object, d *incident.Dispatch) 
 		}
 		if d.Kind == incident.SendTeam && o.Status != "deployed" {
 			after.Status = "deployed"
-			return writeResource(ctx, t, o, after, "deploy")
+			return incWriteResource(ctx, t, o, after, "deploy")
 		}
 	}
 	return nil
@@ -180,15 +180,15 @@ func take(ctx context.Context, t *tx, o *registry.Object, d *incident.Dispatch) 
 func (db *DB) CreateDispatch(ctx context.Context, in *incident.Incident, d *incident.Dispatch, ev incident.Event) error {
 	kind, _ := incident.RegistryKind(d.Kind)
 	return db.inTx(ctx, func(t *tx) error {
-		o, err := lockResource(ctx, t, kind, d.ResourceID)
+		o, err := incLockResource(ctx, t, kind, d.ResourceID)
 		if err != nil {
 			return err
 		}
 		d.ResourceCode, d.ResourceName = o.Code, o.Name
-		if err := take(ctx, t, o, d); err != nil {
+		if err := incTake(ctx, t, o, d); err != nil {
 			return err
 		}
-		items, err := jsonOrNull(d.Items, len(d.Items) == 0)
+		items, err := incJSONOrNull(d.Items, len(d.Items) == 0)
 		if err != nil {
 			return err
 		}
@@ -223,13 +223,13 @@ func (db *DB) UpdateDispatch(ctx context.Context, in *incident.Incident, d *inci
 		}
 		d.Version++
 		if len(back) > 0 || (d.Kind == incident.SendTeam && !d.Active()) {
-			o, err := lockResource(ctx, t, kind, d.ResourceID)
+			o, err := incLockResource(ctx, t, kind, d.ResourceID)
 			if err != nil {
 				return err
 			}
-			after := withAttrs(o)
+			after := incWithAttrs(o)
 			if len(back) > 0 {
-				stock := stockOf(o)
+				stock := incStockOf(o)
 				for _, it := range back {
 					found := false
 					for k := range stock {
@@ -259,7 +259,7 @@ func (db *DB) UpdateDispatch(ctx context.Context, in *incident.Incident, d *inci
 				}
 			}
 			if after.Status != o.Status || len(back) > 0 {
-				if err := writeResource(ctx, t, o, after, "dispatch_return"); err != nil {
+				if err := incWriteResource(ctx, t, o, after, "dispatch_return"); err != nil {
 					return err
 				}
 			}

@@ -46,11 +46,11 @@ func (db *DB) ListTypes(ctx context.Context) ([]incident.EventType, error) {
 
 // PutType implements incident.Store.
 func (db *DB) PutType(ctx context.Context, t *incident.EventType) error {
-	crit, err := jsonOrNull(t.Criteria, t.Criteria == nil)
+	crit, err := incJSONOrNull(t.Criteria, t.Criteria == nil)
 	if err != nil {
 		return err
 	}
-	dl, err := jsonOrNull(t.Deadlines, t.Deadlines == nil)
+	dl, err := incJSONOrNull(t.Deadlines, t.Deadlines == nil)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (db *DB) PutType(ctx context.Context, t *incident.EventType) error {
 	})
 }
 
-func scanPlan(s scanner) (*incident.Plan, error) {
+func incScanPlan(s scanner) (*incident.Plan, error) {
 	var p incident.Plan
 	var body string
 	var updated int64
@@ -97,8 +97,8 @@ func scanPlan(s scanner) (*incident.Plan, error) {
 	return &p, nil
 }
 
-// planBody is what the body column holds; the columns hold the rest.
-func planBody(p *incident.Plan) (string, error) {
+// incPlanBody is what the body column holds; the columns hold the rest.
+func incPlanBody(p *incident.Plan) (string, error) {
 	b, err := json.Marshal(struct {
 		Unit   string               `json:"unit"`
 		Types  []string             `json:"types"`
@@ -107,16 +107,16 @@ func planBody(p *incident.Plan) (string, error) {
 	return string(b), err
 }
 
-// ListPlans implements incident.Store.
-func (db *DB) ListPlans(ctx context.Context) ([]*incident.Plan, error) {
-	rows, err := db.query(ctx, `SELECT id, code, name, body, updated_at, version FROM plans ORDER BY code`)
+// ListEmergencyPlans implements incident.Store.
+func (db *DB) ListEmergencyPlans(ctx context.Context) ([]*incident.Plan, error) {
+	rows, err := db.query(ctx, `SELECT id, code, name, body, updated_at, version FROM emergency_plans ORDER BY code`)
 	if err != nil {
 		return nil, fmt.Errorf("store: plans: %w", err)
 	}
 	defer rows.Close()
 	out := []*incident.Plan{}
 	for rows.Next() {
-		p, err := scanPlan(rows)
+		p, err := incScanPlan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -125,18 +125,18 @@ func (db *DB) ListPlans(ctx context.Context) ([]*incident.Plan, error) {
 	return out, rows.Err()
 }
 
-// GetPlan implements incident.Store.
-func (db *DB) GetPlan(ctx context.Context, id int64) (*incident.Plan, error) {
-	p, err := scanPlan(db.queryRow(ctx, `SELECT id, code, name, body, updated_at, version FROM plans WHERE id = ?`, id))
+// GetEmergencyPlan implements incident.Store.
+func (db *DB) GetEmergencyPlan(ctx context.Context, id int64) (*incident.Plan, error) {
+	p, err := incScanPlan(db.queryRow(ctx, `SELECT id, code, name, body, updated_at, version FROM emergency_plans WHERE id = ?`, id))
 	if err == sql.ErrNoRows {
 		return nil, core.Errorf(core.ENOTFOUND, "plan %d not found", id)
 	}
 	return p, err
 }
 
-// CreatePlan implements incident.Store.
-func (db *DB) CreatePlan(ctx context.Context, p *incident.Plan) error {
-	body, err := planBody(p)
+// CreateEmergencyPlan implements incident.Store.
+func (db *DB) CreateEmergencyPlan(ctx context.Context, p *incident.Plan) error {
+	body, err := incPlanBody(p)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *incident.Plan) error {
 		p.UpdatedAt = time.Now().UTC()
 	}
 	return db.inTx(ctx, func(t *tx) error {
-		err := t.queryRow(ctx, `INSERT INTO plans (code, name, body, updated_at, version) VALUES (?, ?, ?, ?, 1) RETURNING id`,
+		err := t.queryRow(ctx, `INSERT INTO emergency_plans (code, name, body, updated_at, version) VALUES (?, ?, ?, ?, 1) RETURNING id`,
 			p.Code, p.Name, body, p.UpdatedAt.UnixMilli()).Scan(&p.ID)
 		if db.d.isUnique(err) {
 			return core.Errorf(core.ECONFLICT, "code: plan %s already exists", p.Code)
@@ -157,14 +157,14 @@ func (db *DB) CreatePlan(ctx context.Context, p *incident.Plan) error {
 	})
 }
 
-// UpdatePlan implements incident.Store.
-func (db *DB) UpdatePlan(ctx context.Context, p *incident.Plan) error {
-	body, err := planBody(p)
+// UpdateEmergencyPlan implements incident.Store.
+func (db *DB) UpdateEmergencyPlan(ctx context.Context, p *incident.Plan) error {
+	body, err := incPlanBody(p)
 	if err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(t *tx) error {
-		res, err := t.exec(ctx, `UPDATE plans SET code = ?, name = ?, body = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		res, err := t.exec(ctx, `UPDATE emergency_plans SET code = ?, name = ?, body = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
 			p.Code, p.Name, body, p.UpdatedAt.UnixMilli(), p.ID, p.Version)
 		if db.d.isUnique(err) {
 			return core.Errorf(core.ECONFLICT, "code: plan %s already exists", p.Code)

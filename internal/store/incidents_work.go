@@ -11,9 +11,9 @@ import (
 	"github.com/yingji/yingji/internal/incident"
 )
 
-const taskCols = `id, incident_id, title, owner, status, due_at, notes, source, created_at, updated_at, version`
+const incTaskCols = `id, incident_id, title, owner, status, due_at, notes, source, created_at, updated_at, version`
 
-func scanTask(s scanner) (*incident.Task, error) {
+func incScanTask(s scanner) (*incident.Task, error) {
 	var t incident.Task
 	var due sql.NullInt64
 	var created, updated int64
@@ -25,14 +25,14 @@ func scanTask(s scanner) (*incident.Task, error) {
 }
 
 func (db *DB) listTasks(ctx context.Context, incidentID int64) ([]*incident.Task, error) {
-	rows, err := db.query(ctx, `SELECT `+taskCols+` FROM incident_tasks WHERE incident_id = ? ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id`, incidentID)
+	rows, err := db.query(ctx, `SELECT `+incTaskCols+` FROM incident_tasks WHERE incident_id = ? ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: tasks: %w", err)
 	}
 	defer rows.Close()
 	out := []*incident.Task{}
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := incScanTask(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,7 @@ func (db *DB) CreateTasks(ctx context.Context, before, after *incident.Incident,
 
 // GetTask implements incident.Store.
 func (db *DB) GetTask(ctx context.Context, incidentID, id int64) (*incident.Task, error) {
-	t, err := scanTask(db.queryRow(ctx, `SELECT `+taskCols+` FROM incident_tasks WHERE id = ? AND incident_id = ?`, id, incidentID))
+	t, err := incScanTask(db.queryRow(ctx, `SELECT `+incTaskCols+` FROM incident_tasks WHERE id = ? AND incident_id = ?`, id, incidentID))
 	if err == sql.ErrNoRows {
 		return nil, core.Errorf(core.ENOTFOUND, "task %d of incident %d not found", id, incidentID)
 	}
@@ -97,9 +97,9 @@ func (db *DB) UpdateTask(ctx context.Context, in *incident.Incident, task *incid
 	})
 }
 
-const reportCols = `id, incident_id, seq, number, status, body, created_at, updated_at, published_at, version`
+const incReportCols = `id, incident_id, seq, number, status, body, created_at, updated_at, published_at, version`
 
-func scanReport(s scanner) (*incident.Report, error) {
+func incScanReport(s scanner) (*incident.Report, error) {
 	var r incident.Report
 	var seq, published sql.NullInt64
 	var number sql.NullString
@@ -122,14 +122,14 @@ func scanReport(s scanner) (*incident.Report, error) {
 }
 
 func (db *DB) listReports(ctx context.Context, incidentID int64) ([]*incident.Report, error) {
-	rows, err := db.query(ctx, `SELECT `+reportCols+` FROM incident_reports WHERE incident_id = ? ORDER BY id`, incidentID)
+	rows, err := db.query(ctx, `SELECT `+incReportCols+` FROM incident_reports WHERE incident_id = ? ORDER BY id`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: reports: %w", err)
 	}
 	defer rows.Close()
 	out := []*incident.Report{}
 	for rows.Next() {
-		r, err := scanReport(rows)
+		r, err := incScanReport(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -160,14 +160,14 @@ func (db *DB) CreateReport(ctx context.Context, in *incident.Incident, r *incide
 
 // GetReport implements incident.Store.
 func (db *DB) GetReport(ctx context.Context, incidentID, id int64) (*incident.Report, error) {
-	r, err := scanReport(db.queryRow(ctx, `SELECT `+reportCols+` FROM incident_reports WHERE id = ? AND incident_id = ?`, id, incidentID))
+	r, err := incScanReport(db.queryRow(ctx, `SELECT `+incReportCols+` FROM incident_reports WHERE id = ? AND incident_id = ?`, id, incidentID))
 	if err == sql.ErrNoRows {
 		return nil, core.Errorf(core.ENOTFOUND, "report %d of incident %d not found", id, incidentID)
 	}
 	return r, err
 }
 
-func updateReport(ctx context.Context, t *tx, r *incident.Report) error {
+func incUpdateReport(ctx context.Context, t *tx, r *incident.Report) error {
 	body, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func updateReport(ctx context.Context, t *tx, r *incident.Report) error {
 // UpdateReport implements incident.Store.
 func (db *DB) UpdateReport(ctx context.Context, in *incident.Incident, r *incident.Report, ev incident.Event) error {
 	return db.inTx(ctx, func(t *tx) error {
-		if err := updateReport(ctx, t, r); err != nil {
+		if err := incUpdateReport(ctx, t, r); err != nil {
 			return err
 		}
 		if err := insertIncidentEvent(ctx, t, in.ID, &ev); err != nil {
@@ -212,7 +212,7 @@ func (db *DB) PublishReport(ctx context.Context, before, after *incident.Inciden
 			return fmt.Errorf("store: report number: %w", err)
 		}
 		r.Number = fmt.Sprintf("%s-R%d", before.Number, r.Seq)
-		if err := updateReport(ctx, t, r); err != nil {
+		if err := incUpdateReport(ctx, t, r); err != nil {
 			return err
 		}
 		ev.Summary += "，编号 " + r.Number

@@ -78,6 +78,7 @@ func newHarness(t testing.TB, live bool) *harness {
 	}
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}
+	api.Duty = dutyForHarness(db, tree)
 	h := &harness{t: t}
 	if live {
 		h.live = startLivePerception(t, db, reg)

@@ -128,6 +128,7 @@ func (s *Server) Handler() http.Handler {
 	s.ledgerPages(mux)
 	s.recipientPages(mux)
 	s.modelPages(mux)
+	s.dutyPages(mux)
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.page("map", true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

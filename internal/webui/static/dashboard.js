@@ -108,4 +108,20 @@
   }
   window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
   main().catch(function (e) { document.querySelector('.kpis').append(Y.t('error.generic', { detail: e.message })); });
+
+  // dutyNow shows the duty teams on duty now (值班值守) in the KPI bar; a
+  // role without the duty roster sees the card removed.
+  async function dutyNow() {
+    const box = document.getElementById('duty-now-dash');
+    let res;
+    try { res = await api('/api/v1/duty/now'); } catch (e) { document.getElementById('kpi-duty').remove(); return; }
+    const who = function (m) { return m.name || m.username; };
+    box.replaceChildren(...(res.items.length ? res.items.map(function (team) {
+      const s = team.shift;
+      return Y.el('div', { 'data-division': team.division_code }, team.division_name + ' ' + s.name + '：' + who(s.leader) + ' / ' +
+        s.officers.map(who).join('、') + (s.phone ? ' ☎ ' + s.phone : ''));
+    }) : [t('dash.duty.none')]));
+    window.yingjiDuty = { ready: true, teams: res.items.length };
+  }
+  dutyNow();
 })();

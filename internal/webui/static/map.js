@@ -333,3 +333,28 @@
   load();
   setInterval(load, 60000);
 })();
+
+// The enterprise-risk layer (supervision): coloured by the current grade,
+// off until switched on; absent when the API has no supervision area or
+// the user may not read it.
+(function () {
+  'use strict';
+  const COLORS = { red: '#e03131', orange: '#f76707', yellow: '#fab005', blue: '#1c7ed6' };
+  function start() {
+    const yj = window.yingji;
+    if (!yj || !yj.ready) { setTimeout(start, 200); return; }
+    Y.api('/api/v1/enterprise-risk?format=geojson', { noRedirect: true }).then(function (fc) {
+      const source = new ol.source.Vector({ features: new ol.format.GeoJSON().readFeatures(fc, { featureProjection: 'EPSG:3857' }) });
+      const layer = new ol.layer.Vector({ source: source, visible: false, zIndex: 20, style: function (f) {
+        return new ol.style.Style({ image: new ol.style.RegularShape({ points: 4, radius: 8, angle: Math.PI / 4,
+          fill: new ol.style.Fill({ color: COLORS[f.get('color')] || '#868e96' }), stroke: new ol.style.Stroke({ color: '#fff', width: 1.5 }) }) });
+      } });
+      yj.map.addLayer(layer);
+      yj.riskLayer = layer;
+      const box = Y.el('input', { type: 'checkbox', id: 'risk-layer-toggle', onchange: function () { layer.setVisible(box.checked); } });
+      const legend = document.getElementById('legend');
+      legend.after(Y.el('label', { class: 'risk-toggle' }, box, ' ' + Y.t('sv.map.risk') + ' (' + source.getFeatures().length + ')'));
+    }).catch(function () { /* no supervision area, or no permission */ });
+  }
+  start();
+})();

@@ -15,7 +15,7 @@ CREATE TABLE incident_types (
     version    INTEGER NOT NULL DEFAULT 1
 );
 
-CREATE TABLE plans (
+CREATE TABLE emergency_plans (
     id         INTEGER PRIMARY KEY,
     code       TEXT NOT NULL UNIQUE,
     name       TEXT NOT NULL,

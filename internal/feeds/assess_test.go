@@ -1,0 +1,87 @@
+package feeds
+
+import (
+	"context"
+	"testing"
+
+	"github.com/yingji/yingji/internal/exposure"
+	"github.com/yingji/yingji/internal/models/quake"
+	"github.com/yingji/yingji/internal/region"
+)
+
+func assessor(t *testing.T) *Assessor {
+	t.Helper()
+	tree, err := region.Baoshan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, _ := region.BaoshanPopulation()
+	ix, err := exposure.NewIndex(tree, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := GaoligongApprox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Assessor{Tree: func() *region.Tree { return tree }, Exposure: func(context.Context) (*exposure.Index, error) { return ix, nil },
+		Relation: quake.QinghaiTibet, MinMagnitude: 4, NearKm: 300, HotspotNearKm: 50, Areas: []Area{g}}
+}
+
+func TestAssessHotspots(t *testing.T) {
+	a := assessor(t)
+	evs, err := Parse(FIRMSCSV, fixture(t, "firms_viirs.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// 97.865, 25.312: west of 腾冲市, outside the region
+	out, _ := a.Assess(ctx, evs[0])
+	if out.InRegion || !out.OutsideRegion || out.Level != "blue" || out.DistanceKm <= 0 || out.DistanceKm > 50 {
+		t.Errorf("outside hotspot: %+v", out)
+	}
+	// 98.513, 25.022: inside 腾冲市
+	in, _ := a.Assess(ctx, evs[1])
+	if !in.InRegion || in.Division != "530581" || in.Level != "yellow" || !in.Alert {
+		t.Errorf("hotspot in 腾冲: %+v", in)
+	}
+	// low confidence: no alarm
+	low, _ := a.Assess(ctx, evs[2])
+	if low.Alert {
+		t.Errorf("low-confidence hotspot raised: %+v", low)
+	}
+	modis, _ := Parse(FIRMSCSV, fixture(t, "firms_modis.csv"))
+	gl, _ := a.Assess(ctx, modis[1]) // 98.7233, 25.4102 on the Gaoligong ridge
+	if gl.Level != "orange" || len(gl.Areas) != 1 {
+		t.Errorf("Gaoligong hotspot: %+v", gl)
+	}
+	if r := a.Recent(2); len(r) != 2 || r[0].Event.ID != modis[1].ID {
+		t.Errorf("recent %+v", r)
+	}
+}
+
+// The 2021 Yangbi Ms 6.4 (CENC: 25.67 N, 99.87 E) lies in Dali, outside
+// Baoshan; its modelled VI band reaches 隆阳区, so it is assessed as an
+// alert with an incident to draft.
+func TestAssessQuake(t *testing.T) {
+	a := assessor(t)
+	evs, err := Parse(CENCJSON, fixture(t, "cenc.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := a.Assess(context.Background(), evs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as.InRegion || !as.Modelled || len(as.Bands) != 3 || as.DistanceKm <= 0 {
+		t.Fatalf("%+v", as)
+	}
+	if !as.Alert || !as.DraftIncident || as.Level != "yellow" || as.Bands[0].Population <= 0 {
+		t.Errorf("Yangbi: alert %v draft %v level %q, VI population %d; bands %+v", as.Alert, as.DraftIncident, as.Level, as.Bands[0].Population, as.Bands)
+	}
+	far := evs[0]
+	far.Lon, far.Lat = 120, 30
+	if as, _ := a.Assess(context.Background(), far); as.Modelled || as.Alert {
+		t.Errorf("a far quake was modelled: %+v", as)
+	}
+}
