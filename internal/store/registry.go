@@ -205,39 +205,96 @@ func (db *DB) CreateObjects(ctx context.Context, objs []*registry.Object) error 
 	if len(objs) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(t *tx) error {
-		if err := checkDuplicateCodes(ctx, t, objs); err != nil {
+	return db.inTx(ctx, func(t *tx) error { return db.createIn(ctx, t, objs) })
+}
+
+// createIn inserts and audits new records inside a transaction.
+func (db *DB) createIn(ctx context.Context, t *tx, objs []*registry.Object) error {
+	if err := checkDuplicateCodes(ctx, t, objs); err != nil {
+		return err
+	}
+	ins, err := t.PrepareContext(ctx, t.d.rebind(`INSERT INTO registry_objects
+		(kind, code, name, category, status, division_code, owner_id, enterprise_id, geometry, lon, lat, min_lon, min_lat, max_lon, max_lat, attrs, search, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`))
+	if err != nil {
+		return fmt.Errorf("store: prepare insert: %w", err)
+	}
+	defer ins.Close()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	for i, o := range objs {
+		row, err := objectRow(o)
+		if err != nil {
+			return fmt.Errorf("store: row %d: %w", i+1, err)
+		}
+		if err := ins.QueryRowContext(ctx, append(row, now.UnixMilli(), now.UnixMilli())...).Scan(&o.ID); err != nil {
+			return db.writeError(err, o)
+		}
+		o.CreatedAt, o.UpdatedAt, o.Version = now, now, 1
+		if o.Kind == registry.KEnterprise {
+			o.EnterpriseID = o.ID
+			if _, err := t.exec(ctx, `UPDATE registry_objects SET enterprise_id = id WHERE id = ?`, o.ID); err != nil {
+				return fmt.Errorf("store: enterprise %d: %w", o.ID, err)
+			}
+		}
+		if err := record(ctx, t, "create", o.Kind, o.ID, o.Division, nil, o); err != nil {
 			return err
 		}
-		ins, err := t.PrepareContext(ctx, t.d.rebind(`INSERT INTO registry_objects
-			(kind, code, name, category, status, division_code, owner_id, enterprise_id, geometry, lon, lat, min_lon, min_lat, max_lon, max_lat, attrs, search, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`))
-		if err != nil {
-			return fmt.Errorf("store: prepare insert: %w", err)
-		}
-		defer ins.Close()
-		now := time.Now().UTC().Truncate(time.Millisecond)
-		for i, o := range objs {
-			row, err := objectRow(o)
-			if err != nil {
-				return fmt.Errorf("store: row %d: %w", i+1, err)
-			}
-			if err := ins.QueryRowContext(ctx, append(row, now.UnixMilli(), now.UnixMilli())...).Scan(&o.ID); err != nil {
-				return db.writeError(err, o)
-			}
-			o.CreatedAt, o.UpdatedAt, o.Version = now, now, 1
-			if o.Kind == registry.KEnterprise {
-				o.EnterpriseID = o.ID
-				if _, err := t.exec(ctx, `UPDATE registry_objects SET enterprise_id = id WHERE id = ?`, o.ID); err != nil {
-					return fmt.Errorf("store: enterprise %d: %w", o.ID, err)
-				}
-			}
-			if err := record(ctx, t, "create", o.Kind, o.ID, o.Division, nil, o); err != nil {
+	}
+	return nil
+}
+
+// ImportObjects implements registry.Store: updates first (a renamed code
+// frees nothing, codes never change on import), then creates, one
+// transaction.
+func (db *DB) ImportObjects(ctx context.Context, create []*registry.Object, update []registry.Change) error {
+	if len(create) == 0 && len(update) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(t *tx) error {
+		for _, c := range update {
+			if err := db.updateIn(ctx, t, c.Before, c.After); err != nil {
 				return err
 			}
 		}
-		return nil
+		if len(create) == 0 {
+			return nil
+		}
+		return db.createIn(ctx, t, create)
 	})
+}
+
+// ObjectsByCode implements registry.Store; it applies no scope.
+func (db *DB) ObjectsByCode(ctx context.Context, kind string, codes []string) (map[string]*registry.Object, error) {
+	out := map[string]*registry.Object{}
+	uniq := make([]any, 0, len(codes))
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			uniq = append(uniq, c)
+		}
+	}
+	for start := 0; start < len(uniq); start += 500 {
+		chunk := uniq[start:min(start+500, len(uniq))]
+		rows, err := db.query(ctx, `SELECT `+objectCols+` FROM registry_objects WHERE kind = ? AND code IN (`+placeholders(len(chunk))+`)`, append([]any{kind}, chunk...)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: objects by code: %w", err)
+		}
+		for rows.Next() {
+			o, err := scanObject(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[o.Code] = o
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // checkDuplicateCodes reports every new record whose code is already taken,
@@ -299,31 +356,35 @@ func (db *DB) writeError(err error, o *registry.Object) error {
 
 // UpdateObject implements registry.Store.
 func (db *DB) UpdateObject(ctx context.Context, before, after *registry.Object) error {
+	return db.inTx(ctx, func(t *tx) error { return db.updateIn(ctx, t, before, after) })
+}
+
+// updateIn writes and audits an update inside a transaction, if the record
+// is still at before's version and in the actor's scope.
+func (db *DB) updateIn(ctx context.Context, t *tx, before, after *registry.Object) error {
 	row, err := objectRow(after)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	sc, sargs := scopeClause(ctx)
-	return db.inTx(ctx, func(t *tx) error {
-		args := append(row[1:], now.UnixMilli(), before.ID, before.Version)
-		res, err := t.exec(ctx, `UPDATE registry_objects SET code = ?, name = ?, category = ?, status = ?, division_code = ?, owner_id = ?, enterprise_id = ?,
-			geometry = ?, lon = ?, lat = ?, min_lon = ?, min_lat = ?, max_lon = ?, max_lat = ?, attrs = ?, search = ?, updated_at = ?, version = version + 1
-			WHERE id = ? AND version = ?`+sc, append(args, sargs...)...)
-		if err != nil {
-			return db.writeError(err, after)
+	args := append(row[1:], now.UnixMilli(), before.ID, before.Version)
+	res, err := t.exec(ctx, `UPDATE registry_objects SET code = ?, name = ?, category = ?, status = ?, division_code = ?, owner_id = ?, enterprise_id = ?,
+		geometry = ?, lon = ?, lat = ?, min_lon = ?, min_lat = ?, max_lon = ?, max_lat = ?, attrs = ?, search = ?, updated_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`+sc, append(args, sargs...)...)
+	if err != nil {
+		return db.writeError(err, after)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return core.Errorf(core.ECONFLICT, "%s %d was changed by someone else; reload and try again", before.Kind, before.ID)
+	}
+	after.UpdatedAt, after.Version = now, before.Version+1
+	if after.EnterpriseID != before.EnterpriseID {
+		if err := reassignEnterprise(ctx, t, []int64{after.ID}, after.EnterpriseID); err != nil {
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return core.Errorf(core.ECONFLICT, "%s %d was changed by someone else; reload and try again", before.Kind, before.ID)
-		}
-		after.UpdatedAt, after.Version = now, before.Version+1
-		if after.EnterpriseID != before.EnterpriseID {
-			if err := reassignEnterprise(ctx, t, []int64{after.ID}, after.EnterpriseID); err != nil {
-				return err
-			}
-		}
-		return record(ctx, t, "update", after.Kind, after.ID, after.Division, before, after)
-	})
+	}
+	return record(ctx, t, "update", after.Kind, after.ID, after.Division, before, after)
 }
 
 // reassignEnterprise moves the records owned (directly or not) by ids to
