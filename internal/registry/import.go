@@ -1,7 +1,9 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 
@@ -34,6 +36,8 @@ type ImportOptions struct {
 const (
 	ActionCreate = "create"
 	ActionUpdate = "update"
+	// ActionUnchanged: the row matches the stored record; nothing is written.
+	ActionUnchanged = "unchanged"
 )
 
 // ImportOutcome is what happened (or, in a dry run, would happen) to one
@@ -51,7 +55,7 @@ type ImportOutcome struct {
 // input sets, as PATCH does; a non-zero Input.Version must match the stored
 // one); other rows create records. Codes repeated within the batch, records
 // outside the actor's area and everything Create checks are reported per
-// row. It returns the outcome of every good row and the problems of the
+// row; a row equal to its stored record is left alone (ActionUnchanged). It returns the outcome of every good row and the problems of the
 // bad ones; without ValidOnly, any problem means nothing was stored and err
 // is EINVALID with the problems. Storage errors (a record changed or a code
 // taken while the import ran) fail the whole batch.
@@ -85,9 +89,10 @@ func (s *Service) Import(ctx context.Context, k *Kind, rows []ImportRow, opt Imp
 	var creates []*Object
 	var updates []Change
 	for _, o := range outcomes {
-		if o.Action == ActionCreate {
+		switch o.Action {
+		case ActionCreate:
 			creates = append(creates, o.Object)
-		} else {
+		case ActionUpdate:
 			updates = append(updates, Change{Before: existing[o.Object.Code], After: o.Object})
 		}
 	}
@@ -148,7 +153,18 @@ func (s *Service) importRow(ctx context.Context, k *Kind, r ImportRow, existing 
 	if len(p) == 0 && !scope.Contains(after) {
 		p.Add(r.Row, "division_code", "%s", core.ErrorMessage(CheckScope(core.ActorFrom(ctx), after)))
 	}
-	return ImportOutcome{Row: r.Row, Action: ActionUpdate, Object: after, FromVersion: before.Version}, p
+	action := ActionUpdate
+	if same(before, after) {
+		action = ActionUnchanged
+	}
+	return ImportOutcome{Row: r.Row, Action: action, Object: after, FromVersion: before.Version}, p
+}
+
+// same reports whether an update would change nothing a user can see.
+func same(a, b *Object) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
 }
 
 // merge applies the fields an input sets to a copy of a stored record, as
