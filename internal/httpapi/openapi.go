@@ -246,6 +246,11 @@ type opSpec struct {
 	geojson bool
 	// stream: the route answers Server-Sent Events.
 	stream bool
+	// body, when set, is the request body's content by media type
+	// (uploads); content, the success response's (downloads).
+	body, content obj
+	// more are further responses by status.
+	more obj
 }
 
 var staticOps = map[string]opSpec{
@@ -336,6 +341,9 @@ func (s *Server) operation(rt Route) obj {
 		if spec.request != "" {
 			op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(spec.request)}}}
 		}
+		if spec.body != nil {
+			op["requestBody"] = obj{"required": true, "content": spec.body}
+		}
 		if key == "POST /api/v1/divisions/import" {
 			op["requestBody"] = obj{"required": true, "content": obj{"text/csv": obj{"schema": str()}, "multipart/form-data": obj{"schema": object([]string{"csv"}, obj{"csv": str(), "boundaries": str()})}}}
 		}
@@ -348,6 +356,8 @@ func (s *Server) operation(rt Route) obj {
 			responses[status] = obj{"description": "done"}
 		case spec.stream:
 			responses[status] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": str()}}}
+		case spec.content != nil:
+			responses[status] = obj{"description": "success", "content": spec.content}
 		case spec.response == "":
 			responses[status] = response("the document", obj{"type": "object"})
 		default:
@@ -355,6 +365,9 @@ func (s *Server) operation(rt Route) obj {
 		}
 		if spec.geojson {
 			responses[status].(obj)["content"].(obj)["application/geo+json"] = obj{"schema": ref("FeatureCollection")}
+		}
+		for st, r := range spec.more {
+			responses[st] = r
 		}
 	} else if k, ok := kindOfPattern(rt.Pattern); ok {
 		s.kindOperation(rt, k, op, &params, responses)
