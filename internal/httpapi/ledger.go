@@ -86,7 +86,7 @@ func ledgerSchemas(schemas obj) {
 		"stored": obj{"type": "boolean"}, "rows": integer(), "created": integer(), "updated": integer(), "unchanged": integer(), "rejected": integer(),
 		"results": arrayOf(object([]string{"row", "action", "code", "name"}, obj{"row": integer(),
 			"action": obj{"type": "string", "enum": []string{registry.ActionCreate, registry.ActionUpdate, registry.ActionUnchanged}},
-			"id": integer(), "code": str(), "name": str(), "from_version": integer()})),
+			"id":     integer(), "code": str(), "name": str(), "from_version": integer()})),
 		"errors":          arrayOf(ref("LedgerCellError")),
 		"unknown_columns": arrayOf(object([]string{"column", "header"}, obj{"column": str(), "header": str()})),
 		"notes":           arrayOf(str()),
