@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/geo"
 	"github.com/yingji/yingji/internal/region"
@@ -208,37 +210,131 @@ func (db *DB) CreateObjects(ctx context.Context, objs []*registry.Object) error 
 	return db.inTx(ctx, func(t *tx) error { return db.createIn(ctx, t, objs) })
 }
 
-// createIn inserts and audits new records inside a transaction.
+// createIn inserts and audits new records inside a transaction. Rows go
+// in multi-row INSERTs and their audit entries in one extension of the
+// chain, so that a 10,000-row import costs a few hundred round trips to
+// PostgreSQL rather than five per row.
 func (db *DB) createIn(ctx context.Context, t *tx, objs []*registry.Object) error {
 	if err := checkDuplicateCodes(ctx, t, objs); err != nil {
 		return err
 	}
-	ins, err := t.PrepareContext(ctx, t.d.rebind(`INSERT INTO registry_objects
-		(kind, code, name, category, status, division_code, owner_id, enterprise_id, geometry, lon, lat, min_lon, min_lat, max_lon, max_lat, attrs, search, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`))
-	if err != nil {
-		return fmt.Errorf("store: prepare insert: %w", err)
-	}
-	defer ins.Close()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	for i, o := range objs {
-		row, err := objectRow(o)
+	const per = 200 // 19 parameters a row
+	rowSQL := "(" + placeholders(19) + ", 1)"
+	for start := 0; start < len(objs); start += per {
+		part := objs[start:min(start+per, len(objs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO registry_objects
+		(kind, code, name, category, status, division_code, owner_id, enterprise_id, geometry, lon, lat, min_lon, min_lat, max_lon, max_lat, attrs, search, created_at, updated_at, version)
+		VALUES `)
+		args := make([]any, 0, len(part)*19)
+		byCode := make(map[string]*registry.Object, len(part))
+		for i, o := range part {
+			row, err := objectRow(o)
+			if err != nil {
+				return fmt.Errorf("store: row %d: %w", start+i+1, err)
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(rowSQL)
+			args = append(append(args, row...), now.UnixMilli(), now.UnixMilli())
+			byCode[o.Kind+"\x00"+o.Code] = o
+		}
+		q.WriteString(` RETURNING id, kind, code`)
+		rows, err := t.query(ctx, q.String(), args...)
 		if err != nil {
-			return fmt.Errorf("store: row %d: %w", i+1, err)
+			return db.batchError(err, part)
 		}
-		if err := ins.QueryRowContext(ctx, append(row, now.UnixMilli(), now.UnixMilli())...).Scan(&o.ID); err != nil {
-			return db.writeError(err, o)
-		}
-		o.CreatedAt, o.UpdatedAt, o.Version = now, now, 1
-		if o.Kind == registry.KEnterprise {
-			o.EnterpriseID = o.ID
-			if _, err := t.exec(ctx, `UPDATE registry_objects SET enterprise_id = id WHERE id = ?`, o.ID); err != nil {
-				return fmt.Errorf("store: enterprise %d: %w", o.ID, err)
+		var selfOwned []any
+		for rows.Next() {
+			var id int64
+			var kind, code string
+			if err := rows.Scan(&id, &kind, &code); err != nil {
+				rows.Close()
+				return err
+			}
+			o := byCode[kind+"\x00"+code]
+			if o == nil {
+				rows.Close()
+				return fmt.Errorf("store: insert returned an unknown row %s %q", kind, code)
+			}
+			o.ID, o.CreatedAt, o.UpdatedAt, o.Version = id, now, now, 1
+			if o.Kind == registry.KEnterprise {
+				o.EnterpriseID = id
+				selfOwned = append(selfOwned, id)
 			}
 		}
-		if err := record(ctx, t, "create", o.Kind, o.ID, o.Division, nil, o); err != nil {
-			return err
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return db.batchError(err, part)
 		}
+		if len(selfOwned) > 0 {
+			if _, err := t.exec(ctx, `UPDATE registry_objects SET enterprise_id = id WHERE id IN (`+placeholders(len(selfOwned))+`)`, selfOwned...); err != nil {
+				return fmt.Errorf("store: enterprises own themselves: %w", err)
+			}
+		}
+	}
+	return recordCreates(ctx, t, objs)
+}
+
+// batchError is writeError for a multi-row insert.
+func (db *DB) batchError(err error, part []*registry.Object) error {
+	if len(part) == 1 || (!db.d.isUnique(err) && !db.d.isForeignKey(err)) {
+		return db.writeError(err, part[0])
+	}
+	if db.d.isUnique(err) {
+		return core.Errorf(core.ECONFLICT, "a code in this batch was registered by someone else meanwhile; nothing was stored, try again")
+	}
+	return core.Errorf(core.EINVALID, "division_code or owner_id refers to a record that does not exist")
+}
+
+// recordCreates appends one "create" audit entry per new record, as record
+// does, reading and moving the chain's head once.
+func recordCreates(ctx context.Context, t *tx, objs []*registry.Object) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	a := core.ActorFrom(ctx)
+	if a == nil {
+		a = core.SystemActor
+	}
+	var seq int64
+	var prev string
+	if err := t.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+t.d.forUpdate).Scan(&seq, &prev); err != nil {
+		return fmt.Errorf("store: audit head: %w", err)
+	}
+	const per = 400 // 12 parameters an entry
+	rowSQL := "(" + placeholders(12) + ")"
+	for start := 0; start < len(objs); start += per {
+		part := objs[start:min(start+per, len(objs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, division_code, before_json, after_json, prev_hash, hash) VALUES `)
+		args := make([]any, 0, len(part)*12)
+		for i, o := range part {
+			after, err := marshalNullable(o)
+			if err != nil {
+				return err
+			}
+			seq++
+			e := audit.Entry{Seq: seq, At: time.Now().UTC(), ActorID: a.UserID, Actor: a.Username, Action: "create",
+				Entity: o.Kind, EntityID: strconv.FormatInt(o.ID, 10), Division: o.Division, After: after, PrevHash: prev}
+			e.Hash = audit.ComputeHash(&e)
+			prev = e.Hash
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(rowSQL)
+			args = append(args, e.Seq, e.At.UnixMilli(), nullInt(e.ActorID), e.Actor, e.Action, e.Entity, e.EntityID, e.Division,
+				nil, nullText(e.After), e.PrevHash, e.Hash)
+		}
+		if _, err := t.exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("store: audit: %w", err)
+		}
+	}
+	if _, err := t.exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev); err != nil {
+		return fmt.Errorf("store: audit head: %w", err)
 	}
 	return nil
 }
