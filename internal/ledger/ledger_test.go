@@ -436,3 +436,95 @@ func mustDate(t *testing.T, s string) time.Time {
 	}
 	return d
 }
+
+// Owners are written as codes and found in the owner kinds; the template's
+// example row and English header row are skipped; a polygon survives an
+// export and re-import.
+func TestOwnersAndGeometry(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		c := fx.center(t, longyang)
+		poly := orb.Polygon{{{c[0] - 0.001, c[1] - 0.001}, {c[0] + 0.001, c[1] - 0.001}, {c[0] + 0.001, c[1] + 0.001}, {c[0] - 0.001, c[1] - 0.001}}}
+		ents, err := fx.reg.Create(sysCtx, registry.Enterprise, []*registry.Input{{Object: registry.Object{Code: creditCode(t, longyang, 1),
+			Name: "尾矿企业", Category: "tailings_pond", Geometry: poly, Attrs: map[string]any{}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ent := ents[0]
+
+		var buf bytes.Buffer
+		if err := fx.svc.Template(&buf, registry.Facility, "zh"); err != nil {
+			t.Fatal(err)
+		}
+		x, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheet := registry.Facility.Label
+		col := func(h string) string { return columnOf(t, x, sheet, h) }
+		for n, vals := range map[int]map[string]string{
+			4: {"所属企业统一社会信用代码": ent.Code, "设施编码": "WKK-001"},
+			5: {"所属企业统一社会信用代码": "91530502MA6K9999X0", "设施编码": "WKK-002"},
+		} {
+			base := map[string]string{"名称": "一号尾矿库", "设施类型": "尾矿库", "坝等别": "3", "干湿类型": "湿式", "经度": fmt.Sprint(c[0]), "纬度": fmt.Sprint(c[1])}
+			for h, v := range vals {
+				base[h] = v
+			}
+			for h, v := range base {
+				x.SetCellStr(sheet, fmt.Sprintf("%s%d", col(h), n), v)
+			}
+		}
+		rep, err := importFile2(t, fx, registry.Facility, save(t, x), ledger.Options{Mode: ledger.ModeValidOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Created != 1 || len(rep.Errors) != 1 || rep.Errors[0].Row != 5 || rep.Errors[0].Column != col("所属企业统一社会信用代码") ||
+			!strings.Contains(rep.Errors[0].Message, "no enterprise") || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "row 3") {
+			t.Fatalf("facility import = %+v", rep)
+		}
+		pond, err := fx.reg.Get(sysCtx, registry.KFacility, rep.Results[0].ID)
+		if err != nil || pond.OwnerID != ent.ID || pond.EnterpriseID != ent.ID || pond.Attrs["pond_type"] != "wet" {
+			t.Fatalf("pond = %+v, %v", pond, err)
+		}
+
+		// a hazard source may be owned by an enterprise or a facility: the
+		// code says which.
+		csv := "危险源编码,名称,危险源类型,危险源等级,所属对象编码,经度,纬度,危险物质\n" +
+			fmt.Sprintf("WXY-1,一号罐区,储罐区,2,WKK-001,%f,%f,液氨/7664-41-7/20；汽油//50\n", c[0], c[1])
+		tbl, err := ledger.Read([]byte(csv), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err = fx.svc.Import(inspector, registry.HazardSource, tbl, ledger.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, _ := fx.reg.Get(sysCtx, registry.KHazardSource, rep.Results[0].ID)
+		if subs := hs.Attrs["substances"].([]registry.Substance); hs.OwnerID != pond.ID || len(subs) != 2 || subs[0].CAS != "7664-41-7" || subs[1].QuantityT != 50 {
+			t.Errorf("hazard source = %+v", hs)
+		}
+
+		// the enterprise's polygon survives export and re-import.
+		ex := export(t, fx, inspector, registry.Filter{})
+		rep, err = importFile(t, fx, inspector, save(t, ex), ledger.Options{})
+		if err != nil || rep.Unchanged != 1 {
+			t.Fatalf("re-import = %+v, %v", rep, err)
+		}
+		ex.SetCellStr(registry.Enterprise.Label, columnOf(t, ex, registry.Enterprise.Label, "名称")+"2", "尾矿企业（改）")
+		if rep, err = importFile(t, fx, inspector, save(t, ex), ledger.Options{}); err != nil || rep.Updated != 1 {
+			t.Fatalf("rename = %+v, %v", rep, err)
+		}
+		got, _ := fx.reg.Get(sysCtx, registry.KEnterprise, ent.ID)
+		if got.Name != "尾矿企业（改）" || got.Geometry.GeoJSONType() != "Polygon" {
+			t.Errorf("after the rename: %q %s, want the polygon kept", got.Name, got.Geometry.GeoJSONType())
+		}
+	})
+}
+
+func importFile2(t *testing.T, fx *fixture, k *registry.Kind, data []byte, opt ledger.Options) (*ledger.Report, error) {
+	t.Helper()
+	tbl, err := ledger.Read(data, k.Label)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return fx.svc.Import(inspector, k, tbl, opt)
+}
