@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/yingji/yingji/internal/audit"
@@ -96,6 +98,14 @@ func TestImportUpserts(t *testing.T) {
 		}
 		if len(entries) != 2+2+2 {
 			t.Errorf("%d audit entries, want 6 (2 created, 1 update + 1 create, 2 created)", len(entries))
+		}
+		upd := entries[2]
+		if upd.Action != "update" || upd.EntityID != fmt.Sprint(first[0].ID) || !strings.Contains(string(upd.Before), "测试企业1") || !strings.Contains(string(upd.After), "改名企业") {
+			t.Errorf("the update's audit entry = %s %s before %s after %s", upd.Action, upd.EntityID, upd.Before, upd.After)
+		}
+		// the batched entries extend the same hash chain.
+		if n, err := db.VerifyAudit(sysCtx); err != nil || n < 6 {
+			t.Errorf("VerifyAudit = %d, %v", n, err)
 		}
 	})
 }

@@ -290,10 +290,33 @@ func (db *DB) batchError(err error, part []*registry.Object) error {
 	return core.Errorf(core.EINVALID, "division_code or owner_id refers to a record that does not exist")
 }
 
-// recordCreates appends one "create" audit entry per new record, as record
-// does, reading and moving the chain's head once.
+// auditItem is one change for recordBatch.
+type auditItem struct {
+	action        string
+	before, after *registry.Object
+}
+
+func (it auditItem) obj() *registry.Object {
+	if it.after != nil {
+		return it.after
+	}
+	return it.before
+}
+
+// recordCreates audits new records (see recordBatch).
 func recordCreates(ctx context.Context, t *tx, objs []*registry.Object) error {
-	if len(objs) == 0 {
+	items := make([]auditItem, len(objs))
+	for i, o := range objs {
+		items[i] = auditItem{action: "create", after: o}
+	}
+	return recordBatch(ctx, t, items)
+}
+
+// recordBatch appends one audit entry per change, exactly as record does
+// for each, reading and moving the chain's head once and inserting the
+// entries in multi-row statements.
+func recordBatch(ctx context.Context, t *tx, items []auditItem) error {
+	if len(items) == 0 {
 		return nil
 	}
 	a := core.ActorFrom(ctx)
@@ -307,19 +330,27 @@ func recordCreates(ctx context.Context, t *tx, objs []*registry.Object) error {
 	}
 	const per = 400 // 12 parameters an entry
 	rowSQL := "(" + placeholders(12) + ")"
-	for start := 0; start < len(objs); start += per {
-		part := objs[start:min(start+per, len(objs))]
+	for start := 0; start < len(items); start += per {
+		part := items[start:min(start+per, len(items))]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, division_code, before_json, after_json, prev_hash, hash) VALUES `)
 		args := make([]any, 0, len(part)*12)
-		for i, o := range part {
-			after, err := marshalNullable(o)
-			if err != nil {
-				return err
-			}
+		for i, it := range part {
+			o := it.obj()
 			seq++
-			e := audit.Entry{Seq: seq, At: time.Now().UTC(), ActorID: a.UserID, Actor: a.Username, Action: "create",
-				Entity: o.Kind, EntityID: strconv.FormatInt(o.ID, 10), Division: o.Division, After: after, PrevHash: prev}
+			e := audit.Entry{Seq: seq, At: time.Now().UTC(), ActorID: a.UserID, Actor: a.Username, Action: it.action,
+				Entity: o.Kind, EntityID: strconv.FormatInt(o.ID, 10), Division: o.Division, PrevHash: prev}
+			var err error
+			if it.before != nil {
+				if e.Before, err = marshalNullable(it.before); err != nil {
+					return err
+				}
+			}
+			if it.after != nil {
+				if e.After, err = marshalNullable(it.after); err != nil {
+					return err
+				}
+			}
 			e.Hash = audit.ComputeHash(&e)
 			prev = e.Hash
 			if i > 0 {
@@ -327,7 +358,7 @@ func recordCreates(ctx context.Context, t *tx, objs []*registry.Object) error {
 			}
 			q.WriteString(rowSQL)
 			args = append(args, e.Seq, e.At.UnixMilli(), nullInt(e.ActorID), e.Actor, e.Action, e.Entity, e.EntityID, e.Division,
-				nil, nullText(e.After), e.PrevHash, e.Hash)
+				nullText(e.Before), nullText(e.After), e.PrevHash, e.Hash)
 		}
 		if _, err := t.exec(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("store: audit: %w", err)
@@ -347,10 +378,15 @@ func (db *DB) ImportObjects(ctx context.Context, create []*registry.Object, upda
 		return nil
 	}
 	return db.inTx(ctx, func(t *tx) error {
-		for _, c := range update {
-			if err := db.updateIn(ctx, t, c.Before, c.After); err != nil {
+		items := make([]auditItem, len(update))
+		for i, c := range update {
+			if err := db.updateRow(ctx, t, c.Before, c.After); err != nil {
 				return err
 			}
+			items[i] = auditItem{action: "update", before: c.Before, after: c.After}
+		}
+		if err := recordBatch(ctx, t, items); err != nil {
+			return err
 		}
 		if len(create) == 0 {
 			return nil
@@ -455,9 +491,17 @@ func (db *DB) UpdateObject(ctx context.Context, before, after *registry.Object) 
 	return db.inTx(ctx, func(t *tx) error { return db.updateIn(ctx, t, before, after) })
 }
 
-// updateIn writes and audits an update inside a transaction, if the record
-// is still at before's version and in the actor's scope.
+// updateIn writes and audits an update inside a transaction.
 func (db *DB) updateIn(ctx context.Context, t *tx, before, after *registry.Object) error {
+	if err := db.updateRow(ctx, t, before, after); err != nil {
+		return err
+	}
+	return record(ctx, t, "update", after.Kind, after.ID, after.Division, before, after)
+}
+
+// updateRow writes an update inside a transaction, if the record is still
+// at before's version and in the actor's scope; the caller audits it.
+func (db *DB) updateRow(ctx context.Context, t *tx, before, after *registry.Object) error {
 	row, err := objectRow(after)
 	if err != nil {
 		return err
@@ -480,7 +524,7 @@ func (db *DB) updateIn(ctx context.Context, t *tx, before, after *registry.Objec
 			return err
 		}
 	}
-	return record(ctx, t, "update", after.Kind, after.ID, after.Division, before, after)
+	return nil
 }
 
 // reassignEnterprise moves the records owned (directly or not) by ids to
