@@ -252,7 +252,11 @@ func addValidation(f *excelize.File, c Column, rng string, optCol *int) error {
 		dv := excelize.NewDataValidation(true)
 		dv.Sqref = rng
 		dv.SetSqrefDropList(fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheetOptions, oc, oc, len(c.Options)+1))
-		dv.SetError(excelize.DataValidationErrorStyleStop, c.Label, "请从下拉列表中选择："+strings.Join(labelsOf(c.Options), "、"))
+		msg := "请从下拉列表中选择：" + strings.Join(labelsOf(c.Options), "、")
+		if utf8.RuneCountInString(msg) > 250 { // Excel's limit is 255
+			msg = "请从下拉列表中选择。"
+		}
+		dv.SetError(excelize.DataValidationErrorStyleStop, c.Label, msg)
 		return f.AddDataValidation(f.GetSheetName(0), dv)
 	case (c.Type == registry.Int || c.Type == registry.Float) && c.Key != keyLon && c.Key != keyLat && (c.Min != nil || c.Max != nil):
 		t := excelize.DataValidationTypeDecimal
