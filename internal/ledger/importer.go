@@ -220,17 +220,10 @@ func (s *Service) Import(ctx context.Context, k *registry.Kind, t *Table, opt Op
 			continue
 		}
 		s.keepGeometry(l, r, existing[codeOf(r)], opt.CRS)
-		data, err := json.Marshal(r.values)
-		if err != nil {
-			return nil, fmt.Errorf("ledger: row %d: %w", r.row, err)
-		}
-		in, probs := registry.Decode(k, data, r.row)
+		in, probs := input(k, r, opt.CRS)
 		if len(probs) > 0 {
 			rep.addProblems(k, l, t, probs)
 			continue
-		}
-		if in.CRS == "" && opt.CRS != "" && opt.CRS != geo.WGS84 && in.Geometry != nil {
-			in.Geometry = geo.Transform(in.Geometry, opt.CRS)
 		}
 		batch = append(batch, registry.ImportRow{Row: r.row, Input: in})
 	}
@@ -451,7 +444,7 @@ func (s *Service) rowGeometry(l *sheetLayout, r *parsedRow, rep *Report) {
 			r.bad = true
 			return
 		}
-		r.values[keyGeometry] = map[string]any{"type": "Point", "coordinates": []float64{lon, lat}}
+		r.values[keyGeometry] = orb.Point{lon, lat}
 	case hasLon != hasLat:
 		key := keyLat
 		if !hasLon {
@@ -471,6 +464,61 @@ func (s *Service) rowGeometry(l *sheetLayout, r *parsedRow, rep *Report) {
 	}
 }
 
+// input is the registry input of a parsed row: the fields its columns set
+// (a nil attribute clears it), the geometry in WGS84. The cells are typed
+// already; the registry validates the rest.
+func input(k *registry.Kind, r *parsedRow, sys geo.System) (*registry.Input, core.Problems) {
+	var probs core.Problems
+	in := &registry.Input{Object: registry.Object{Kind: k.Name, Attrs: map[string]any{}}, Set: map[string]bool{}}
+	crs := sys
+	if c, ok := r.values[keyCRS].(string); ok {
+		crs = geo.System(c)
+	}
+	str := func(v any) string { s, _ := v.(string); return s }
+	for key, v := range r.values {
+		in.Set[key] = true
+		switch key {
+		case keyCode:
+			in.Code = str(v)
+		case keyName:
+			in.Name = str(v)
+		case k.CategoryField:
+			in.Category = str(v)
+			in.Set["category"] = true
+		case keyStatus:
+			in.Status = str(v)
+		case keyDivision:
+			in.Division = str(v)
+		case "owner_id":
+			in.OwnerID, _ = v.(int64)
+		case keyVersion:
+			n, _ := v.(int64)
+			in.Version = int(n)
+			delete(in.Set, key)
+		case keyCRS:
+			delete(in.Set, key)
+		case keyGeometry:
+			switch g := v.(type) {
+			case orb.Point:
+				in.Geometry = g
+			case json.RawMessage:
+				geom, err := geo.ParseGeometry(g)
+				if err != nil {
+					probs.Add(r.row, keyGeometry, "%v", err)
+					continue
+				}
+				in.Geometry = geom
+			}
+		default:
+			in.Attrs[key] = v
+		}
+	}
+	if in.Geometry != nil && crs != "" && crs != geo.WGS84 {
+		in.Geometry = geo.Transform(in.Geometry, crs)
+	}
+	return in, probs
+}
+
 // keepGeometry leaves a stored record's geometry alone when the row's
 // coordinates are its anchor as exported: a polygon or line survives an
 // export and re-import, and a point does not drift by rounding.
@@ -478,11 +526,10 @@ func (s *Service) keepGeometry(l *sheetLayout, r *parsedRow, old *registry.Objec
 	if old == nil || old.Geometry == nil {
 		return
 	}
-	g, ok := r.values[keyGeometry].(map[string]any)
+	pt, ok := r.values[keyGeometry].(orb.Point)
 	if !ok {
 		return
 	}
-	pt := g["coordinates"].([]float64)
 	crs := sys
 	if c, ok := r.values[keyCRS].(string); ok {
 		crs = geo.System(c)
