@@ -260,6 +260,11 @@ func parseCell(c Column, s string, date1904 bool) (any, error) {
 		return p, nil
 	case registry.Strings:
 		items := splitItems(t, listSeps)
+		if strings.HasPrefix(t, "[") { // the registry's CSV writes JSON
+			if err := json.Unmarshal([]byte(t), &items); err != nil {
+				return nil, fmt.Errorf("malformed JSON list: %v", err)
+			}
+		}
 		if len(c.Options) == 0 {
 			return items, nil
 		}

@@ -27,6 +27,7 @@ const (
 	keyDivName   = "division_name"
 	keyOwnerKind = "owner_kind"
 	keyOwnerCode = "owner_code"
+	keyOwnerID   = "owner_id"
 	keyLon       = "lon"
 	keyLat       = "lat"
 	keyCRS       = "crs"

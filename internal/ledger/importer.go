@@ -116,7 +116,7 @@ func (l *sheetLayout) colOf(key string) (int, bool) { i, ok := l.byKey[key]; ret
 // locate finds the header row among the first rows and maps its cells to
 // columns; it fails when the code column is missing or a column repeats.
 func locate(k *registry.Kind, t *Table, rep *Report) (*sheetLayout, error) {
-	cols := Columns(k, true)
+	cols := append(Columns(k, true), importAliases(k)...)
 	m := newMatcher(cols)
 	best, bestN := -1, 0
 	for i := 0; i < len(t.Rows) && i < 10; i++ {
@@ -159,6 +159,16 @@ func locate(k *registry.Kind, t *Table, rep *Report) (*sheetLayout, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// importAliases are columns an import also reads: the registry's own CSV
+// export names the owner by ID.
+func importAliases(k *registry.Kind) []Column {
+	out := []Column{{Key: "enterprise_id", Label: "所属企业ID", LabelEn: "enterprise ID", Type: registry.Int, ReadOnly: true}}
+	if len(k.Owners) > 0 {
+		out = append(out, Column{Key: keyOwnerID, Label: "所属记录ID", LabelEn: "owner ID", Type: registry.Int, Min: num(1)})
+	}
+	return out
 }
 
 // colName is a zero-based column index as a spreadsheet letter.
@@ -362,7 +372,7 @@ func (s *Service) parseRow(k *registry.Kind, l *sheetLayout, t *Table, r *parsed
 				continue
 			}
 			r.values[keyDivision] = code
-		case keyStatus, k.CategoryField, keyCRS, keyOwnerKind, keyOwnerCode, keyLon, keyLat, keyGeometry, keyVersion:
+		case keyStatus, k.CategoryField, keyCRS, keyOwnerKind, keyOwnerCode, keyOwnerID, keyLon, keyLat, keyGeometry, keyVersion:
 			if v != nil {
 				r.values[c.Key] = v
 			}
@@ -489,7 +499,7 @@ func input(k *registry.Kind, r *parsedRow, sys geo.System) (*registry.Input, cor
 			in.Status = str(v)
 		case keyDivision:
 			in.Division = str(v)
-		case "owner_id":
+		case keyOwnerID:
 			in.OwnerID, _ = v.(int64)
 		case keyVersion:
 			n, _ := v.(int64)
@@ -594,7 +604,7 @@ func (s *Service) resolveOwners(ctx context.Context, k *registry.Kind, l *sheetL
 		j := l.byKey[keyOwnerCode]
 		switch len(matches) {
 		case 1:
-			r.values["owner_id"] = matches[0].ID
+			r.values[keyOwnerID] = matches[0].ID
 		case 0:
 			what := strings.Join(k.Owners, " or ")
 			if hasKind {
@@ -626,8 +636,10 @@ func (rep *Report) addProblems(k *registry.Kind, l *sheetLayout, t *Table, probs
 	for _, p := range probs {
 		key := p.Field
 		switch key {
-		case "owner_id":
-			key = keyOwnerCode
+		case keyOwnerID:
+			if _, ok := l.byKey[keyOwnerCode]; ok {
+				key = keyOwnerCode
+			}
 		case "geometry":
 			if j, ok := l.byKey[keyGeometry]; !ok || strings.TrimSpace(cellAt(rowCells(t, p.Row), j)) == "" {
 				key = keyLon

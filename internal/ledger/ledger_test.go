@@ -486,11 +486,25 @@ func TestOwnersAndGeometry(t *testing.T) {
 			t.Fatalf("pond = %+v, %v", pond, err)
 		}
 
+		// the registry's own CSV (field names, the owner by ID, lists as JSON).
+		regCSV := "id,code,name,facility_type,status,division_code,owner_id,enterprise_id,lon,lat,dam_grade,pond_type,updated_at\n" +
+			fmt.Sprintf("7,WKK-003,三号尾矿库,tailings_pond,active,530502,%d,%d,%f,%f,2,dry,2026-01-01T00:00:00Z\n", ent.ID, ent.ID, c[0], c[1])
+		tbl, err := ledger.Read([]byte(regCSV), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep, err = fx.svc.Import(inspector, registry.Facility, tbl, ledger.Options{}); err != nil || rep.Created != 1 || len(rep.UnknownColumns) != 0 {
+			t.Fatalf("registry CSV = %+v, %v", rep, err)
+		}
+		if p3, _ := fx.reg.Get(sysCtx, registry.KFacility, rep.Results[0].ID); p3.OwnerID != ent.ID || p3.Attrs["pond_type"] != "dry" {
+			t.Errorf("from the registry CSV: %+v", p3)
+		}
+
 		// a hazard source may be owned by an enterprise or a facility: the
 		// code says which.
 		csv := "危险源编码,名称,危险源类型,危险源等级,所属对象编码,经度,纬度,危险物质\n" +
 			fmt.Sprintf("WXY-1,一号罐区,储罐区,2,WKK-001,%f,%f,液氨/7664-41-7/20；汽油//50\n", c[0], c[1])
-		tbl, err := ledger.Read([]byte(csv), "")
+		tbl, err = ledger.Read([]byte(csv), "")
 		if err != nil {
 			t.Fatal(err)
 		}
