@@ -251,7 +251,6 @@ func (s *Service) Import(ctx context.Context, k *registry.Kind, t *Table, opt Op
 	if opt.Mode == ModeAll && len(rep.Errors) > 0 {
 		return rep, rep.err()
 	}
-	rep.Stored = !opt.DryRun && len(out) > 0
 	for _, o := range out {
 		res := RowResult{Row: o.Row, Action: o.Action, ID: o.Object.ID, Code: o.Object.Code, Name: o.Object.Name, FromVersion: o.FromVersion}
 		switch o.Action {
@@ -264,6 +263,7 @@ func (s *Service) Import(ctx context.Context, k *registry.Kind, t *Table, opt Op
 		}
 		rep.Results = append(rep.Results, res)
 	}
+	rep.Stored = !opt.DryRun && rep.Created+rep.Updated > 0
 	return rep, nil
 }
 
