@@ -427,6 +427,12 @@ func TestWriteTable(t *testing.T) {
 	if typ, _ := x.GetCellType("清单", "C2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
 		t.Errorf("C2 type %v, want a number", typ)
 	}
+	if p, err := x.GetPanes("清单"); err != nil || !p.Freeze || p.YSplit != 1 {
+		t.Errorf("panes = %+v, %v; want the header frozen", p, err)
+	}
+	if names := x.GetDefinedName(); len(names) != 1 || names[0].RefersTo != "'清单'!$A$1:$D$3" {
+		t.Errorf("defined names %+v, want the autofilter over A1:D3", names)
+	}
 }
 
 func mustDate(t *testing.T, s string) time.Time {
