@@ -54,7 +54,7 @@ func Read(data []byte, sheet string) (*Table, error) {
 }
 
 func readXLSX(data []byte, want string) (*Table, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 1 << 30, UnzipXMLSizeLimit: 256 << 20})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 512 << 20})
 	if err != nil {
 		return nil, core.Invalid("file", "is not a readable .xlsx workbook: %v", err)
 	}
@@ -84,13 +84,23 @@ func readXLSX(data []byte, want string) (*Table, error) {
 		return nil, core.Invalid("file", "sheet %q cannot be read: %v", sheet, err)
 	}
 	defer rows.Close()
+	// rows that are formatted but empty (whole columns styled down to row
+	// 1,048,576) are counted, not kept, unless data follows them.
+	empty, n := 0, 0
 	for rows.Next() {
 		cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, core.Invalid("file", "sheet %q row %d cannot be read: %v", sheet, len(t.Rows)+1, err)
+			return nil, core.Invalid("file", "sheet %q row %d cannot be read: %v", sheet, len(t.Rows)+empty+1, err)
+		}
+		if blank(cols) {
+			empty++
+			continue
+		}
+		for ; empty > 0; empty-- {
+			t.Rows = append(t.Rows, nil)
 		}
 		t.Rows = append(t.Rows, cols)
-		if len(t.Rows) > MaxRows+10 {
+		if n++; n > MaxRows+10 {
 			return nil, core.Invalid("file", "has more than %d rows; split it into several files", MaxRows)
 		}
 	}
@@ -98,6 +108,15 @@ func readXLSX(data []byte, want string) (*Table, error) {
 		return nil, core.Invalid("file", "sheet %q cannot be read: %v", sheet, err)
 	}
 	return t, nil
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeText detects the character set of a CSV and returns it as UTF-8.
