@@ -19,19 +19,19 @@ type FieldType string
 
 // Field types. Composite types hold arrays of small records.
 const (
-	String  FieldType = "string"
-	Int     FieldType = "integer"
-	Float   FieldType = "number"
-	Bool    FieldType = "boolean"
-	Enum    FieldType = "enum"
-	Phone   FieldType = "phone"
-	Strings FieldType = "strings"
-	// Date is a calendar day written YYYY-MM-DD (China Standard Time is
-	// meant; no time of day is kept).
-	Date       FieldType = "date"
+	String     FieldType = "string"
+	Int        FieldType = "integer"
+	Float      FieldType = "number"
+	Bool       FieldType = "boolean"
+	Enum       FieldType = "enum"
+	Phone      FieldType = "phone"
+	Strings    FieldType = "strings"
 	Contacts   FieldType = "contacts"
 	Substances FieldType = "substances"
 	Stock      FieldType = "stock"
+	// Date is a calendar day written YYYY-MM-DD (China Standard Time is
+	// meant; no time of day is kept).
+	Date FieldType = "date"
 )
 
 // Field describes a type-specific attribute of a kind.
