@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/ledger"
 )
@@ -13,5 +14,5 @@ func (a *app) ledgerAPI(ctx context.Context) (*httpapi.Ledger, error) {
 	return &httpapi.Ledger{Service: &ledger.Service{
 		Registry:  a.registry,
 		Divisions: func() ledger.Divisions { return a.tree.Load() },
-	}}, nil
+	}, Clock: core.SystemClock}, nil
 }

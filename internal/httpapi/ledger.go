@@ -20,6 +20,8 @@ import (
 // templates, imports with error reports, and exports of registry kinds.
 type Ledger struct {
 	Service *ledger.Service
+	// Clock dates the export's file name; nil means core.SystemClock.
+	Clock core.Clock
 }
 
 // xlsxType is the media type of .xlsx workbooks.
@@ -125,9 +127,10 @@ func langParam(q url.Values) (string, error) {
 // download sets the headers of a workbook download on the first write, so
 // that an error before any byte is written is still a problem response.
 type download struct {
-	w       http.ResponseWriter
-	name    string
-	started bool
+	w http.ResponseWriter
+	// name is the file's name; ascii, the fallback for old clients.
+	name, ascii string
+	started     bool
 }
 
 func (d *download) Write(p []byte) (int, error) {
@@ -135,13 +138,7 @@ func (d *download) Write(p []byte) (int, error) {
 		d.started = true
 		h := d.w.Header()
 		h.Set("Content-Type", xlsxType)
-		ascii := strings.Map(func(r rune) rune {
-			if r > 127 || r == '"' || r == '\\' {
-				return '_'
-			}
-			return r
-		}, d.name)
-		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ascii})+"; filename*=UTF-8''"+url.PathEscape(d.name))
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.ascii})+"; filename*=UTF-8''"+url.PathEscape(d.name))
 		h.Set("Cache-Control", "no-store")
 		d.w.WriteHeader(http.StatusOK)
 	}
@@ -159,9 +156,9 @@ func (s *Server) ledgerTemplate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := &download{w: w, name: k.Label + "台账导入模板.xlsx"}
+	d := &download{w: w, name: k.Label + "台账导入模板.xlsx", ascii: k.Path + "-template.xlsx"}
 	if lang == "en" {
-		d.name = k.Path + "-template.xlsx"
+		d.name = d.ascii
 	}
 	if err := s.Ledger.Service.Template(d, k, lang); err != nil && !d.started {
 		s.fail(w, r, err)
@@ -197,10 +194,14 @@ func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	stamp := time.Now().In(shanghai).Format("20060102-1504")
-	d := &download{w: w, name: fmt.Sprintf("%s台账-%s.xlsx", k.Label, stamp)}
+	clock := s.Ledger.Clock
+	if clock == nil {
+		clock = core.SystemClock
+	}
+	stamp := clock().In(shanghai).Format("20060102-1504")
+	d := &download{w: w, name: fmt.Sprintf("%s台账-%s.xlsx", k.Label, stamp), ascii: fmt.Sprintf("%s-%s.xlsx", k.Path, stamp)}
 	if lang == "en" {
-		d.name = fmt.Sprintf("%s-%s.xlsx", k.Path, stamp)
+		d.name = d.ascii
 	}
 	if _, err := s.Ledger.Service.Export(r.Context(), d, k, f, lang); err != nil && !d.started {
 		s.fail(w, r, err)
@@ -318,7 +319,7 @@ func (s *Server) ledgerErrorReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	only := r.URL.Query().Get("only_errors") == "true"
-	d := &download{w: w, name: k.Label + "导入错误报告.xlsx"}
+	d := &download{w: w, name: k.Label + "导入错误报告.xlsx", ascii: k.Path + "-import-errors.xlsx"}
 	if err := ledger.ErrorReport(d, k, t, rep, only); err != nil && !d.started {
 		s.fail(w, r, err)
 	}

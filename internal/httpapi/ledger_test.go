@@ -35,7 +35,8 @@ func newLedgerEnv(t *testing.T, b storetest.Backend) *env {
 		Divisions: func(c string) bool { _, ok := rg.Tree().Get(c); return ok }}
 	reg := &registry.Service{Store: db, Regions: func() registry.Regions { return rg.Tree() }}
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Ledger: &httpapi.Ledger{Service: &ledger.Service{Registry: reg, Divisions: func() ledger.Divisions { return rg.Tree() }}}}
+		Ledger: &httpapi.Ledger{Service: &ledger.Service{Registry: reg, Divisions: func() ledger.Divisions { return rg.Tree() }},
+			Clock: func() time.Time { return time.Date(2026, 3, 31, 16, 30, 0, 0, time.UTC) }}}
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, db: db, tree: tree, api: api, tokens: map[string]string{}}
@@ -91,7 +92,7 @@ func TestLedgerAPI(t *testing.T) {
 				if sheets := x.GetSheetList(); sheets[0] != k.Label || !strings.Contains(strings.Join(sheets, ","), "填写说明") {
 					t.Errorf("%s template sheets %v", k.Name, sheets)
 				}
-				if !strings.Contains(h.Get("Content-Disposition"), "filename*=UTF-8''") {
+				if cd := h.Get("Content-Disposition"); !strings.Contains(cd, `filename=`+k.Path+`-template.xlsx`) || !strings.Contains(cd, "filename*=UTF-8''") {
 					t.Errorf("Content-Disposition %q", h.Get("Content-Disposition"))
 				}
 			}
@@ -151,9 +152,13 @@ func TestLedgerAPI(t *testing.T) {
 			}
 
 			// the export, filtered like the list.
-			status, data, _ = e.do("GET", "/api/v1/ledger/enterprises/export.xlsx?q=甲&division=530502", "viewer", nil, nil)
+			status, data, h := e.do("GET", "/api/v1/ledger/enterprises/export.xlsx?q=甲&division=530502", "viewer", nil, nil)
 			if status != 200 {
 				t.Fatalf("export: %d %s", status, data)
+			}
+			// the file is named by Beijing time: 16:30 UTC is 00:30 the next day.
+			if cd := h.Get("Content-Disposition"); !strings.Contains(cd, "enterprises-20260401-0030.xlsx") {
+				t.Errorf("export Content-Disposition %q", cd)
 			}
 			x, _ = excelize.OpenReader(bytes.NewReader(data))
 			rows, _ = x.GetRows("企业")
