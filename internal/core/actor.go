@@ -44,3 +44,8 @@ type Clock func() time.Time
 
 // SystemClock is the wall clock in UTC.
 func SystemClock() time.Time { return time.Now().UTC() }
+
+// Beijing is China Standard Time (UTC+8, no daylight saving since 1991), the
+// zone dates are shown and days are counted in. A fixed zone, so that it
+// does not depend on the machine's time-zone database.
+var Beijing = time.FixedZone("CST", 8*3600)

@@ -255,6 +255,11 @@ type opSpec struct {
 	// the raw media type of the response (a file).
 	upload   []string
 	download string
+	// body, when set, is the request body's content by media type
+	// (uploads); content, the success response's (downloads).
+	body, content obj
+	// more are further responses by status.
+	more obj
 }
 
 var staticOps = map[string]opSpec{
@@ -359,6 +364,9 @@ func (s *Server) operation(rt Route) obj {
 			}
 			op["requestBody"] = obj{"required": true, "content": content}
 		}
+		if spec.body != nil {
+			op["requestBody"] = obj{"required": true, "content": spec.body}
+		}
 		if key == "POST /api/v1/divisions/import" {
 			op["requestBody"] = obj{"required": true, "content": obj{"text/csv": obj{"schema": str()}, "multipart/form-data": obj{"schema": object([]string{"csv"}, obj{"csv": str(), "boundaries": str()})}}}
 		}
@@ -379,6 +387,8 @@ func (s *Server) operation(rt Route) obj {
 				content[m] = obj{}
 			}
 			responses[status] = obj{"description": "the document", "content": content}
+		case spec.content != nil:
+			responses[status] = obj{"description": "success", "content": spec.content}
 		case spec.response == "":
 			responses[status] = response("the document", obj{"type": "object"})
 		default:
@@ -389,6 +399,9 @@ func (s *Server) operation(rt Route) obj {
 		}
 		if spec.csv {
 			responses[status].(obj)["content"].(obj)["text/csv"] = obj{"schema": str()}
+		}
+		for st, r := range spec.more {
+			responses[st] = r
 		}
 	} else if k, ok := kindOfPattern(rt.Pattern); ok {
 		s.kindOperation(rt, k, op, &params, responses)

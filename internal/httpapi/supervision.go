@@ -170,16 +170,8 @@ func shTime(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return ""
 	}
-	return t.In(shanghai).Format("2006-01-02 15:04")
+	return t.In(core.Beijing).Format("2006-01-02 15:04")
 }
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
 
 // writeCSVRows writes UTF-8 with a byte-order mark for Excel.
 func writeCSVRows(w http.ResponseWriter, name string, rows [][]string) {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Contact is a person to call about a record.
@@ -64,7 +65,7 @@ func strict(v json.RawMessage, dst any) error {
 // against the field's own constraints (type, enum, range, formats).
 func decodeField(f Field, v json.RawMessage) (any, error) {
 	switch f.Type {
-	case String, Phone, Enum:
+	case String, Phone, Enum, Date:
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
 			return nil, fmt.Errorf("want a string")
@@ -75,6 +76,11 @@ func decodeField(f Field, v json.RawMessage) (any, error) {
 		}
 		if f.Type == Phone && s != "" && !ValidPhone(s) {
 			return nil, fmt.Errorf("%q is not a phone number (want a mobile like 13800000000 or a landline like 0875-2123456)", s)
+		}
+		if f.Type == Date && s != "" {
+			if _, err := time.Parse(time.DateOnly, s); err != nil {
+				return nil, fmt.Errorf("%q is not a date (want YYYY-MM-DD, e.g. 2026-03-31)", s)
+			}
 		}
 		if f.Type == Enum && !slices.Contains(f.Enum, s) {
 			return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(f.Enum, ", "))

@@ -29,6 +29,9 @@ const (
 	Contacts   FieldType = "contacts"
 	Substances FieldType = "substances"
 	Stock      FieldType = "stock"
+	// Date is a calendar day written YYYY-MM-DD (China Standard Time is
+	// meant; no time of day is kept).
+	Date FieldType = "date"
 )
 
 // Field describes a type-specific attribute of a kind.
@@ -39,6 +42,10 @@ type Field struct {
 	LabelEn  string
 	Required bool
 	Enum     []string
+	// Options labels the Enum values in Chinese and English (for forms,
+	// spreadsheet dropdowns and imports that give a label instead of the
+	// value). When set, Enum is filled from it at registration.
+	Options  []Option
 	Min, Max *float64
 	Unit     string
 	// Categories limits the field to records of these categories; empty
@@ -66,6 +73,9 @@ type Kind struct {
 	LabelEn string
 	// CodeLabel names the code field in messages ("统一社会信用代码").
 	CodeLabel string
+	// CategoryLabel and CategoryLabelEn name the category field ("行业类别");
+	// empty means the generic "类别" / "category".
+	CategoryLabel, CategoryLabelEn string
 	// CategoryField is the JSON name of the category column ("industry",
 	// "kind", "hazard_type", …).
 	CategoryField string
@@ -127,6 +137,18 @@ func register(k *Kind) *Kind {
 		if commonFields[f.Name] || f.Name == k.CategoryField {
 			panic(fmt.Sprintf("registry: %s field %q clashes with a common field", k.Name, f.Name))
 		}
+	}
+	for i, f := range k.Fields {
+		if len(f.Options) == 0 {
+			continue
+		}
+		if len(f.Enum) > 0 && !slices.Equal(f.Enum, Values(f.Options)) {
+			panic(fmt.Sprintf("registry: %s field %q has Enum and Options that disagree", k.Name, f.Name))
+		}
+		k.Fields[i].Enum = Values(f.Options)
+	}
+	if k.CategoryLabel == "" {
+		k.CategoryLabel, k.CategoryLabelEn = "类别", "category"
 	}
 	if commonFields[k.CategoryField] {
 		panic(fmt.Sprintf("registry: %s category field %q clashes with a common field", k.Name, k.CategoryField))

@@ -44,7 +44,7 @@ var Industries = []Option{
 // Enterprise is the supervised enterprise kind.
 var Enterprise = register(&Kind{
 	Name: KEnterprise, Path: "enterprises", Label: "企业", LabelEn: "Enterprise",
-	CodeLabel: "统一社会信用代码", CategoryField: "industry", Categories: Industries,
+	CodeLabel: "统一社会信用代码", CategoryField: "industry", CategoryLabel: "行业类别", CategoryLabelEn: "industry", Categories: Industries,
 	Statuses: []Option{
 		{"operating", "正常生产", "operating"},
 		{"suspended", "停产", "suspended"},
@@ -56,9 +56,9 @@ var Enterprise = register(&Kind{
 		{Name: "employees", Type: Int, Label: "从业人数", LabelEn: "employees", Min: num(0)},
 		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts"},
 		{Name: "safety_licence", Type: String, Label: "安全生产许可证号", LabelEn: "safety licence no."},
-		{Name: "licence_expires", Type: String, Label: "许可证有效期至", LabelEn: "licence expires"},
+		{Name: "licence_expires", Type: Date, Label: "许可证有效期至", LabelEn: "licence expires"},
 		{Name: "special_work", Type: Strings, Label: "涉及特殊作业", LabelEn: "special work",
-			Enum: []string{"dust_explosion", "liquid_ammonia", "confined_space", "hot_work", "high_altitude"}},
+			Options: []Option{{"dust_explosion", "粉尘涉爆", "dust explosion"}, {"liquid_ammonia", "涉氨制冷", "liquid ammonia"}, {"confined_space", "有限空间作业", "confined space"}, {"hot_work", "动火作业", "hot work"}, {"high_altitude", "高处作业", "work at height"}}},
 	},
 	Geometries:   []string{"Point", "Polygon", "MultiPolygon"},
 	ValidateCode: creditcode.Validate,
@@ -67,7 +67,7 @@ var Enterprise = register(&Kind{
 // Facility covers an enterprise's ponds, mines, stores and pipelines.
 var Facility = register(&Kind{
 	Name: KFacility, Path: "facilities", Label: "设施", LabelEn: "Facility",
-	CodeLabel: "设施编码", CategoryField: "facility_type",
+	CodeLabel: "设施编码", CategoryField: "facility_type", CategoryLabel: "设施类型", CategoryLabelEn: "facility type",
 	Categories: []Option{
 		{"tailings_pond", "尾矿库", "tailings pond"},
 		{"mine", "矿山", "mine"},
@@ -78,17 +78,17 @@ var Facility = register(&Kind{
 	Statuses: activeStatuses,
 	Fields: []Field{
 		{Name: "dam_grade", Type: Int, Label: "坝等别", LabelEn: "dam grade", Min: num(1), Max: num(5), Required: true, Categories: []string{"tailings_pond"}},
-		{Name: "pond_type", Type: Enum, Label: "干湿类型", LabelEn: "wet or dry", Enum: []string{"wet", "dry"}, Required: true, Categories: []string{"tailings_pond"}},
+		{Name: "pond_type", Type: Enum, Label: "干湿类型", LabelEn: "wet or dry", Options: []Option{{"wet", "湿式", "wet"}, {"dry", "干式", "dry"}}, Required: true, Categories: []string{"tailings_pond"}},
 		{Name: "design_freeboard_m", Type: Float, Label: "设计安全超高", LabelEn: "design freeboard", Unit: "m", Min: num(0), Categories: []string{"tailings_pond"}},
 		{Name: "design_beach_length_m", Type: Float, Label: "设计干滩长度", LabelEn: "design dry-beach length", Unit: "m", Min: num(0), Categories: []string{"tailings_pond"}},
 		{Name: "dam_height_m", Type: Float, Label: "坝高", LabelEn: "dam height", Unit: "m", Min: num(0), Categories: []string{"tailings_pond"}},
 		{Name: "capacity_m3", Type: Float, Label: "库容", LabelEn: "capacity", Unit: "m3", Min: num(0), Categories: []string{"tailings_pond", "tank_farm"}},
-		{Name: "mine_type", Type: Enum, Label: "开采方式", LabelEn: "mining method", Enum: []string{"underground", "open_pit"}, Categories: []string{"mine"}},
+		{Name: "mine_type", Type: Enum, Label: "开采方式", LabelEn: "mining method", Options: []Option{{"underground", "地下开采", "underground"}, {"open_pit", "露天开采", "open pit"}}, Categories: []string{"mine"}},
 		{Name: "mineral", Type: String, Label: "矿种", LabelEn: "mineral", Categories: []string{"mine"}},
 		{Name: "tanks", Type: Int, Label: "储罐数", LabelEn: "tanks", Min: num(0), Categories: []string{"tank_farm"}},
-		{Name: "medium", Type: Enum, Label: "输送介质", LabelEn: "medium", Enum: []string{"crude_oil", "refined_oil", "natural_gas"}, Categories: []string{"pipeline_segment"}},
+		{Name: "medium", Type: Enum, Label: "输送介质", LabelEn: "medium", Options: []Option{{"crude_oil", "原油", "crude oil"}, {"refined_oil", "成品油", "refined oil"}, {"natural_gas", "天然气", "natural gas"}}, Categories: []string{"pipeline_segment"}},
 		{Name: "length_km", Type: Float, Label: "长度", LabelEn: "length", Unit: "km", Min: num(0), Categories: []string{"pipeline_segment"}},
-		{Name: "hca_grade", Type: Enum, Label: "高后果区等级", LabelEn: "high-consequence area grade", Enum: []string{"I", "II", "III"}, Categories: []string{"pipeline_segment"}},
+		{Name: "hca_grade", Type: Enum, Label: "高后果区等级", LabelEn: "high-consequence area grade", Options: []Option{{"I", "Ⅰ级", "grade I"}, {"II", "Ⅱ级", "grade II"}, {"III", "Ⅲ级", "grade III"}}, Categories: []string{"pipeline_segment"}},
 	},
 	Owners: []string{KEnterprise}, OwnerRequired: true,
 	Geometries: []string{"Point", "Polygon", "MultiPolygon", "LineString", "MultiLineString"},
@@ -97,7 +97,7 @@ var Facility = register(&Kind{
 // HazardSource is a major hazard source (GB 18218-2018).
 var HazardSource = register(&Kind{
 	Name: KHazardSource, Path: "hazard-sources", Label: "重大危险源", LabelEn: "Major hazard source",
-	CodeLabel: "危险源编码", CategoryField: "source_type",
+	CodeLabel: "危险源编码", CategoryField: "source_type", CategoryLabel: "危险源类型", CategoryLabelEn: "source type",
 	Categories: []Option{
 		{"storage_tank", "储罐区", "storage tank area"},
 		{"warehouse", "库区", "warehouse area"},
@@ -177,7 +177,7 @@ var PointUnits = map[string][]string{
 // MonitoringPoint is a sensor.
 var MonitoringPoint = register(&Kind{
 	Name: KMonitoringPoint, Path: "monitoring-points", Label: "监测点", LabelEn: "Monitoring point",
-	CodeLabel: "监测点编码", CategoryField: "kind", Categories: PointKinds,
+	CodeLabel: "监测点编码", CategoryField: "kind", CategoryLabel: "监测类型", CategoryLabelEn: "measured quantity", Categories: PointKinds,
 	Statuses: []Option{
 		{"active", "在线运行", "active"},
 		{"maintenance", "维护中", "maintenance"},
@@ -201,7 +201,7 @@ var MonitoringPoint = register(&Kind{
 // GeohazardPoint is a registered geological hazard point.
 var GeohazardPoint = register(&Kind{
 	Name: KGeohazardPoint, Path: "geohazard-points", Label: "地质灾害隐患点", LabelEn: "Geological hazard point",
-	CodeLabel: "隐患点编号", CategoryField: "hazard_type",
+	CodeLabel: "隐患点编号", CategoryField: "hazard_type", CategoryLabel: "灾害类型", CategoryLabelEn: "hazard type",
 	Categories: []Option{
 		{"landslide", "滑坡", "landslide"},
 		{"rockfall", "崩塌", "rockfall"},
@@ -215,7 +215,7 @@ var GeohazardPoint = register(&Kind{
 		{"removed", "已销号", "removed"},
 	},
 	Fields: []Field{
-		{Name: "scale", Type: Enum, Label: "规模等级", LabelEn: "scale", Enum: []string{"small", "medium", "large", "huge"}, Required: true},
+		{Name: "scale", Type: Enum, Label: "规模等级", LabelEn: "scale", Options: []Option{{"small", "小型", "small"}, {"medium", "中型", "medium"}, {"large", "大型", "large"}, {"huge", "特大型", "huge"}}, Required: true},
 		{Name: "volume_m3", Type: Float, Label: "体积", LabelEn: "volume", Unit: "m3", Min: num(0)},
 		{Name: "threatened_people", Type: Int, Label: "威胁人数", LabelEn: "threatened people", Min: num(0)},
 		{Name: "threatened_property_wan", Type: Float, Label: "威胁财产(万元)", LabelEn: "threatened property (10k CNY)", Min: num(0)},
@@ -227,7 +227,7 @@ var GeohazardPoint = register(&Kind{
 // LifelineAsset is a city lifeline asset.
 var LifelineAsset = register(&Kind{
 	Name: KLifelineAsset, Path: "lifeline-assets", Label: "城市生命线设施", LabelEn: "Lifeline asset",
-	CodeLabel: "设施编码", CategoryField: "asset_type",
+	CodeLabel: "设施编码", CategoryField: "asset_type", CategoryLabel: "设施类型", CategoryLabelEn: "asset type",
 	Categories: []Option{
 		{"bridge", "桥梁", "bridge"},
 		{"gas_station", "燃气场站", "gas station"},
@@ -250,7 +250,7 @@ var LifelineAsset = register(&Kind{
 // RescueTeam is an emergency rescue team.
 var RescueTeam = register(&Kind{
 	Name: KRescueTeam, Path: "rescue-teams", Label: "救援队伍", LabelEn: "Rescue team",
-	CodeLabel: "队伍编码", CategoryField: "team_type",
+	CodeLabel: "队伍编码", CategoryField: "team_type", CategoryLabel: "队伍类型", CategoryLabelEn: "team type",
 	Categories: []Option{
 		{"comprehensive", "综合性消防救援", "comprehensive fire and rescue"},
 		{"forest_fire", "森林消防", "forest firefighting"},
@@ -276,7 +276,7 @@ var RescueTeam = register(&Kind{
 // Warehouse is an emergency supply warehouse with stock lines.
 var Warehouse = register(&Kind{
 	Name: KWarehouse, Path: "warehouses", Label: "应急物资库", LabelEn: "Supply warehouse",
-	CodeLabel: "物资库编码", CategoryField: "warehouse_level",
+	CodeLabel: "物资库编码", CategoryField: "warehouse_level", CategoryLabel: "物资库级别", CategoryLabelEn: "level",
 	Categories: []Option{
 		{"city", "市级", "city"},
 		{"county", "县级", "county"},
@@ -294,7 +294,7 @@ var Warehouse = register(&Kind{
 // Expert is an expert on the emergency expert roster.
 var Expert = register(&Kind{
 	Name: KExpert, Path: "experts", Label: "应急专家", LabelEn: "Expert",
-	CodeLabel: "专家编号", CategoryField: "specialty",
+	CodeLabel: "专家编号", CategoryField: "specialty", CategoryLabel: "专业领域", CategoryLabelEn: "specialty",
 	Categories: []Option{
 		{"hazchem", "危险化学品", "hazardous chemicals"},
 		{"mining", "非煤矿山", "mining"},
@@ -319,7 +319,7 @@ var Expert = register(&Kind{
 // Shelter is an emergency shelter.
 var Shelter = register(&Kind{
 	Name: KShelter, Path: "shelters", Label: "避难场所", LabelEn: "Shelter",
-	CodeLabel: "场所编码", CategoryField: "shelter_type",
+	CodeLabel: "场所编码", CategoryField: "shelter_type", CategoryLabel: "场所类型", CategoryLabelEn: "shelter type",
 	Categories: []Option{
 		{"type_1", "Ⅰ类(长期)", "type I (long term)"},
 		{"type_2", "Ⅱ类(中期)", "type II (medium term)"},
@@ -338,7 +338,7 @@ var Shelter = register(&Kind{
 // Vehicle is an emergency vehicle.
 var Vehicle = register(&Kind{
 	Name: KVehicle, Path: "vehicles", Label: "应急车辆", LabelEn: "Vehicle",
-	CodeLabel: "车牌号", CategoryField: "vehicle_type",
+	CodeLabel: "车牌号", CategoryField: "vehicle_type", CategoryLabel: "车辆类型", CategoryLabelEn: "vehicle type",
 	Categories: []Option{
 		{"command", "指挥车", "command vehicle"},
 		{"fire_engine", "消防车", "fire engine"},

@@ -47,6 +47,15 @@ type Store interface {
 	UpdateObject(ctx context.Context, before, after *Object) error
 	// DeleteObject returns ECONFLICT while other records depend on it.
 	DeleteObject(ctx context.Context, o *Object) error
+	// ObjectsByCode returns the records of kind with these codes, by code,
+	// whatever the actor's scope: a code is unique per kind across the
+	// database, so an import must see a clash it may not touch. Callers
+	// apply the scope (Service.Import, Service.FindByCodes).
+	ObjectsByCode(ctx context.Context, kind string, codes []string) (map[string]*Object, error)
+	// ImportObjects creates and updates records in one transaction, all or
+	// none, auditing each; ECONFLICT when an updated record's version moved
+	// on or a new record's code was taken meanwhile.
+	ImportObjects(ctx context.Context, create []*Object, update []Change) error
 }
 
 // Regions is what the registry needs of the administrative divisions.

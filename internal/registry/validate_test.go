@@ -103,3 +103,17 @@ func FuzzDecode(f *testing.F) {
 		Facility.Validate(&o, 0)
 	})
 }
+
+// A date field takes calendar days only.
+func TestDateField(t *testing.T) {
+	f, _ := Enterprise.Field("licence_expires")
+	for in, ok := range map[string]bool{`"2027-06-30"`: true, `""`: true, `"2027-02-30"`: false, `"2027/06/30"`: false, `20270630`: false} {
+		_, err := decodeField(f, []byte(in))
+		if (err == nil) != ok {
+			t.Errorf("licence_expires %s: %v, want ok=%v", in, err, ok)
+		}
+	}
+	if pt, _ := Facility.Field("pond_type"); strings.Join(pt.Enum, ",") != "wet,dry" || pt.Options[0].Label != "湿式" {
+		t.Errorf("pond_type enum %v options %v", pt.Enum, pt.Options)
+	}
+}

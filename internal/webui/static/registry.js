@@ -86,6 +86,7 @@
     const csv = el('a', { id: 'reg-csv', class: 'btn', href: '#' }, t('reg.csv'));
     actions.replaceChildren(csv);
     if (canWrite) actions.append(el('a', { id: 'reg-new', class: 'btn primary', href: '/registry/' + kindPath + '/new' }, t('reg.new')));
+    ledgerButtons(params);
 
     function params() {
       const p = new URLSearchParams();
@@ -527,4 +528,19 @@
     }
     R.ready = true;
   })();
+
+  // ledgerButtons adds the Excel ledger's actions to the list: export the
+  // filtered list (ledger API), download the kind's template and, for
+  // writers, go to the import page.
+  function ledgerButtons(params) {
+    const base = '/api/v1/ledger/' + encodeURIComponent(kindPath);
+    const xlsx = el('a', { id: 'reg-xlsx', class: 'btn', href: base + '/export.xlsx' }, t('ledger.export'));
+    xlsx.addEventListener('click', function () {
+      const p = params();
+      if (Y.lang === 'en') p.set('lang', 'en');
+      xlsx.href = base + '/export.xlsx' + (p.toString() ? '?' + p : '');
+    });
+    actions.append(xlsx, el('a', { id: 'reg-template', class: 'btn', href: base + '/template.xlsx' }, t('ledger.template')));
+    if (canWrite) actions.append(el('a', { id: 'reg-import', class: 'btn', href: '/ledger?kind=' + encodeURIComponent(kindPath) }, t('ledger.import.link')));
+  }
 })();
