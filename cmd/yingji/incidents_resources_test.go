@@ -17,7 +17,7 @@ import (
 	"github.com/yingji/yingji/internal/store/storetest"
 )
 
-func ptrTo[T any](v T) *T { return &v }
+func incPtrTo[T any](v T) *T { return &v }
 
 // TestNearestResourcesAndStock ranks warehouses for an incident, offers
 // only what the officer may dispatch, and sees the stock move after a
@@ -47,8 +47,8 @@ func TestNearestResourcesAndStock(t *testing.T) {
 	res := &resourceIndex{reg: reg, occupancy: db.ShelterOccupancy, maxAge: time.Hour}
 	svc.Changed = func(*incident.Incident) { res.invalidate() }
 	officer := core.WithActor(context.Background(), &core.Actor{UserID: 1, Username: "ly", Role: "commander", Division: "530502"})
-	inc, err := svc.Create(officer, &incident.Input{Title: ptrTo("滑坡"), Type: ptrTo("natural.geohazard.landslide"), OccurredAt: &now,
-		Lon: ptrTo(c[0]), Lat: ptrTo(c[1]), Source: ptrTo("phone")})
+	inc, err := svc.Create(officer, &incident.Input{Title: incPtrTo("滑坡"), Type: incPtrTo("natural.geohazard.landslide"), OccurredAt: &now,
+		Lon: incPtrTo(c[0]), Lat: incPtrTo(c[1]), Source: incPtrTo("phone")})
 	if err != nil {
 		t.Fatal(err)
 	}

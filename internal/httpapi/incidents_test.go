@@ -352,15 +352,15 @@ func TestIncidentPlansReportsAttachments(t *testing.T) {
 
 		// attachments: a PNG is kept, a file that lies about its type is refused.
 		png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
-		status, data := upload(t, e, a.ID, "scene.png", "image/png", png)
+		status, data := incUpload(t, e, a.ID, "scene.png", "image/png", png)
 		if status != 201 {
 			t.Fatalf("png upload: %d %s", status, data)
 		}
-		status, data = upload(t, e, a.ID, "scene.png", "image/png", []byte("<html>not a picture</html>"))
+		status, data = incUpload(t, e, a.ID, "scene.png", "image/png", []byte("<html>not a picture</html>"))
 		if status != 422 || !strings.Contains(string(data), "does not contain") {
 			t.Errorf("lying upload: %d %s", status, data)
 		}
-		status, data = upload(t, e, a.ID, "run.exe", "application/x-msdownload", []byte("MZ\x90\x00"))
+		status, data = incUpload(t, e, a.ID, "run.exe", "application/x-msdownload", []byte("MZ\x90\x00"))
 		if status != 422 {
 			t.Errorf("exe upload: %d %s", status, data)
 		}
@@ -414,7 +414,7 @@ func TestIncidentTypesAndPlansAdmin(t *testing.T) {
 	})
 }
 
-func upload(t *testing.T, e *env, id int64, name, ct string, content []byte) (int, []byte) {
+func incUpload(t *testing.T, e *env, id int64, name, ct string, content []byte) (int, []byte) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	h := textproto.MIMEHeader{}

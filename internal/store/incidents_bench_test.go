@@ -27,9 +27,9 @@ func BenchmarkIncidentList(b *testing.B) {
 	types := []string{"accident.fire", "accident.road_traffic", "natural.geohazard.landslide", "accident.hazchem.leak"}
 	for i := 0; i < 5000; i++ {
 		at := now.Add(-time.Duration(i) * 7 * time.Minute)
-		in := intake(tree, counties[i%len(counties)], types[i%len(types)], at)
+		in := incIntake(tree, counties[i%len(counties)], types[i%len(types)], at)
 		in.Confirm = true
-		in.Deaths = ptr(i % 12)
+		in.Deaths = incPtr(i % 12)
 		if _, err := svc.Create(sysCtx, in); err != nil {
 			b.Fatal(err)
 		}

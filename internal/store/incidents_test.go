@@ -19,8 +19,8 @@ import (
 	"github.com/yingji/yingji/internal/store"
 )
 
-// incidentService is the incident service over db with a fixed clock.
-func incidentService(t *testing.T, db *store.DB, tree *region.Tree, now time.Time) *incident.Service {
+// incService is the incident service over db with a fixed clock.
+func incService(t *testing.T, db *store.DB, tree *region.Tree, now time.Time) *incident.Service {
 	t.Helper()
 	s := &incident.Service{Store: db, Regions: func() incident.Regions { return tree }, Clock: func() time.Time { return now }}
 	if err := s.LoadTypes(sysCtx); err != nil {
@@ -29,15 +29,15 @@ func incidentService(t *testing.T, db *store.DB, tree *region.Tree, now time.Tim
 	return s
 }
 
-func ptr[T any](v T) *T { return &v }
+func incPtr[T any](v T) *T { return &v }
 
-func intake(tree *region.Tree, div, typ string, at time.Time) *incident.Input {
+func incIntake(tree *region.Tree, div, typ string, at time.Time) *incident.Input {
 	c, _ := tree.Center(div)
-	return &incident.Input{Title: ptr("测试事件"), Type: ptr(typ), OccurredAt: &at, Lon: ptr(c[0]), Lat: ptr(c[1]), Source: ptr("phone"),
-		Reporter: ptr("张三"), ReporterPhone: ptr("13800000000")}
+	return &incident.Input{Title: incPtr("测试事件"), Type: incPtr(typ), OccurredAt: &at, Lon: incPtr(c[0]), Lat: incPtr(c[1]), Source: incPtr("phone"),
+		Reporter: incPtr("张三"), ReporterPhone: incPtr("13800000000")}
 }
 
-func officer(div string) context.Context {
+func incOfficer(div string) context.Context {
 	return core.WithActor(context.Background(), &core.Actor{UserID: 9, Username: "officer-" + div, Role: "commander", Division: div})
 }
 
@@ -46,7 +46,7 @@ func officer(div string) context.Context {
 func TestIncidentNumbersUnderConcurrency(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
 		now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC) // 09:00 in Shanghai
-		s := incidentService(t, db, tree, now)
+		s := incService(t, db, tree, now)
 		var wg sync.WaitGroup
 		nums := make([]string, 20)
 		errs := make([]error, 20)
@@ -54,7 +54,7 @@ func TestIncidentNumbersUnderConcurrency(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				in := intake(tree, longyang, "accident.fire", now.Add(-time.Duration(i)*time.Minute))
+				in := incIntake(tree, longyang, "accident.fire", now.Add(-time.Duration(i)*time.Minute))
 				in.Confirm = true
 				got, err := s.Create(sysCtx, in)
 				errs[i] = err
@@ -81,28 +81,28 @@ func TestIncidentNumbersUnderConcurrency(t *testing.T) {
 func TestIncidentDuplicatesAndMerge(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
 		now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
-		s := incidentService(t, db, tree, now)
-		first, err := s.Create(sysCtx, intake(tree, longyang, "accident.hazchem.leak", now.Add(-30*time.Minute)))
+		s := incService(t, db, tree, now)
+		first, err := s.Create(sysCtx, incIntake(tree, longyang, "accident.hazchem.leak", now.Add(-30*time.Minute)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// the same leak phoned in again 20 minutes later is held back.
-		_, err = s.Create(sysCtx, intake(tree, longyang, "accident.hazchem.leak", now.Add(-10*time.Minute)))
+		_, err = s.Create(sysCtx, incIntake(tree, longyang, "accident.hazchem.leak", now.Add(-10*time.Minute)))
 		dup, ok := err.(*incident.DuplicatesError)
 		if !ok || len(dup.Candidates) != 1 || dup.Candidates[0].Number != first.Number || core.ErrorCode(err) != core.ECONFLICT {
 			t.Fatalf("second intake: %v", err)
 		}
 		// another type in the same place is not a duplicate.
-		if _, err := s.Create(sysCtx, intake(tree, longyang, "accident.fire", now.Add(-10*time.Minute))); err != nil {
+		if _, err := s.Create(sysCtx, incIntake(tree, longyang, "accident.fire", now.Add(-10*time.Minute))); err != nil {
 			t.Fatalf("another type: %v", err)
 		}
-		in := intake(tree, longyang, "accident.hazchem.leak", now.Add(-10*time.Minute))
+		in := incIntake(tree, longyang, "accident.hazchem.leak", now.Add(-10*time.Minute))
 		in.Confirm = true
 		second, err := s.Create(sysCtx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.AddTask(sysCtx, second.ID, incident.TaskInput{Title: ptr("核实"), Owner: ptr("值班员")}); err != nil {
+		if _, err := s.AddTask(sysCtx, second.ID, incident.TaskInput{Title: incPtr("核实"), Owner: incPtr("值班员")}); err != nil {
 			t.Fatal(err)
 		}
 		merged, err := s.Merge(sysCtx, second.ID, first.ID, second.Version)
@@ -126,7 +126,7 @@ func TestIncidentDuplicatesAndMerge(t *testing.T) {
 		if !fromDup {
 			t.Error("the duplicate's timeline was not merged")
 		}
-		if _, err := s.Update(sysCtx, second.ID, &incident.Input{Deaths: ptr(1)}); core.ErrorCode(err) != core.ECONFLICT {
+		if _, err := s.Update(sysCtx, second.ID, &incident.Input{Deaths: incPtr(1)}); core.ErrorCode(err) != core.ECONFLICT {
 			t.Errorf("changing a merged incident: %v", err)
 		}
 	})
@@ -135,9 +135,9 @@ func TestIncidentDuplicatesAndMerge(t *testing.T) {
 func TestIncidentRegradeHistoryAndVersions(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
 		now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
-		s := incidentService(t, db, tree, now)
-		in := intake(tree, longyang, "accident.construction", now.Add(-20*time.Minute))
-		in.Deaths = ptr(2)
+		s := incService(t, db, tree, now)
+		in := incIntake(tree, longyang, "accident.construction", now.Add(-20*time.Minute))
+		in.Deaths = incPtr(2)
 		a, err := s.Create(sysCtx, in)
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +145,7 @@ func TestIncidentRegradeHistoryAndVersions(t *testing.T) {
 		if a.Level != incident.Ordinary || a.Division[:6] != longyang {
 			t.Fatalf("created %s level %d division %s", a.Number, a.Level, a.Division)
 		}
-		b, err := s.Update(sysCtx, a.ID, &incident.Input{Deaths: ptr(3), Version: a.Version})
+		b, err := s.Update(sysCtx, a.ID, &incident.Input{Deaths: incPtr(3), Version: a.Version})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestIncidentRegradeHistoryAndVersions(t *testing.T) {
 			t.Fatalf("after 3 deaths: level %d version %d", b.Level, b.Version)
 		}
 		// a second officer who read version 1 is refused, with a clear message.
-		_, err = s.Update(sysCtx, a.ID, &incident.Input{Missing: ptr(4), Version: 1})
+		_, err = s.Update(sysCtx, a.ID, &incident.Input{Missing: incPtr(4), Version: 1})
 		if core.ErrorCode(err) != core.ECONFLICT {
 			t.Fatalf("stale update: %v", err)
 		}
@@ -183,12 +183,12 @@ func TestIncidentRegradeHistoryAndVersions(t *testing.T) {
 func TestIncidentScope(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
 		now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
-		s := incidentService(t, db, tree, now)
-		tc, err := s.Create(sysCtx, intake(tree, tengchong, "accident.fire", now.Add(-time.Hour)))
+		s := incService(t, db, tree, now)
+		tc, err := s.Create(sysCtx, incIntake(tree, tengchong, "accident.fire", now.Add(-time.Hour)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ly := officer(longyang)
+		ly := incOfficer(longyang)
 		if _, err := s.Get(ly, tc.ID); core.ErrorCode(err) != core.ENOTFOUND {
 			t.Errorf("Longyang officer reads a Tengchong incident: %v", err)
 		}
@@ -196,16 +196,16 @@ func TestIncidentScope(t *testing.T) {
 		if total != 0 || len(list) != 0 {
 			t.Errorf("Longyang officer lists %d", total)
 		}
-		if _, err := s.Create(ly, intake(tree, tengchong, "accident.fire", now)); core.ErrorCode(err) != core.EFORBIDDEN {
+		if _, err := s.Create(ly, incIntake(tree, tengchong, "accident.fire", now)); core.ErrorCode(err) != core.EFORBIDDEN {
 			t.Errorf("Longyang officer records a Tengchong incident: %v", err)
 		}
-		if _, err := s.Get(officer(tengchong), tc.ID); err != nil {
+		if _, err := s.Get(incOfficer(tengchong), tc.ID); err != nil {
 			t.Errorf("Tengchong officer: %v", err)
 		}
 	})
 }
 
-func warehouse(t *testing.T, db *store.DB, tree *region.Tree, qty float64) *registry.Object {
+func incWarehouse(t *testing.T, db *store.DB, tree *region.Tree, qty float64) *registry.Object {
 	t.Helper()
 	svc := &registry.Service{Store: db, Regions: func() registry.Regions { return tree }}
 	c, _ := tree.Center(longyang)
@@ -223,9 +223,9 @@ func warehouse(t *testing.T, db *store.DB, tree *region.Tree, qty float64) *regi
 func TestConcurrentDispatchesNeverOverdraw(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
 		now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
-		s := incidentService(t, db, tree, now)
-		wh := warehouse(t, db, tree, 100)
-		inc, err := s.Create(sysCtx, intake(tree, longyang, "natural.geohazard.landslide", now.Add(-time.Hour)))
+		s := incService(t, db, tree, now)
+		wh := incWarehouse(t, db, tree, 100)
+		inc, err := s.Create(sysCtx, incIntake(tree, longyang, "natural.geohazard.landslide", now.Add(-time.Hour)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,9 +287,9 @@ func TestConcurrentDispatchesNeverOverdraw(t *testing.T) {
 func TestPlanActivationAndReports(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
 		now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
-		s := incidentService(t, db, tree, now)
-		in := intake(tree, longyang, "natural.geohazard.landslide", now.Add(-time.Hour))
-		in.Deaths, in.Trapped = ptr(1), ptr(12)
+		s := incService(t, db, tree, now)
+		in := incIntake(tree, longyang, "natural.geohazard.landslide", now.Add(-time.Hour))
+		in.Deaths, in.Trapped = incPtr(1), incPtr(12)
 		inc, err := s.Create(sysCtx, in)
 		if err != nil {
 			t.Fatal(err)
@@ -305,7 +305,7 @@ func TestPlanActivationAndReports(t *testing.T) {
 		if act.ResponseLevel != 2 || len(act.Tasks) != 3 || act.Tasks[0].Due == nil || act.Tasks[0].Owner == "" {
 			t.Fatalf("after activation: level %d, %d tasks", act.ResponseLevel, len(act.Tasks))
 		}
-		r, err := s.NewReport(sysCtx, inc.ID, incident.ReportInput{Course: ptr("11月28日8时许发生滑坡。")})
+		r, err := s.NewReport(sysCtx, inc.ID, incident.ReportInput{Course: incPtr("11月28日8时许发生滑坡。")})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -99,7 +99,7 @@ func startIncidentHarness(t *testing.T) (*harness, *registry.Service) {
 
 const incReady = `!!window.YInc && YInc.ready === true && !YInc.loading`
 
-func fillIntake(t *testing.T, ctx context.Context, lon, lat float64) {
+func incFillIntake(t *testing.T, ctx context.Context, lon, lat float64) {
 	setInput(t, ctx, "#in-title", "隆阳区测试化工厂液氨泄漏")
 	setSelect(t, ctx, "#in-type", "accident.hazchem.leak")
 	setInput(t, ctx, "#in-reporter", "李四")
@@ -116,17 +116,17 @@ func TestBrowserIncidentIntakeDispatchReport(t *testing.T) {
 	h, reg := startIncidentHarness(t)
 	ctx := browser(t, 1440, 1000)
 	login(t, ctx, h, "")
-	c, _ := storetestCenter(t, "530502")
+	c, _ := incCenter(t, "530502")
 
 	run(t, ctx, "open the intake form", chromedp.Navigate(h.url+"/incidents/new"))
 	waitPage(t, ctx, "the intake form", incReady+` && document.querySelectorAll('#in-type option').length > 30`)
-	fillIntake(t, ctx, c[0], c[1])
+	incFillIntake(t, ctx, c[0], c[1])
 	waitJS(t, ctx, "the live grade", `document.getElementById('grade-live').dataset.level === '3'`)
 	if g := eval[string](t, ctx, `document.getElementById('grade-live').textContent`); !strings.Contains(g, "较大") {
 		t.Errorf("live grade %q", g)
 	}
 	screenshot(t, ctx, "incident-intake")
-	run(t, ctx, "save", clickJS("#intake-save"))
+	run(t, ctx, "save", incClickJS("#intake-save"))
 	waitPage(t, ctx, "the incident page", `location.pathname.startsWith('/incidents/') && /^\/incidents\/\d+$/.test(location.pathname) && `+incReady)
 	title := eval[string](t, ctx, `document.getElementById('inc-title').textContent`)
 	if !strings.HasPrefix(title, "YJ-530502-") {
@@ -142,46 +142,46 @@ func TestBrowserIncidentIntakeDispatchReport(t *testing.T) {
 	// The same leak reported again is held back as a possible duplicate.
 	run(t, ctx, "open the intake form again", chromedp.Navigate(h.url+"/incidents/new"))
 	waitPage(t, ctx, "the intake form", incReady+` && document.querySelectorAll('#in-type option').length > 30`)
-	fillIntake(t, ctx, c[0]+0.001, c[1])
+	incFillIntake(t, ctx, c[0]+0.001, c[1])
 	waitJS(t, ctx, "the duplicate warning", `!document.getElementById('dup-box').hidden && document.getElementById('dup-list').textContent.includes('`+number+`')`)
-	run(t, ctx, "save despite the warning", clickJS("#intake-save"))
+	run(t, ctx, "save despite the warning", incClickJS("#intake-save"))
 	waitJS(t, ctx, "the refusal", `!document.getElementById('inc-error').hidden && location.pathname === '/incidents/new'`)
 	screenshot(t, ctx, "incident-duplicate")
 
 	// Back to the first incident: activate the suggested plan level.
 	run(t, ctx, "open the incident", chromedp.Navigate(fmt.Sprintf("%s/incidents/%d", h.url, id)))
 	waitPage(t, ctx, "the incident page", incReady+` && document.querySelectorAll('#plans .activate').length > 0`)
-	run(t, ctx, "activate", clickJS("#plans .activate"))
+	run(t, ctx, "activate", incClickJS("#plans .activate"))
 	waitJS(t, ctx, "the plan's tasks (Ⅲ级: two)", `document.querySelectorAll('#tasks tbody tr').length === 2`)
 
 	// Dispatch 10 tents from the nearest warehouse.
 	setSelect(t, ctx, "#nr-kind", "warehouse")
 	setInput(t, ctx, "#nr-needs", "帐篷:10")
-	run(t, ctx, "find the nearest", clickJS("#nr-find"))
+	run(t, ctx, "find the nearest", incClickJS("#nr-find"))
 	waitJS(t, ctx, "ranked warehouses", `document.querySelectorAll('#nearest tbody tr[data-resource]').length > 0`)
 	whID := eval[int64](t, ctx, `+document.querySelector('#nearest tbody tr[data-resource]').dataset.resource`)
-	before := stockOf(t, reg, whID, "帐篷")
-	run(t, ctx, "dispatch", clickJS("#nearest .send"))
+	before := incStockOf(t, reg, whID, "帐篷")
+	run(t, ctx, "dispatch", incClickJS("#nearest .send"))
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#orders tr[data-order]').length === 1`, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 		t.Fatalf("no dispatch order: %v; the page says %q", err, eval[string](t, ctx, `document.getElementById('inc-error').textContent`))
 	}
-	if after := stockOf(t, reg, whID, "帐篷"); after != before-10 {
+	if after := incStockOf(t, reg, whID, "帐篷"); after != before-10 {
 		t.Errorf("tents %g → %g, want 10 fewer", before, after)
 	}
-	run(t, ctx, "en route", clickJS(`#orders .advance[data-to=en_route]`))
+	run(t, ctx, "en route", incClickJS(`#orders .advance[data-to=en_route]`))
 	waitJS(t, ctx, "en route", `document.querySelector('#orders .dstatus').textContent === '在途'`)
 
 	// A situation report: draft, add a section, submit, approve, publish.
-	run(t, ctx, "new report", clickJS("#report-new"))
+	run(t, ctx, "new report", incClickJS("#report-new"))
 	waitJS(t, ctx, "the report form", `!document.getElementById('report-form').hidden && !!document.getElementById('rp-course')`)
 	setInput(t, ctx, "#rp-course", "11月28日9时许，储罐阀门破裂导致液氨泄漏。")
 	setInput(t, ctx, "#rp-measures", "已疏散周边群众，消防救援队伍开展堵漏。")
 	setInput(t, ctx, "#rp-sh", "环境监测")
 	setInput(t, ctx, "#rp-sb", "下风向氨浓度正在回落。")
-	run(t, ctx, "save the draft", clickJS("#rp-save"))
+	run(t, ctx, "save the draft", incClickJS("#rp-save"))
 	waitJS(t, ctx, "the saved section", `document.querySelectorAll('#report-form .section').length === 1 && !!document.querySelector('#report-form .step-submit')`)
 	for _, step := range []struct{ action, status string }{{"submit", "待审核"}, {"approve", "已审核"}, {"publish", "已签发"}} {
-		run(t, ctx, step.action, clickJS("#report-form .step-"+step.action))
+		run(t, ctx, step.action, incClickJS("#report-form .step-"+step.action))
 		waitJS(t, ctx, step.action+" done", `!YInc.loading && document.querySelector('#reports li .rstatus').textContent === '`+step.status+`'`)
 	}
 	waitJS(t, ctx, "the published report", `document.querySelector('#reports li strong').textContent === '`+number+`-R1'`)
@@ -219,7 +219,7 @@ func TestBrowserIncidentIntakeDispatchReport(t *testing.T) {
 	}
 }
 
-func stockOf(t *testing.T, reg *registry.Service, id int64, item string) float64 {
+func incStockOf(t *testing.T, reg *registry.Service, id int64, item string) float64 {
 	t.Helper()
 	o, err := reg.Get(core.WithActor(context.Background(), core.SystemActor), registry.KWarehouse, id)
 	if err != nil {
@@ -234,7 +234,7 @@ func stockOf(t *testing.T, reg *registry.Service, id int64, item string) float64
 	return 0
 }
 
-func storetestCenter(t *testing.T, code string) ([2]float64, bool) {
+func incCenter(t *testing.T, code string) ([2]float64, bool) {
 	tree, err := region.Baoshan()
 	if err != nil {
 		t.Fatal(err)
@@ -243,8 +243,8 @@ func storetestCenter(t *testing.T, code string) ([2]float64, bool) {
 	return [2]float64{p[0], p[1]}, ok
 }
 
-// clickJS clicks an element from script: a real click at coordinates can
+// incClickJS clicks an element from script: a real click at coordinates can
 // land on the fixed top bar when the element is scrolled to the top.
-func clickJS(sel string) chromedp.Action[chromedp.Void] {
+func incClickJS(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) throw new Error('no ' + %q); e.click(); })()`, sel, sel))
 }
