@@ -392,4 +392,3 @@ func sortedCodes(tree *region.Tree) []string {
 	sort.Strings(out)
 	return out
 }
-

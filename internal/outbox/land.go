@@ -159,5 +159,3 @@ func (l *Land) Name(code string) string {
 	d, _ := l.tree.Get(code)
 	return d.Name
 }
-
-

@@ -157,7 +157,7 @@ func (pr *polyRaster) contains(lon, lat float64) bool {
 // metre at the radii warnings use (up to tens of kilometres).
 type circleTest struct {
 	lon, lat, r2, kx float64
-	b            orb.Bound
+	b                orb.Bound
 }
 
 const metresPerDeg = 6371008.8 * math.Pi / 180

@@ -118,18 +118,18 @@ type Recipient struct {
 
 // Record is a recipient as stored: personal data sealed, hashed and masked.
 type Record struct {
-	ID                                   int64
-	Kind, Name, Division                 string
-	Lon, Lat                             *float64
-	Follows                              []string
-	PhoneSealed, PhoneHash, PhoneMasked  string
-	EmailSealed, EmailHash, EmailMasked  string
-	PushSealed, PushMasked               string
-	AppUser, Webhook, Topic, Note        string
-	Enabled                              bool
-	Channels                             Channel
-	Version                              int
-	CreatedAt, UpdatedAt                 time.Time
+	ID                                  int64
+	Kind, Name, Division                string
+	Lon, Lat                            *float64
+	Follows                             []string
+	PhoneSealed, PhoneHash, PhoneMasked string
+	EmailSealed, EmailHash, EmailMasked string
+	PushSealed, PushMasked              string
+	AppUser, Webhook, Topic, Note       string
+	Enabled                             bool
+	Channels                            Channel
+	Version                             int
+	CreatedAt, UpdatedAt                time.Time
 }
 
 // Public returns the recipient as lists show it: personal data masked.

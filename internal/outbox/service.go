@@ -669,10 +669,10 @@ func (s *Service) OpenContact(j *Job) (Contact, error) {
 
 // Contact is an opened recipient address for one send.
 type Contact struct {
-	RecipientID          int64
-	Name, Division       string
-	Phone, Email         string
-	Push                 *PushSubscription
-	AppUser, Webhook     string
-	Topic                string
+	RecipientID      int64
+	Name, Division   string
+	Phone, Email     string
+	Push             *PushSubscription
+	AppUser, Webhook string
+	Topic            string
 }
