@@ -46,6 +46,8 @@ type Config struct {
 	// AdminPassword comes only from YINGJI_ADMIN_PASSWORD: a flag would
 	// show it in the process list.
 	AdminPassword string
+	// Delivery holds the warning channels' settings (cmd/yingji/recipients.go).
+	Delivery deliveryConfig
 }
 
 const (
@@ -73,6 +75,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TileURL, "tile-url", "", "optional XYZ tile URL for the map's base layer, e.g. https://tiles.example.org/{z}/{x}/{y}.png (default: the shipped boundaries only, offline)")
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
+	c.Delivery.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.
@@ -126,6 +129,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	c.mqttAddrExplicit = set["mqtt-addr"]
 	c.WebhookSecret = os.Getenv("YINGJI_WEBHOOK_SECRET")
 	c.AdminPassword = os.Getenv("YINGJI_ADMIN_PASSWORD")
+	c.Delivery.secrets()
 	if c.DB == "" {
 		c.DB = filepath.Join(c.Data, "yingji.db")
 	}

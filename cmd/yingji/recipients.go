@@ -2,12 +2,148 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
 
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/outbox"
+	"github.com/yingji/yingji/internal/outbox/channel"
 )
+
+// deliveryConfig is the warning channels' configuration. Secrets come
+// only from the environment.
+type deliveryConfig struct {
+	KeyFile                                string
+	Key                                    string // YINGJI_RECIPIENT_KEY
+	SMTPAddr, SMTPFrom, SMTPUser           string
+	SMTPPassword                           string // YINGJI_SMTP_PASSWORD
+	SMTPInsecure                           bool
+	SMSURL, SMSTemplate, SMSRefField, Sign string
+	SMSToken                               string // YINGJI_SMS_TOKEN
+	ReceiptSecret                          string // YINGJI_SMS_RECEIPT_SECRET
+	LoudspeakerMQTT                        string
+	MQTTUser                               string
+	MQTTPassword                           string // YINGJI_LOUDSPEAKER_MQTT_PASSWORD
+	Rates                                  string
+	WebhookSecret                          string // YINGJI_WARNING_WEBHOOK_SECRET
+}
+
+func (d *deliveryConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.KeyFile, "recipient-key-file", "", "file with the key that encrypts recipients' phone numbers and e-mail addresses (default DATA/recipient.key, created at first start); YINGJI_RECIPIENT_KEY overrides it")
+	fs.StringVar(&d.SMTPAddr, "smtp-addr", "", "SMTP relay host:port for warning e-mail (empty: no e-mail channel)")
+	fs.StringVar(&d.SMTPFrom, "smtp-from", "", "sender address of warning e-mail")
+	fs.StringVar(&d.SMTPUser, "smtp-user", "", "SMTP user (password in YINGJI_SMTP_PASSWORD)")
+	fs.BoolVar(&d.SMTPInsecure, "smtp-insecure", false, "accept the SMTP server's certificate without checking it")
+	fs.StringVar(&d.SMSURL, "sms-url", "", "HTTP SMS gateway URL (JSON POST; token in YINGJI_SMS_TOKEN; empty: no SMS channel)")
+	fs.StringVar(&d.SMSTemplate, "sms-template", channel.DefaultSMSTemplate, "JSON body template for the SMS gateway (.Phone, .Text, .Key, .Sign are JSON strings)")
+	fs.StringVar(&d.SMSRefField, "sms-ref-field", "message_id", "field of the gateway's answer holding its message id")
+	fs.StringVar(&d.Sign, "sms-sign", "【保山应急】", "SMS signature (短信签名)")
+	fs.StringVar(&d.LoudspeakerMQTT, "loudspeaker-mqtt", "", "MQTT broker of the IP loudspeaker terminals, e.g. tcp://127.0.0.1:1883 (empty: no loudspeaker channel)")
+	fs.StringVar(&d.MQTTUser, "loudspeaker-mqtt-user", "", "user at the loudspeaker broker (password in YINGJI_LOUDSPEAKER_MQTT_PASSWORD)")
+	fs.StringVar(&d.Rates, "delivery-rates", "sms=200,email=50,webhook=500,mqtt=100", "messages per second per warning channel")
+}
+
+func (d *deliveryConfig) secrets() {
+	d.Key = os.Getenv("YINGJI_RECIPIENT_KEY")
+	d.SMTPPassword = os.Getenv("YINGJI_SMTP_PASSWORD")
+	d.SMSToken = os.Getenv("YINGJI_SMS_TOKEN")
+	d.ReceiptSecret = os.Getenv("YINGJI_SMS_RECEIPT_SECRET")
+	d.MQTTPassword = os.Getenv("YINGJI_LOUDSPEAKER_MQTT_PASSWORD")
+	d.WebhookSecret = os.Getenv("YINGJI_WARNING_WEBHOOK_SECRET")
+}
+
+func parseRates(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		name, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		f, err := strconv.ParseFloat(v, 64)
+		if _, known := outbox.ParseChannel(name); !ok || err != nil || f < 0 || !known {
+			return nil, fmt.Errorf("--delivery-rates %q: want channel=messages-per-second, e.g. sms=200", part)
+		}
+		out[name] = f
+	}
+	return out, nil
+}
 
 // recipientsAPI wires recipients, targeting, the outbox and its channel
 // workers into the API; nil leaves it out. Workers stop when ctx ends.
 func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Recipients, error) {
-	return nil, nil
+	svc, err := a.outboxService()
+	if err != nil {
+		return nil, err
+	}
+	d := a.cfg.Delivery
+	rates, err := parseRates(d.Rates)
+	if err != nil {
+		return nil, err
+	}
+	secret := d.WebhookSecret
+	if secret == "" {
+		secret = a.cfg.WebhookSecret
+	}
+	senders := []outbox.Sender{&channel.WebhookSender{Secret: []byte(secret), Client: &http.Client{Timeout: 15 * time.Second}}}
+	if d.SMTPAddr != "" {
+		if d.SMTPFrom == "" {
+			return nil, fmt.Errorf("--smtp-addr needs --smtp-from")
+		}
+		senders = append(senders, &channel.SMTPSender{Addr: d.SMTPAddr, From: d.SMTPFrom, Username: d.SMTPUser, Password: d.SMTPPassword, Insecure: d.SMTPInsecure})
+	}
+	if d.SMSURL != "" {
+		tpl, err := template.New("sms").Parse(d.SMSTemplate)
+		if err != nil {
+			return nil, fmt.Errorf("--sms-template: %w", err)
+		}
+		senders = append(senders, &channel.HTTPSMSSender{URL: d.SMSURL, Token: d.SMSToken, Template: tpl, RefField: d.SMSRefField, Sign: d.Sign,
+			Client: &http.Client{Timeout: 15 * time.Second}})
+	}
+	if d.LoudspeakerMQTT != "" {
+		ms, err := channel.NewMQTTSender(d.LoudspeakerMQTT, "yingji-loudspeakers", d.MQTTUser, d.MQTTPassword)
+		if err != nil {
+			return nil, err
+		}
+		go func() { <-ctx.Done(); ms.Close() }()
+		senders = append(senders, ms)
+	}
+	for _, s := range senders {
+		w := &outbox.Worker{Service: svc, Sender: s, Rate: rates[s.Channel().String()], Logger: a.log}
+		go w.Run(ctx)
+	}
+	go func() {
+		if err := svc.Refresh(ctx); err != nil {
+			a.log.Warn("recipients index", "err", err)
+		}
+	}()
+	return &httpapi.Recipients{Service: svc, ReceiptSecret: d.ReceiptSecret}, nil
+}
+
+// outboxService builds the outbox service over the store.
+func (a *app) outboxService() (*outbox.Service, error) {
+	d := a.cfg.Delivery
+	path := d.KeyFile
+	if path == "" {
+		path = filepath.Join(a.cfg.Data, "recipient.key")
+	}
+	key, err := outbox.LoadKey(d.Key, path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := outbox.NewProtector(key)
+	if err != nil {
+		return nil, err
+	}
+	land, err := outbox.NewLand(a.tree.Load(), outbox.Census2020)
+	if err != nil {
+		return nil, err
+	}
+	return &outbox.Service{Store: a.db, Protect: p, Land: land}, nil
 }

@@ -182,5 +182,3 @@ func TestRecipientsAPI(t *testing.T) {
 		})
 	}
 }
-
-

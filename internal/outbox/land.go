@@ -1,8 +1,6 @@
 package outbox
 
 import (
-	"fmt"
-
 	"github.com/paulmach/orb"
 
 	"github.com/yingji/yingji/internal/region"
@@ -52,11 +50,9 @@ func NewLand(tree *region.Tree, pop map[string]float64) (*Land, error) {
 	for _, d := range tree.List(region.County) {
 		l.counties = append(l.counties, d.Code)
 		l.names = append(l.names, d.Name)
-		p, ok := pop[d.Code]
-		if !ok {
-			return nil, fmt.Errorf("outbox: no population figure for county %s %s", d.Code, d.Name)
-		}
-		l.countyPop = append(l.countyPop, p)
+		// a county without a figure counts 0 people (coverage then
+		// leaves it out) rather than stopping the platform
+		l.countyPop = append(l.countyPop, pop[d.Code])
 	}
 	l.countyOf = make([]int16, len(l.divs))
 	l.leaves = make([]int32, len(l.divs))
