@@ -1,6 +1,9 @@
 package outbox
 
 import (
+	"math/rand/v2"
+	"sort"
+
 	"github.com/paulmach/orb"
 
 	"github.com/yingji/yingji/internal/region"
@@ -154,4 +157,35 @@ func (l *Land) CountyOf(code string) string {
 func (l *Land) Name(code string) string {
 	d, _ := l.tree.Get(code)
 	return d.Name
+}
+
+// Synthetic returns n recipients spread over the land in proportion to its
+// population (each in a random grid cell drawn by the cell's population,
+// uniform inside the cell): the fixture for load tests and benchmarks.
+// Every third has an e-mail address as well as a phone; one in 500 is a
+// loudspeaker group. Deterministic for a seed.
+func (l *Land) Synthetic(n int, seed uint64) []Target {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	cum := make([]float64, len(l.cellPop))
+	s := 0.0
+	for i, p := range l.cellPop {
+		s += p
+		cum[i] = s
+	}
+	out := make([]Target, n)
+	for i := range out {
+		c := sort.SearchFloat64s(cum, rng.Float64()*s)
+		lon, lat := l.g.center(c)
+		lon += (rng.Float64() - 0.5) * l.g.step
+		lat += (rng.Float64() - 0.5) * l.g.step
+		t := Target{ID: int64(i + 1), Lon: lon, Lat: lat, Channels: SMS, Kind: Public, Division: l.counties[l.cellCounty[c]]}
+		switch {
+		case i%500 == 0:
+			t.Kind, t.Channels = Loudspeaker, MQTT
+		case i%3 == 0:
+			t.Channels |= Email
+		}
+		out[i] = t
+	}
+	return out
 }
