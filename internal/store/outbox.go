@@ -452,10 +452,34 @@ func (db *DB) ClaimJobs(ctx context.Context, ch outbox.Channel, now time.Time, l
 }
 
 // FinishJobs implements outbox.Store: every outcome of a batch in one
-// transaction.
+// transaction. Plain successes (no reference, no error) of one state and
+// time are written with one UPDATE per 500 rows.
 func (db *DB) FinishJobs(ctx context.Context, os []outbox.Outcome) error {
+	type group struct {
+		state string
+		at    int64
+	}
+	plain := map[group][]any{}
+	var rest []outbox.Outcome
+	for _, o := range os {
+		if (o.State == outbox.StateDelivered || o.State == outbox.StateSent) && o.Ref == "" && o.Error == "" {
+			g := group{o.State, o.At.UnixMilli()}
+			plain[g] = append(plain[g], o.ID)
+			continue
+		}
+		rest = append(rest, o)
+	}
 	return db.inTx(ctx, func(t *tx) error {
-		for _, o := range os {
+		for g, ids := range plain {
+			for i := 0; i < len(ids); i += 500 {
+				part := ids[i:min(i+500, len(ids))]
+				if _, err := t.exec(ctx, `UPDATE outbox SET state = ?, done_at = ? WHERE state = 'sending' AND id IN (`+placeholders(len(part))+`)`,
+					append([]any{g.state, g.at}, part...)...); err != nil {
+					return fmt.Errorf("store: finish outbox rows: %w", err)
+				}
+			}
+		}
+		for _, o := range rest {
 			var err error
 			switch o.State {
 			case outbox.StateQueued:

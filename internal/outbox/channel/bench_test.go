@@ -134,7 +134,7 @@ func BenchmarkThroughput(b *testing.B) {
 		return svc, func() { db.Close() }
 	}
 	drain := func(b *testing.B, svc *outbox.Service, s outbox.Sender) {
-		w := &outbox.Worker{Service: svc, Sender: s, Batch: 1000, Concurrency: 32}
+		w := &outbox.Worker{Service: svc, Sender: s, Batch: 2000, Concurrency: 128}
 		ctx := context.Background()
 		done := 0
 		for done < n {
