@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -32,6 +33,8 @@ type deliveryConfig struct {
 	MQTTUser                               string
 	MQTTPassword                           string // YINGJI_LOUDSPEAKER_MQTT_PASSWORD
 	Rates                                  string
+	VAPIDPublic, VAPIDSubject              string
+	VAPIDPrivate                           string // YINGJI_VAPID_PRIVATE_KEY
 	WebhookSecret                          string // YINGJI_WARNING_WEBHOOK_SECRET
 }
 
@@ -47,6 +50,8 @@ func (d *deliveryConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.Sign, "sms-sign", "【保山应急】", "SMS signature (短信签名)")
 	fs.StringVar(&d.LoudspeakerMQTT, "loudspeaker-mqtt", "", "MQTT broker of the IP loudspeaker terminals, e.g. tcp://127.0.0.1:1883 (empty: no loudspeaker channel)")
 	fs.StringVar(&d.MQTTUser, "loudspeaker-mqtt-user", "", "user at the loudspeaker broker (password in YINGJI_LOUDSPEAKER_MQTT_PASSWORD)")
+	fs.StringVar(&d.VAPIDPublic, "vapid-public-key", "", "VAPID public key for Web Push (private key in YINGJI_VAPID_PRIVATE_KEY); default: a pair kept in DATA/vapid.json, created at first start")
+	fs.StringVar(&d.VAPIDSubject, "vapid-subject", "yingji@localhost", "contact the push services see in the VAPID token (an e-mail address or https URL)")
 	fs.StringVar(&d.Rates, "delivery-rates", "sms=200,email=50,webhook=500,mqtt=100", "messages per second per warning channel")
 }
 
@@ -57,6 +62,38 @@ func (d *deliveryConfig) secrets() {
 	d.ReceiptSecret = os.Getenv("YINGJI_SMS_RECEIPT_SECRET")
 	d.MQTTPassword = os.Getenv("YINGJI_LOUDSPEAKER_MQTT_PASSWORD")
 	d.WebhookSecret = os.Getenv("YINGJI_WARNING_WEBHOOK_SECRET")
+	d.VAPIDPrivate = os.Getenv("YINGJI_VAPID_PRIVATE_KEY")
+}
+
+// vapidKeys returns the configured VAPID pair, or the one in DATA/vapid.json
+// (created 0600 at first start).
+func (a *app) vapidKeys() (priv, pub string, err error) {
+	d := a.cfg.Delivery
+	if d.VAPIDPublic != "" || d.VAPIDPrivate != "" {
+		if d.VAPIDPublic == "" || d.VAPIDPrivate == "" {
+			return "", "", fmt.Errorf("Web Push needs both --vapid-public-key and YINGJI_VAPID_PRIVATE_KEY")
+		}
+		return d.VAPIDPrivate, d.VAPIDPublic, nil
+	}
+	path := filepath.Join(a.cfg.Data, "vapid.json")
+	var kp struct{ Private, Public string }
+	if data, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(data, &kp); err != nil || kp.Private == "" || kp.Public == "" {
+			return "", "", fmt.Errorf("%s is damaged: %v", path, err)
+		}
+		return kp.Private, kp.Public, nil
+	}
+	if kp.Private, kp.Public, err = channel.GenerateVAPIDKeys(); err != nil {
+		return "", "", err
+	}
+	data, _ := json.Marshal(kp)
+	if err := os.MkdirAll(a.cfg.Data, 0o750); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return "", "", fmt.Errorf("store the VAPID keys: %w", err)
+	}
+	return kp.Private, kp.Public, nil
 }
 
 func parseRates(s string) (map[string]float64, error) {
@@ -114,6 +151,11 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 		go func() { <-ctx.Done(); ms.Close() }()
 		senders = append(senders, ms)
 	}
+	vPriv, vPub, err := a.vapidKeys()
+	if err != nil {
+		return nil, err
+	}
+	senders = append(senders, &channel.WebPushSender{PublicKey: vPub, PrivateKey: vPriv, Subscriber: d.VAPIDSubject, Client: &http.Client{Timeout: 15 * time.Second}})
 	for _, s := range senders {
 		w := &outbox.Worker{Service: svc, Sender: s, Rate: rates[s.Channel().String()], Logger: a.log}
 		go w.Run(ctx)
@@ -123,7 +165,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 			a.log.Warn("recipients index", "err", err)
 		}
 	}()
-	return &httpapi.Recipients{Service: svc, ReceiptSecret: d.ReceiptSecret}, nil
+	return &httpapi.Recipients{Service: svc, ReceiptSecret: d.ReceiptSecret, VAPIDPublicKey: vPub}, nil
 }
 
 // outboxService builds the outbox service over the store.

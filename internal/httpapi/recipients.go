@@ -21,6 +21,8 @@ import (
 // delivery (issue 6).
 type Recipients struct {
 	Service *outbox.Service
+	// VAPIDPublicKey is the application server key browsers subscribe with.
+	VAPIDPublicKey string
 	// ReceiptSecret authenticates the HTTP SMS gateway's delivery reports
 	// (header X-Yingji-Receipt-Secret); "" turns the callback off.
 	ReceiptSecret string
@@ -41,6 +43,9 @@ func (s *Server) recipientRoutes() []Route {
 		{"DELETE", "/api/v1/recipients/{id}", auth.RecipientsManage, "Remove a recipient", h.remove},
 		{"POST", "/api/v1/warnings/dry-run", auth.WarningsDraft, "Resolve a warning area to recipients and population without sending", h.dryRun},
 		{"GET", "/api/v1/warnings/{id}/delivery", auth.WarningsRead, "A warning's delivery per channel and division, people reached and coverage", h.delivery},
+		{"GET", "/api/v1/webpush/vapid-public-key", auth.Authenticated, "The VAPID application server key for Web Push subscriptions", h.vapidKey},
+		{"POST", "/api/v1/webpush/subscriptions", auth.Authenticated, "Receive warnings in this browser: store its Push API subscription on your recipient record", h.subscribe},
+		{"DELETE", "/api/v1/webpush/subscriptions", auth.Authenticated, "Stop Web Push warnings to your browser", h.unsubscribe},
 		{"POST", "/api/v1/delivery/sms-receipts", "", "Delivery reports from the HTTP SMS gateway (shared secret in X-Yingji-Receipt-Secret)", h.smsReceipt},
 	}
 }
@@ -302,6 +307,36 @@ func (h *recipientHandler) delivery(w http.ResponseWriter, r *http.Request) {
 	h.s.fail(w, r, err)
 }
 
+func (h *recipientHandler) vapidKey(w http.ResponseWriter, r *http.Request) {
+	if h.s.Recipients.VAPIDPublicKey == "" {
+		h.s.fail(w, r, core.Errorf(core.EUNAVAILABLE, "Web Push is not configured"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"public_key": h.s.Recipients.VAPIDPublicKey})
+}
+
+func (h *recipientHandler) subscribe(w http.ResponseWriter, r *http.Request) {
+	var sub outbox.PushSubscription
+	if err := decodeJSON(w, r, &sub); err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	out, err := h.svc.Subscribe(r.Context(), sub)
+	if err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *recipientHandler) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Unsubscribe(r.Context()); err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // SMSReceipt is one delivery report from the HTTP SMS gateway.
 type SMSReceipt struct {
 	MessageID string `json:"message_id"`
@@ -360,14 +395,17 @@ var recipientOps = map[string]opSpec{
 	"GET /api/v1/recipients": {response: "RecipientList", query: []obj{query("division", "this division and below", str()), query("kind", "recipient kind", str()),
 		query("channel", "sms, email, webpush, webhook, mqtt or inbox", str()), query("q", "name contains", str()),
 		query("phone", "exact phone number (matched by keyed hash)", str()), query("limit", "", integer()), query("offset", "", integer())}},
-	"POST /api/v1/recipients":            {request: "RecipientInput", response: "Recipient", status: "201"},
-	"POST /api/v1/recipients/import":     {response: "RecipientImport", status: "201"},
-	"GET /api/v1/recipients/{id}":        {response: "Recipient"},
-	"PATCH /api/v1/recipients/{id}":      {request: "RecipientInput", response: "Recipient"},
-	"DELETE /api/v1/recipients/{id}":     {status: "204"},
-	"POST /api/v1/warnings/dry-run":      {request: "DryRunRequest", response: "Targeting"},
-	"GET /api/v1/warnings/{id}/delivery": {response: "DeliveryStats"},
-	"POST /api/v1/delivery/sms-receipts": {request: "SMSReceipts", response: "ReceiptResult"},
+	"POST /api/v1/recipients":              {request: "RecipientInput", response: "Recipient", status: "201"},
+	"POST /api/v1/recipients/import":       {response: "RecipientImport", status: "201"},
+	"GET /api/v1/recipients/{id}":          {response: "Recipient"},
+	"PATCH /api/v1/recipients/{id}":        {request: "RecipientInput", response: "Recipient"},
+	"DELETE /api/v1/recipients/{id}":       {status: "204"},
+	"POST /api/v1/warnings/dry-run":        {request: "DryRunRequest", response: "Targeting"},
+	"GET /api/v1/warnings/{id}/delivery":   {response: "DeliveryStats"},
+	"GET /api/v1/webpush/vapid-public-key": {response: "VAPIDKey"},
+	"POST /api/v1/webpush/subscriptions":   {request: "PushSubscription", response: "Recipient"},
+	"DELETE /api/v1/webpush/subscriptions": {status: "204"},
+	"POST /api/v1/delivery/sms-receipts":   {request: "SMSReceipts", response: "ReceiptResult"},
 }
 
 // recipientSchemas adds the area's component schemas.
@@ -396,6 +434,8 @@ func recipientSchemas(schemas obj) {
 		"clear": arrayOf(obj{"type": "string", "enum": []string{"phone", "email", "push"}})})
 	schemas["RecipientInput"] = in
 	schemas["RecipientList"] = listOf(ref("Recipient"))
+	schemas["PushSubscription"] = object([]string{"endpoint", "keys"}, obj{"endpoint": str(), "keys": object([]string{"p256dh", "auth"}, obj{"p256dh": str(), "auth": str()})})
+	schemas["VAPIDKey"] = object([]string{"public_key"}, obj{"public_key": str()})
 	schemas["RecipientImport"] = object([]string{"imported"}, obj{"imported": integer()})
 	circle := object([]string{"lon", "lat", "radius_m"}, obj{"lon": number(), "lat": number(), "radius_m": number()})
 	schemas["WarningArea"] = object(nil, obj{"geometry": obj{"description": "GeoJSON Polygon or MultiPolygon (WGS84), or null"},

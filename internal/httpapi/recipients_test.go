@@ -39,7 +39,7 @@ func newRecipientsEnv(t *testing.T, b storetest.Backend) (*env, *outbox.Service)
 	svc := &outbox.Service{Store: db, Protect: p, Land: land}
 	api := &httpapi.Server{Registry: &registry.Service{Store: db, Regions: func() registry.Regions { return rg.Tree() }},
 		Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Recipients: &httpapi.Recipients{Service: svc, ReceiptSecret: "gw-secret"}}
+		Recipients: &httpapi.Recipients{Service: svc, ReceiptSecret: "gw-secret", VAPIDPublicKey: "BPk-test-key"}}
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, db: db, tree: tree, api: api, tokens: map[string]string{}}
@@ -176,6 +176,25 @@ func TestRecipientsAPI(t *testing.T) {
 			}
 			e.call("GET", "/api/v1/warnings/43/delivery", "viewer", nil, 404, nil)
 			_ = rr
+
+			// Web Push: a signed-in user subscribes this browser
+			var key struct{ PublicKey string `json:"public_key"` }
+			e.call("GET", "/api/v1/webpush/vapid-public-key", "viewer", nil, 200, &key)
+			if key.PublicKey != "BPk-test-key" {
+				t.Fatalf("vapid key %+v", key)
+			}
+			sub := map[string]any{"endpoint": "https://push.example.net/send/abc", "keys": map[string]string{"p256dh": "BNc", "auth": "xyz"}}
+			var mine outbox.Recipient
+			e.call("POST", "/api/v1/webpush/subscriptions", "viewer", sub, 200, &mine)
+			if mine.AppUser != "viewer" || mine.Push == nil || mine.Push.Endpoint != "https://push.example.net/…" || mine.Division != "530500" {
+				t.Fatalf("subscribed %+v", mine)
+			}
+			e.call("POST", "/api/v1/webpush/subscriptions", "viewer", sub, 200, &mine)
+			if mine.Version != 2 {
+				t.Fatalf("re-subscribe should update the same record: %+v", mine)
+			}
+			e.call("DELETE", "/api/v1/webpush/subscriptions", "viewer", nil, 204, nil)
+			e.call("DELETE", "/api/v1/webpush/subscriptions", "viewer", nil, 404, nil)
 			if e.checked < 15 {
 				t.Fatalf("only %d responses validated", e.checked)
 			}

@@ -98,6 +98,7 @@ type Filter struct {
 	Channel  Channel
 	Query    string // name
 	Phone    string // exact number, matched by its keyed hash
+	AppUser  string // exact in-app user name
 	Limit    int
 	Offset   int
 }
@@ -675,4 +676,45 @@ type Contact struct {
 	Push             *PushSubscription
 	AppUser, Webhook string
 	Topic            string
+}
+
+// Subscribe attaches a browser's Web Push subscription to the signed-in
+// user's own recipient record (app_user = their user name), creating a
+// staff recipient in their division when they have none.
+func (s *Service) Subscribe(ctx context.Context, sub PushSubscription) (*Recipient, error) {
+	a := core.ActorFrom(ctx)
+	if a == nil || a.Username == "" || a.Division == "" {
+		return nil, core.Errorf(core.EFORBIDDEN, "sign in with an account that has a division")
+	}
+	recs, _, err := s.Store.ListRecipients(ctx, Filter{AppUser: a.Username, Limit: 1}, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return s.Create(ctx, Recipient{Kind: Staff, Name: a.Username, Division: a.Division, AppUser: a.Username, Push: &sub, Enabled: true})
+	}
+	r := recs[0]
+	in := Recipient{Kind: r.Kind, Name: r.Name, Division: r.Division, Lon: r.Lon, Lat: r.Lat, Follows: r.Follows, AppUser: r.AppUser,
+		Webhook: r.Webhook, Topic: r.Topic, Note: r.Note, Enabled: r.Enabled, Push: &sub}
+	return s.Update(ctx, r.ID, in, r.Version, nil)
+}
+
+// Unsubscribe removes the signed-in user's push subscription.
+func (s *Service) Unsubscribe(ctx context.Context) error {
+	a := core.ActorFrom(ctx)
+	if a == nil || a.Username == "" {
+		return core.Errorf(core.EFORBIDDEN, "sign in first")
+	}
+	recs, _, err := s.Store.ListRecipients(ctx, Filter{AppUser: a.Username, Limit: 1}, "")
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 || recs[0].PushSealed == "" {
+		return core.Errorf(core.ENOTFOUND, "you have no push subscription")
+	}
+	r := recs[0]
+	in := Recipient{Kind: r.Kind, Name: r.Name, Division: r.Division, Lon: r.Lon, Lat: r.Lat, Follows: r.Follows, AppUser: r.AppUser,
+		Webhook: r.Webhook, Topic: r.Topic, Note: r.Note, Enabled: r.Enabled}
+	_, err = s.Update(ctx, r.ID, in, r.Version, []string{"push"})
+	return err
 }

@@ -180,6 +180,10 @@ func (db *DB) ListRecipients(ctx context.Context, f outbox.Filter, phoneHash str
 		where += ` AND name LIKE ? ESCAPE '\'`
 		args = append(args, "%"+likeEscape(f.Query)+"%")
 	}
+	if f.AppUser != "" {
+		where += ` AND app_user = ?`
+		args = append(args, f.AppUser)
+	}
 	if phoneHash != "" {
 		where += ` AND phone_hash = ?`
 		args = append(args, phoneHash)
