@@ -155,7 +155,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 	if err != nil {
 		return nil, err
 	}
-	senders = append(senders, &channel.WebPushSender{PublicKey: vPub, PrivateKey: vPriv, Subscriber: d.VAPIDSubject, Client: &http.Client{Timeout: 15 * time.Second}})
+	senders = append(senders, &channel.InboxSender{Store: a.db}, &channel.WebPushSender{PublicKey: vPub, PrivateKey: vPriv, Subscriber: d.VAPIDSubject, Client: &http.Client{Timeout: 15 * time.Second}})
 	for _, s := range senders {
 		w := &outbox.Worker{Service: svc, Sender: s, Rate: rates[s.Channel().String()], Logger: a.log}
 		go w.Run(ctx)

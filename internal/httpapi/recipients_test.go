@@ -178,7 +178,9 @@ func TestRecipientsAPI(t *testing.T) {
 			_ = rr
 
 			// Web Push: a signed-in user subscribes this browser
-			var key struct{ PublicKey string `json:"public_key"` }
+			var key struct {
+				PublicKey string `json:"public_key"`
+			}
 			e.call("GET", "/api/v1/webpush/vapid-public-key", "viewer", nil, 200, &key)
 			if key.PublicKey != "BPk-test-key" {
 				t.Fatalf("vapid key %+v", key)

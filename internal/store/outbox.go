@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/notify"
 	"github.com/yingji/yingji/internal/outbox"
 	"github.com/yingji/yingji/internal/region"
 )
@@ -616,4 +616,18 @@ func (db *DB) OutboxRows(ctx context.Context, messageID int64) ([]OutboxRow, err
 	return out, rows.Err()
 }
 
-var _ = strconv.Itoa
+// AddNotice implements channel.Notices: a warning notice in the in-app
+// inbox, once per (tier, division, time, title).
+func (db *DB) AddNotice(ctx context.Context, m *notify.Message) error {
+	return db.inTx(ctx, func(t *tx) error {
+		err := t.queryRow(ctx, `SELECT id FROM notifications WHERE tier = ? AND division_code = ? AND at = ? AND title = ?`, m.Tier, m.Division, m.At.UnixMilli(), m.Title).Scan(&m.ID)
+		if err == nil {
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return err
+		}
+		return t.queryRow(ctx, `INSERT INTO notifications (at, tier, division_code, title, body) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			m.At.UnixMilli(), m.Tier, m.Division, m.Title, m.Body).Scan(&m.ID)
+	})
+}

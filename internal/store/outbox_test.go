@@ -8,6 +8,7 @@ import (
 
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/outbox"
+	"github.com/yingji/yingji/internal/outbox/channel"
 	"github.com/yingji/yingji/internal/store"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
@@ -169,6 +170,35 @@ func TestRecipientsAndOutbox(t *testing.T) {
 			}
 			if err := svc.Delete(ly, a.ID); err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestInboxNoticeOncePerDivision(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			svc, db := newOutbox(t, b)
+			sys := core.WithActor(context.Background(), core.SystemActor)
+			svc.Import(sys, []outbox.Recipient{
+				{Kind: outbox.Staff, Name: "甲", Division: "530521", AppUser: "jia", Enabled: true},
+				{Kind: outbox.Staff, Name: "乙", Division: "530521", AppUser: "yi", Enabled: true},
+			})
+			if _, err := svc.Enqueue(sys, outbox.Message{WarningID: 3, Identifier: "i", Level: "yellow", Headline: "大风黄色预警", Sent: time.Now(), Area: outbox.Area{Divisions: []string{"530521"}}}); err != nil {
+				t.Fatal(err)
+			}
+			w := &outbox.Worker{Service: svc, Sender: &channel.InboxSender{Store: db}}
+			if n, err := w.Once(sys); err != nil || n != 2 {
+				t.Fatalf("inbox worker: %d %v", n, err)
+			}
+			st := core.WithActor(context.Background(), &core.Actor{Username: "jia", Role: "duty_officer", Division: "530521"})
+			ms, err := db.ListMessages(st, 10)
+			if err != nil || len(ms) != 1 || ms[0].Title != "黄色预警 大风黄色预警" || ms[0].Tier != "warning" {
+				t.Fatalf("inbox %+v %v", ms, err)
+			}
+			s, _ := svc.Stats(sys, 3)
+			if s.PeopleReached != 2 {
+				t.Fatalf("reached %d", s.PeopleReached)
 			}
 		})
 	}
