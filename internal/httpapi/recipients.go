@@ -58,7 +58,7 @@ type recipientHandler struct {
 // recipientInput is a recipient as clients send it.
 type recipientInput struct {
 	outbox.Recipient
-	// Clear lists stored contacts to remove on PATCH (phone, email, push);
+	// Clear lists stored contacts to remove on PATCH (phone, email, push, webhook);
 	// contacts left empty are kept, as lists only show them masked.
 	Clear []string `json:"clear"`
 }
@@ -431,7 +431,7 @@ func recipientSchemas(schemas obj) {
 		"phone": obj{"type": "string", "description": "mainland mobile or fixed line; empty keeps the stored one on PATCH"},
 		"email": str(), "push": push, "app_user": str(), "webhook": str(), "topic": obj{"type": "string", "description": "loudspeaker groups: MQTT topic"},
 		"enabled": obj{"type": "boolean"}, "note": str(), "version": integer(),
-		"clear": arrayOf(obj{"type": "string", "enum": []string{"phone", "email", "push"}})})
+		"clear": arrayOf(obj{"type": "string", "enum": []string{"phone", "email", "push", "webhook"}})})
 	schemas["RecipientInput"] = in
 	schemas["RecipientList"] = listOf(ref("Recipient"))
 	schemas["PushSubscription"] = object([]string{"endpoint", "keys"}, obj{"endpoint": str(), "keys": object([]string{"p256dh", "auth"}, obj{"p256dh": str(), "auth": str()})})

@@ -266,8 +266,8 @@ func (s *Service) Get(ctx context.Context, id int64) (*Recipient, error) {
 }
 
 // Update replaces a recipient's fields; version is the one the caller
-// read. Phone, e-mail and push left empty keep their stored values unless
-// clear lists them ("phone", "email", "push").
+// read. Phone, e-mail, push and webhook left empty keep their stored
+// values (lists show them masked) unless clear lists them.
 func (s *Service) Update(ctx context.Context, id int64, in Recipient, version int, clear []string) (*Recipient, error) {
 	old, err := s.Store.GetRecipient(ctx, id)
 	if err != nil {
@@ -303,6 +303,10 @@ func (s *Service) Update(ctx context.Context, id int64, in Recipient, version in
 	if pushKeep {
 		in.Push = &PushSubscription{Endpoint: "https://keep.invalid/"}
 		in.Push.Keys.P256dh, in.Push.Keys.Auth = "k", "k"
+	}
+	webhookKeep := in.Webhook == "" && keep("webhook") && old.Webhook != ""
+	if webhookKeep {
+		in.Webhook = old.Webhook
 	}
 	s.check(ctx, &in, 0, &ps)
 	if err := ps.Err(""); err != nil {
