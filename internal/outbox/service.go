@@ -140,6 +140,29 @@ type Service struct {
 
 	mu    sync.Mutex // serialises index rebuilds
 	index atomic.Pointer[Index]
+
+	wakeMu sync.Mutex
+	wake   chan struct{} // closed when new rows are enqueued
+}
+
+// Wakeup returns a channel closed at the next enqueue, so idle workers
+// start at once instead of at their next poll.
+func (s *Service) Wakeup() <-chan struct{} {
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
+}
+
+func (s *Service) notify() {
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
 }
 
 // Refresh rebuilds the targeting index from the store.
@@ -477,6 +500,9 @@ func (s *Service) Enqueue(ctx context.Context, m Message) (Targeting, error) {
 		return Targeting{}, err
 	}
 	t.Enqueued = created
+	if created {
+		s.notify()
+	}
 	return t, nil
 }
 

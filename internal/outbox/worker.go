@@ -115,6 +115,7 @@ func (w *Worker) Run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 			case <-time.After(w.Idle):
+			case <-w.Service.Wakeup():
 			}
 		}
 	}

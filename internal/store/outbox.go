@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -307,16 +311,20 @@ func (db *DB) EnqueueMessage(ctx context.Context, m *outbox.StoredMessage, rows 
 			return fmt.Errorf("store: enqueue message: %w", err)
 		}
 		created = true
-		const per = 500 // rows per INSERT: 5 values each, well under SQLite's 32766 parameters
-		due := now.UnixMilli()
+		// 3 bound values per row (the message id and due time are the same
+		// for every row and written into the statement as numbers): binding
+		// costs more than the insert itself in the pure-Go SQLite
+		const per = 2000
+		head := `INSERT INTO outbox (message_id, recipient_id, channel, county, due_at) VALUES `
+		tuple := "(" + strconv.FormatInt(m.ID, 10) + ", ?, ?, ?, " + strconv.FormatInt(now.UnixMilli(), 10) + ")"
 		var stmt *sql.Stmt
-		args := make([]any, 0, per*5)
+		args := make([]any, 0, per*3)
 		for i := 0; i < len(rows); i += per {
 			n := min(per, len(rows)-i)
-			q := `INSERT INTO outbox (message_id, recipient_id, channel, county, due_at) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
+			q := head + strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
 			args = args[:0]
 			for _, r := range rows[i : i+n] {
-				args = append(args, m.ID, r.RecipientID, int(r.Channel), r.County, due)
+				args = append(args, r.RecipientID, int64(r.Channel), int64(r.County))
 			}
 			if n == per {
 				if stmt == nil {
@@ -412,20 +420,56 @@ func (db *DB) ClaimJobs(ctx context.Context, ch outbox.Channel, now time.Time, l
 		if t.d.name == "postgres" {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
-		rows, err := t.query(ctx, `SELECT id FROM outbox WHERE channel = ? AND state IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?`+lock, int(ch), now.UnixMilli(), limit)
-		if err != nil {
-			return fmt.Errorf("store: claim: %w", err)
-		}
 		var ids []any
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+		scan := func(q string, args ...any) error {
+			rows, err := t.query(ctx, q, args...)
+			if err != nil {
+				return fmt.Errorf("store: claim: %w", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			return rows.Err()
+		}
+		if t.d.name == "postgres" {
+			if err := scan(`SELECT id FROM outbox WHERE channel = ? AND state IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?`+lock, int(ch), now.UnixMilli(), limit); err != nil {
 				return err
 			}
-			ids = append(ids, id)
+		} else {
+			// SQLite: rows tried before (retries, expired leases) through
+			// the small outbox_retry index; fresh rows in id order from a
+			// cursor. SQLite commits one writer at a time, so ids become
+			// visible in increasing order and nothing appears behind the
+			// cursor. The enqueue then pays for no claim index at all.
+			if err := scan(`SELECT id FROM outbox WHERE channel = ? AND state IN ('queued', 'sending') AND attempts > 0 AND due_at <= ? ORDER BY due_at LIMIT ?`,
+				int(ch), now.UnixMilli(), limit); err != nil {
+				return err
+			}
+			if len(ids) < limit {
+				cur := cursorOf(db, ch)
+				var top sql.NullInt64
+				if err := t.queryRow(ctx, `SELECT MAX(id) FROM outbox`).Scan(&top); err != nil {
+					return err
+				}
+				from := cur.Load()
+				n := len(ids)
+				if err := scan(`SELECT id FROM outbox WHERE id > ? AND id <= ? AND channel = ? AND state = 'queued' AND attempts = 0 ORDER BY id LIMIT ?`,
+					from, top.Int64, int(ch), limit-n); err != nil {
+					return err
+				}
+				switch {
+				case len(ids)-n == limit-n:
+					cur.Store(ids[len(ids)-1].(int64))
+				case top.Valid:
+					cur.Store(top.Int64) // scanned to the end
+				}
+			}
 		}
-		rows.Close()
 		if len(ids) == 0 {
 			return nil
 		}
@@ -620,6 +664,14 @@ func (db *DB) OutboxRows(ctx context.Context, messageID int64) ([]OutboxRow, err
 // inbox, once per (tier, division, time, title).
 func (db *DB) AddNotice(ctx context.Context, m *notify.Message) error {
 	return db.inTx(ctx, func(t *tx) error {
+		if t.d.name == "postgres" {
+			// two senders of one division must not both find no notice
+			h := fnv.New64a()
+			fmt.Fprintf(h, "notice|%s|%s|%d|%s", m.Tier, m.Division, m.At.UnixMilli(), m.Title)
+			if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64())); err != nil {
+				return err
+			}
+		}
 		err := t.queryRow(ctx, `SELECT id FROM notifications WHERE tier = ? AND division_code = ? AND at = ? AND title = ?`, m.Tier, m.Division, m.At.UnixMilli(), m.Title).Scan(&m.ID)
 		if err == nil {
 			return nil
@@ -630,4 +682,18 @@ func (db *DB) AddNotice(ctx context.Context, m *notify.Message) error {
 		return t.queryRow(ctx, `INSERT INTO notifications (at, tier, division_code, title, body) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 			m.At.UnixMilli(), m.Tier, m.Division, m.Title, m.Body).Scan(&m.ID)
 	})
+}
+
+// claimCursors holds, per open SQLite database and channel, the id below
+// which no fresh (never tried) row of the channel remains.
+var claimCursors sync.Map // cursorKey → *atomic.Int64
+
+type cursorKey struct {
+	db *DB
+	ch outbox.Channel
+}
+
+func cursorOf(db *DB, ch outbox.Channel) *atomic.Int64 {
+	v, _ := claimCursors.LoadOrStore(cursorKey{db, ch}, new(atomic.Int64))
+	return v.(*atomic.Int64)
 }
