@@ -13,6 +13,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/outbox"
 	"github.com/yingji/yingji/internal/outbox/channel"
@@ -29,6 +30,8 @@ type deliveryConfig struct {
 	SMSURL, SMSTemplate, SMSRefField, Sign string
 	SMSToken                               string // YINGJI_SMS_TOKEN
 	ReceiptSecret                          string // YINGJI_SMS_RECEIPT_SECRET
+	SMPPAddr, SMPPSystemID, SMPPSource     string
+	SMPPPassword                           string // YINGJI_SMPP_PASSWORD
 	LoudspeakerMQTT                        string
 	MQTTUser                               string
 	MQTTPassword                           string // YINGJI_LOUDSPEAKER_MQTT_PASSWORD
@@ -48,6 +51,9 @@ func (d *deliveryConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.SMSTemplate, "sms-template", channel.DefaultSMSTemplate, "JSON body template for the SMS gateway (.Phone, .Text, .Key, .Sign are JSON strings)")
 	fs.StringVar(&d.SMSRefField, "sms-ref-field", "message_id", "field of the gateway's answer holding its message id")
 	fs.StringVar(&d.Sign, "sms-sign", "【保山应急】", "SMS signature (短信签名)")
+	fs.StringVar(&d.SMPPAddr, "smpp-addr", "", "SMPP 3.4 message centre host:port for SMS (password in YINGJI_SMPP_PASSWORD; instead of --sms-url)")
+	fs.StringVar(&d.SMPPSystemID, "smpp-system-id", "", "SMPP system_id to bind as")
+	fs.StringVar(&d.SMPPSource, "smpp-source", "", "SMPP source address (the service number)")
 	fs.StringVar(&d.LoudspeakerMQTT, "loudspeaker-mqtt", "", "MQTT broker of the IP loudspeaker terminals, e.g. tcp://127.0.0.1:1883 (empty: no loudspeaker channel)")
 	fs.StringVar(&d.MQTTUser, "loudspeaker-mqtt-user", "", "user at the loudspeaker broker (password in YINGJI_LOUDSPEAKER_MQTT_PASSWORD)")
 	fs.StringVar(&d.VAPIDPublic, "vapid-public-key", "", "VAPID public key for Web Push (private key in YINGJI_VAPID_PRIVATE_KEY); default: a pair kept in DATA/vapid.json, created at first start")
@@ -59,6 +65,7 @@ func (d *deliveryConfig) secrets() {
 	d.Key = os.Getenv("YINGJI_RECIPIENT_KEY")
 	d.SMTPPassword = os.Getenv("YINGJI_SMTP_PASSWORD")
 	d.SMSToken = os.Getenv("YINGJI_SMS_TOKEN")
+	d.SMPPPassword = os.Getenv("YINGJI_SMPP_PASSWORD")
 	d.ReceiptSecret = os.Getenv("YINGJI_SMS_RECEIPT_SECRET")
 	d.MQTTPassword = os.Getenv("YINGJI_LOUDSPEAKER_MQTT_PASSWORD")
 	d.WebhookSecret = os.Getenv("YINGJI_WARNING_WEBHOOK_SECRET")
@@ -142,6 +149,16 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 		}
 		senders = append(senders, &channel.HTTPSMSSender{URL: d.SMSURL, Token: d.SMSToken, Template: tpl, RefField: d.SMSRefField, Sign: d.Sign,
 			Client: &http.Client{Timeout: 15 * time.Second}})
+	}
+	if d.SMPPAddr != "" {
+		if d.SMSURL != "" {
+			return nil, fmt.Errorf("give either --smpp-addr or --sms-url for SMS, not both")
+		}
+		sys := core.WithActor(ctx, core.SystemActor)
+		sm := &channel.SMPPSender{Addr: d.SMPPAddr, SystemID: d.SMPPSystemID, Password: d.SMPPPassword, SourceAddr: d.SMPPSource, Sign: d.Sign,
+			Receipt: func(ref string, ok bool, reason string) error { return svc.Receipt(sys, outbox.SMS, ref, ok, reason) }}
+		go func() { <-ctx.Done(); sm.Close() }()
+		senders = append(senders, sm)
 	}
 	if d.LoudspeakerMQTT != "" {
 		ms, err := channel.NewMQTTSender(d.LoudspeakerMQTT, "yingji-loudspeakers", d.MQTTUser, d.MQTTPassword)
