@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -361,6 +360,11 @@ func (db *DB) enqueuePostgres(ctx context.Context, m *outbox.StoredMessage, body
 			return err
 		}
 		defer ptx.Rollback(ctx)
+		// one enqueue at a time, so outbox ids become visible in order (the
+		// claim cursor relies on it)
+		if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock(7326001)`); err != nil {
+			return err
+		}
 		err = ptx.QueryRow(ctx, `INSERT INTO outbox_messages (warning_id, identifier, body, population, rows, created_at) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (warning_id, identifier) DO NOTHING RETURNING id`, m.WarningID, m.Identifier, string(body), string(pop), len(rows), m.CreatedAt.UnixMilli()).Scan(&m.ID)
 		if err == pgx.ErrNoRows {
@@ -436,38 +440,35 @@ func (db *DB) ClaimJobs(ctx context.Context, ch outbox.Channel, now time.Time, l
 			}
 			return rows.Err()
 		}
-		if t.d.name == "postgres" {
-			if err := scan(`SELECT id FROM outbox WHERE channel = ? AND state IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?`+lock, int(ch), now.UnixMilli(), limit); err != nil {
+		// Rows tried before (retries, expired leases) come through the small
+		// outbox_retry index; fresh rows in id order from a cursor, so the
+		// enqueue of millions of rows pays for no claim index. Enqueues are
+		// serialised (SQLite has one writer; PostgreSQL takes an advisory
+		// lock) and take their ids inside, so ids become visible in
+		// increasing order and nothing new appears behind the cursor. Rows
+		// another node held locked when the cursor passed are picked up by
+		// the cursor's periodic rewind.
+		if err := scan(`SELECT id FROM outbox WHERE channel = ? AND state IN ('queued', 'sending') AND attempts > 0 AND due_at <= ? ORDER BY due_at LIMIT ?`+lock,
+			int(ch), now.UnixMilli(), limit); err != nil {
+			return err
+		}
+		if len(ids) < limit {
+			cur := cursorOf(db, ch)
+			var top sql.NullInt64
+			if err := t.queryRow(ctx, `SELECT MAX(id) FROM outbox`).Scan(&top); err != nil {
 				return err
 			}
-		} else {
-			// SQLite: rows tried before (retries, expired leases) through
-			// the small outbox_retry index; fresh rows in id order from a
-			// cursor. SQLite commits one writer at a time, so ids become
-			// visible in increasing order and nothing appears behind the
-			// cursor. The enqueue then pays for no claim index at all.
-			if err := scan(`SELECT id FROM outbox WHERE channel = ? AND state IN ('queued', 'sending') AND attempts > 0 AND due_at <= ? ORDER BY due_at LIMIT ?`,
-				int(ch), now.UnixMilli(), limit); err != nil {
+			from := cur.from()
+			n := len(ids)
+			if err := scan(`SELECT id FROM outbox WHERE id > ? AND id <= ? AND channel = ? AND state = 'queued' AND attempts = 0 ORDER BY id LIMIT ?`+lock,
+				from, top.Int64, int(ch), limit-n); err != nil {
 				return err
 			}
-			if len(ids) < limit {
-				cur := cursorOf(db, ch)
-				var top sql.NullInt64
-				if err := t.queryRow(ctx, `SELECT MAX(id) FROM outbox`).Scan(&top); err != nil {
-					return err
-				}
-				from := cur.Load()
-				n := len(ids)
-				if err := scan(`SELECT id FROM outbox WHERE id > ? AND id <= ? AND channel = ? AND state = 'queued' AND attempts = 0 ORDER BY id LIMIT ?`,
-					from, top.Int64, int(ch), limit-n); err != nil {
-					return err
-				}
-				switch {
-				case len(ids)-n == limit-n:
-					cur.Store(ids[len(ids)-1].(int64))
-				case top.Valid:
-					cur.Store(top.Int64) // scanned to the end
-				}
+			switch {
+			case len(ids)-n == limit-n:
+				cur.to(ids[len(ids)-1].(int64))
+			case top.Valid:
+				cur.to(top.Int64) // scanned to the end
 			}
 		}
 		if len(ids) == 0 {
@@ -684,16 +685,43 @@ func (db *DB) AddNotice(ctx context.Context, m *notify.Message) error {
 	})
 }
 
-// claimCursors holds, per open SQLite database and channel, the id below
-// which no fresh (never tried) row of the channel remains.
-var claimCursors sync.Map // cursorKey → *atomic.Int64
+// claimCursors holds, per open database and channel, the id below which
+// no fresh (never tried) row of the channel remains.
+var claimCursors sync.Map // cursorKey → *cursor
 
 type cursorKey struct {
 	db *DB
 	ch outbox.Channel
 }
 
-func cursorOf(db *DB, ch outbox.Channel) *atomic.Int64 {
-	v, _ := claimCursors.LoadOrStore(cursorKey{db, ch}, new(atomic.Int64))
-	return v.(*atomic.Int64)
+// cursor rewinds every rewindEvery, so rows skipped while locked by
+// another node's claim that then rolled back are found again.
+type cursor struct {
+	mu     sync.Mutex
+	id     int64
+	rewind time.Time
+}
+
+const rewindEvery = 5 * time.Minute
+
+func (c *cursor) from() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.rewind) > rewindEvery {
+		c.id, c.rewind = 0, time.Now()
+	}
+	return c.id
+}
+
+func (c *cursor) to(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id > c.id {
+		c.id = id
+	}
+}
+
+func cursorOf(db *DB, ch outbox.Channel) *cursor {
+	v, _ := claimCursors.LoadOrStore(cursorKey{db, ch}, &cursor{rewind: time.Now()})
+	return v.(*cursor)
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	_ "modernc.org/sqlite"
@@ -87,6 +88,37 @@ func BenchmarkTargeting(b *testing.B) {
 			})
 		}
 	}
+	b.Run("baseline-copy-postgres/county-polygon", func(b *testing.B) {
+		rows := ix.Resolve(areas["county-polygon"]).Rows(nil)
+		for b.Loop() {
+			b.StopTimer()
+			ctx := context.Background()
+			conn, err := pgx.Connect(ctx, storetest.PostgresSchema(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			conn.Exec(ctx, `CREATE TABLE outbox (id BIGSERIAL PRIMARY KEY, message_id BIGINT, recipient_id BIGINT, channel INTEGER, county INTEGER, state TEXT DEFAULT 'queued', due_at BIGINT)`)
+			c0 := cpuTime()
+			b.StartTimer()
+			i := 0
+			_, err = conn.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"message_id", "recipient_id", "channel", "county", "due_at"}, pgx.CopyFromFunc(func() ([]any, error) {
+				if i >= len(rows) {
+					return nil, nil
+				}
+				r := rows[i]
+				i++
+				return []any{int64(1), r.RecipientID, int32(r.Channel), r.County, int64(0)}, nil
+			}))
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric((cpuTime() - c0).Seconds(), "cpu-s")
+			b.ReportMetric(float64(len(rows)), "rows")
+			conn.Close(ctx)
+			b.StartTimer()
+		}
+	})
 	b.Run("baseline-insert-sqlite/county-polygon", func(b *testing.B) {
 		rows := ix.Resolve(areas["county-polygon"]).Rows(nil)
 		for b.Loop() {

@@ -43,7 +43,9 @@ CREATE TABLE outbox_messages (
 );
 
 -- one row per (message, recipient, channel); due_at is the next try while
--- queued and the end of the lease while sending.
+-- queued and the end of the lease while sending. Fresh rows are claimed in
+-- id order (store.ClaimJobs), so only rows already tried are indexed for
+-- claiming: the enqueue of millions of rows pays for no claim index.
 CREATE TABLE outbox (
     id           BIGSERIAL PRIMARY KEY,
     message_id BIGINT NOT NULL,
@@ -57,6 +59,6 @@ CREATE TABLE outbox (
     error        TEXT,
     done_at BIGINT
 );
-CREATE INDEX outbox_due ON outbox (channel, due_at) WHERE state IN ('queued', 'sending');
+CREATE INDEX outbox_retry ON outbox (channel, due_at) WHERE state IN ('queued', 'sending') AND attempts > 0;
 CREATE INDEX outbox_message ON outbox (message_id);
 CREATE INDEX outbox_ref ON outbox (channel, ref) WHERE ref IS NOT NULL;
