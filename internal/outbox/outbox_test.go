@@ -179,7 +179,7 @@ func FuzzParseCSV(f *testing.F) {
 		}
 		for i := range rs {
 			var ps core.Problems
-			checkInput(&rs[i], land.tree, i+1, &ps)
+			checkInput(&rs[i], land.tree, i+1, &ps, 0)
 		}
 	})
 }

@@ -222,8 +222,9 @@ func maskURL(s string) string {
 }
 
 // checkInput validates a recipient at row (0 for a single record) against
-// the division tree, collecting every problem.
-func checkInput(r *Recipient, tree *region.Tree, row int, ps *core.Problems) {
+// the division tree, collecting every problem. kept are stored channels an
+// update leaves as they are.
+func checkInput(r *Recipient, tree *region.Tree, row int, ps *core.Problems, kept Channel) {
 	r.Name = strings.TrimSpace(r.Name)
 	if KindIndex(r.Kind) < 0 {
 		names := make([]string, len(Kinds))
@@ -306,7 +307,7 @@ func checkInput(r *Recipient, tree *region.Tree, row int, ps *core.Problems) {
 	if len([]rune(r.Note)) > 500 {
 		ps.Add(row, "note", "is longer than 500 characters")
 	}
-	if r.Kind != Loudspeaker && r.Phone == "" && r.Email == "" && r.Push == nil && r.AppUser == "" && r.Webhook == "" {
+	if r.Kind != Loudspeaker && kept == 0 && r.Phone == "" && r.Email == "" && r.Push == nil && r.AppUser == "" && r.Webhook == "" {
 		ps.Add(row, "phone", "give at least one channel: phone, email, push, app_user or webhook")
 	}
 }

@@ -247,8 +247,8 @@ func (s *Service) seal(r *Recipient) (*Record, error) {
 	return rec, nil
 }
 
-func (s *Service) check(ctx context.Context, r *Recipient, row int, ps *core.Problems) {
-	checkInput(r, s.Land.tree, row, ps)
+func (s *Service) check(ctx context.Context, r *Recipient, row int, ps *core.Problems, kept Channel) {
+	checkInput(r, s.Land.tree, row, ps, kept)
 	if r.Division != "" && !inScope(ctx, r.Division) {
 		ps.Add(row, "division_code", "%s is outside your area", r.Division)
 	}
@@ -257,7 +257,7 @@ func (s *Service) check(ctx context.Context, r *Recipient, row int, ps *core.Pro
 // Create adds a recipient.
 func (s *Service) Create(ctx context.Context, in Recipient) (*Recipient, error) {
 	var ps core.Problems
-	s.check(ctx, &in, 0, &ps)
+	s.check(ctx, &in, 0, &ps, 0)
 	if err := ps.Err(""); err != nil {
 		if len(ps) == 1 && ps[0].Field == "division_code" && !inScope(ctx, in.Division) && in.Division != "" {
 			return nil, scopeErr(in.Division)
@@ -312,26 +312,23 @@ func (s *Service) Update(ctx context.Context, id int64, in Recipient, version in
 	}
 	// the masked values never come back as input: empty keeps the stored one
 	var ps core.Problems
-	if in.Phone == "" && keep("phone") && old.PhoneSealed != "" {
-		in.Phone = "keep"
-	}
-	if in.Email == "" && keep("email") && old.EmailSealed != "" {
-		in.Email = "keep@keep.keep"
-	}
-	phoneKeep, emailKeep := in.Phone == "keep", in.Email == "keep@keep.keep"
-	if phoneKeep {
-		in.Phone = "13800000000"
-	}
+	phoneKeep := in.Phone == "" && keep("phone") && old.PhoneSealed != ""
+	emailKeep := in.Email == "" && keep("email") && old.EmailSealed != ""
 	pushKeep := in.Push == nil && keep("push") && old.PushSealed != ""
-	if pushKeep {
-		in.Push = &PushSubscription{Endpoint: "https://keep.invalid/"}
-		in.Push.Keys.P256dh, in.Push.Keys.Auth = "k", "k"
-	}
-	webhookKeep := in.Webhook == "" && keep("webhook") && old.Webhook != ""
-	if webhookKeep {
+	if in.Webhook == "" && keep("webhook") {
 		in.Webhook = old.Webhook
 	}
-	s.check(ctx, &in, 0, &ps)
+	var kept Channel
+	if phoneKeep {
+		kept |= SMS
+	}
+	if emailKeep {
+		kept |= Email
+	}
+	if pushKeep {
+		kept |= WebPush
+	}
+	s.check(ctx, &in, 0, &ps, kept)
 	if err := ps.Err(""); err != nil {
 		return nil, err
 	}
@@ -348,6 +345,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Recipient, version in
 	if pushKeep {
 		rec.PushSealed, rec.PushMasked = old.PushSealed, old.PushMasked
 	}
+	rec.Channels |= kept
 	rec.ID, rec.Version, rec.CreatedAt, rec.UpdatedAt = id, old.Version, old.CreatedAt, s.now()
 	if err := s.Store.UpdateRecipient(ctx, rec); err != nil {
 		return nil, err
@@ -413,7 +411,7 @@ func (s *Service) Import(ctx context.Context, in []Recipient) (int, error) {
 		if row == 0 {
 			row = i + 1
 		}
-		s.check(ctx, &in[i], row, &ps)
+		s.check(ctx, &in[i], row, &ps, 0)
 		if len(ps) > 0 && ps[len(ps)-1].Row == row {
 			continue
 		}
