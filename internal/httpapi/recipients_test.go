@@ -203,3 +203,23 @@ func TestRecipientsAPI(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseArea(f *testing.F) {
+	f.Add([]byte(`{"type":"Polygon","coordinates":[[[99,25],[99.2,25],[99.2,25.2],[99,25]]]}`))
+	f.Add([]byte(`{"type":"MultiPolygon","coordinates":[[[[99,25],[99.2,25],[99.2,25.2],[99,25]]]]}`))
+	f.Add([]byte(`{"type":"Point","coordinates":[99,25]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, g []byte) {
+		a, err := httpapi.ParseArea(httpapi.AreaInput{Geometry: g})
+		if err != nil {
+			return
+		}
+		for _, p := range a.Polygons {
+			for _, ring := range p {
+				if len(ring) < 4 || ring[0] != ring[len(ring)-1] {
+					t.Fatalf("accepted an open or short ring %v", ring)
+				}
+			}
+		}
+	})
+}

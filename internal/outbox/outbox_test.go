@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/region"
@@ -182,4 +183,34 @@ func FuzzParseCSV(f *testing.F) {
 			checkInput(&rs[i], land.tree, i+1, &ps, 0)
 		}
 	})
+}
+
+func FuzzParseXLSX(f *testing.F) {
+	x := excelize.NewFile()
+	x.SetSheetRow("Sheet1", "A1", &[]any{"kind", "name", "division_code", "phone"})
+	x.SetSheetRow("Sheet1", "A2", &[]any{"public", "张三", "530502", "13800001234"})
+	var b bytes.Buffer
+	x.Write(&b)
+	f.Add(b.Bytes())
+	f.Add([]byte("PK\x03\x04"))
+	f.Add([]byte("kind,name\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := ParseXLSX(bytes.NewReader(data))
+		if err == nil && len(rs) == 0 {
+			t.Fatal("no error and no rows")
+		}
+	})
+}
+
+func TestParseXLSXRowAndColumn(t *testing.T) {
+	x := excelize.NewFile()
+	x.SetSheetRow("Sheet1", "A1", &[]any{"kind", "name", "lon", "lat"})
+	x.SetSheetRow("Sheet1", "A2", &[]any{"public", "a", "99.1", "25.1"})
+	x.SetSheetRow("Sheet1", "A3", &[]any{"public", "b", "东经", "25.1"})
+	var b bytes.Buffer
+	x.Write(&b)
+	_, err := ParseXLSX(&b)
+	if err == nil || !strings.Contains(err.Error(), "row 3: lon: column C") {
+		t.Fatalf("want row 3, column C: %v", err)
+	}
 }
