@@ -103,21 +103,41 @@ func Backoff(n int, base, max time.Duration, rnd func() float64) time.Duration {
 	return time.Duration(d * rnd())
 }
 
-// Run works until ctx ends.
+// Run works until ctx ends. While one batch's outcomes are being
+// recorded, the next batch is claimed and sent.
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
-	for ctx.Err() == nil {
-		n, err := w.Once(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Logger.Warn("outbox worker", "channel", w.Sender.Channel().String(), "err", err)
+	var finishing chan error
+	settle := func() {
+		if finishing != nil {
+			if err := <-finishing; err != nil {
+				w.Logger.Warn("outbox worker", "channel", w.Sender.Channel().String(), "err", err)
+			}
+			finishing = nil
 		}
-		if n == 0 || err != nil {
+	}
+	defer settle()
+	for ctx.Err() == nil {
+		jobs, err := w.Service.Store.ClaimJobs(ctx, w.Sender.Channel(), w.Service.now(), w.Lease, w.Batch)
+		if err != nil || len(jobs) == 0 {
+			settle()
+			if err != nil && ctx.Err() == nil {
+				w.Logger.Warn("outbox worker", "channel", w.Sender.Channel().String(), "err", err)
+			}
 			select {
 			case <-ctx.Done():
 			case <-time.After(w.Idle):
 			case <-w.Service.Wakeup():
 			}
+			continue
 		}
+		outs, err := w.sendAll(ctx, jobs)
+		settle()
+		if err != nil {
+			return // ctx ended: the rows stay leased and are retried after the lease
+		}
+		finishing = make(chan error, 1)
+		go func() { finishing <- w.Service.Store.FinishJobs(context.WithoutCancel(ctx), outs) }()
 	}
 }
 
@@ -142,17 +162,26 @@ func (w *Worker) message(ctx context.Context, id int64) (*MessageBody, error) {
 // how many rows it handled.
 func (w *Worker) Once(ctx context.Context) (int, error) {
 	w.defaults()
-	ch := w.Sender.Channel()
-	jobs, err := w.Service.Store.ClaimJobs(ctx, ch, w.Service.now(), w.Lease, w.Batch)
+	jobs, err := w.Service.Store.ClaimJobs(ctx, w.Sender.Channel(), w.Service.now(), w.Lease, w.Batch)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
+	outs, err := w.sendAll(ctx, jobs)
+	if err != nil {
+		return 0, err
+	}
+	return len(jobs), w.Service.Store.FinishJobs(context.WithoutCancel(ctx), outs)
+}
+
+// sendAll sends a claimed batch, Concurrency at a time, within the rate.
+func (w *Worker) sendAll(ctx context.Context, jobs []Job) ([]Outcome, error) {
 	outs := make([]Outcome, len(jobs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, w.Concurrency)
 	for i := range jobs {
 		if err := w.lim.wait(ctx); err != nil {
-			return 0, err // rows stay leased and are retried after the lease
+			wg.Wait()
+			return nil, err
 		}
 		sem <- struct{}{}
 		wg.Add(1)
@@ -163,9 +192,9 @@ func (w *Worker) Once(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
-		return 0, ctx.Err()
+		return nil, ctx.Err()
 	}
-	return len(jobs), w.Service.Store.FinishJobs(context.WithoutCancel(ctx), outs)
+	return outs, nil
 }
 
 func (w *Worker) send(ctx context.Context, j *Job) Outcome {

@@ -80,6 +80,9 @@ type smtpPeer struct {
 
 func (p *smtpPeer) NewSession(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{p: p}, nil }
 
+// count is how many messages the peer accepted.
+func (p *smtpPeer) count() int64 { p.mu.Lock(); defer p.mu.Unlock(); return int64(p.n) }
+
 type smtpSession struct {
 	p  *smtpPeer
 	to string
