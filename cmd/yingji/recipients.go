@@ -181,6 +181,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 		if err := svc.Refresh(ctx); err != nil {
 			a.log.Warn("recipients index", "err", err)
 		}
+		svc.KeepFresh(ctx, 5*time.Second)
 	}()
 	return &httpapi.Recipients{Service: svc, ReceiptSecret: d.ReceiptSecret, VAPIDPublicKey: vPub}, nil
 }

@@ -140,6 +140,7 @@ type Service struct {
 
 	mu    sync.Mutex // serialises index rebuilds
 	index atomic.Pointer[Index]
+	dirty atomic.Bool // recipients changed since the index was built
 
 	wakeMu sync.Mutex
 	wake   chan struct{} // closed when new rows are enqueued
@@ -169,6 +170,7 @@ func (s *Service) notify() {
 func (s *Service) Refresh(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.dirty.Store(false) // changes from now on mark it again
 	var ts []Target
 	if err := s.Store.LoadTargets(ctx, func(t Target) { ts = append(ts, t) }); err != nil {
 		return err
@@ -180,8 +182,29 @@ func (s *Service) Refresh(ctx context.Context) error {
 // SetIndex installs an index built elsewhere (benchmarks).
 func (s *Service) SetIndex(ix *Index) { s.index.Store(ix) }
 
+// changed marks the index stale: it is rebuilt before the next targeting
+// (or by KeepFresh), once for any number of changes.
+func (s *Service) changed() { s.dirty.Store(true) }
+
+// KeepFresh rebuilds a stale index every interval, so that targeting
+// rarely waits for a rebuild; it returns when ctx ends.
+func (s *Service) KeepFresh(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.dirty.Load() {
+				s.Refresh(ctx)
+			}
+		}
+	}
+}
+
 func (s *Service) idx(ctx context.Context) (*Index, error) {
-	if ix := s.index.Load(); ix != nil {
+	if ix := s.index.Load(); ix != nil && !s.dirty.Load() {
 		return ix, nil
 	}
 	if err := s.Refresh(ctx); err != nil {
@@ -273,7 +296,8 @@ func (s *Service) Create(ctx context.Context, in Recipient) (*Recipient, error) 
 	if err := s.Store.CreateRecipient(ctx, rec); err != nil {
 		return nil, err
 	}
-	return rec.Public(), s.Refresh(ctx)
+	s.changed()
+	return rec.Public(), nil
 }
 
 // Get returns a recipient, masked.
@@ -350,7 +374,8 @@ func (s *Service) Update(ctx context.Context, id int64, in Recipient, version in
 	if err := s.Store.UpdateRecipient(ctx, rec); err != nil {
 		return nil, err
 	}
-	return rec.Public(), s.Refresh(ctx)
+	s.changed()
+	return rec.Public(), nil
 }
 
 // Delete removes a recipient; its outbox rows stay for the record.
@@ -365,7 +390,8 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	if err := s.Store.DeleteRecipient(ctx, id); err != nil {
 		return err
 	}
-	return s.Refresh(ctx)
+	s.changed()
+	return nil
 }
 
 // List returns recipients in the actor's area, masked.
@@ -437,7 +463,8 @@ func (s *Service) Import(ctx context.Context, in []Recipient) (int, error) {
 	if err := s.Store.ImportRecipients(ctx, recs); err != nil {
 		return 0, err
 	}
-	return len(recs), s.Refresh(ctx)
+	s.changed()
+	return len(recs), nil
 }
 
 // checkArea refuses areas that are empty or name unknown divisions.
