@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -36,7 +37,20 @@ func BenchmarkTargeting(b *testing.B) {
 	tree, _ := region.Baoshan()
 	land, _ := outbox.NewLand(tree, outbox.Census2020)
 	ts := land.Synthetic(2640000, 1)
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	t0 := time.Now()
 	ix := outbox.NewIndex(land, ts)
+	built := time.Since(t0)
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	b.Run("index-build", func(b *testing.B) {
+		for b.Loop() {
+		}
+		b.ReportMetric(built.Seconds(), "build-s")
+		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(len(ts)), "heap-B/recipient")
+	})
 	county, _ := tree.Boundary("530502")
 	city := outbox.Area{Divisions: []string{"530500"}}
 	areas := map[string]outbox.Area{"county-polygon": {Polygons: county}, "city": city}
