@@ -340,9 +340,18 @@ func (db *DB) EnqueueMessage(ctx context.Context, m *outbox.StoredMessage, rows 
 				return fmt.Errorf("store: enqueue rows: %w", err)
 			}
 		}
-		return nil
+		return setRange(ctx, t.Tx, t.d, m.ID, len(rows))
 	})
 	return created, err
+}
+
+// setRange records the ids the message's rows took: they are consecutive,
+// as the enqueue is the only writer of outbox rows while it runs. Roll-ups
+// read a message's rows by this id range instead of an index on
+// message_id, which the enqueue of millions of rows would pay for.
+func setRange(ctx context.Context, t *sql.Tx, d dialect, id int64, n int) error {
+	_, err := t.ExecContext(ctx, d.rebind(`UPDATE outbox_messages SET last_id = (SELECT COALESCE(MAX(id), 0) FROM outbox), first_id = (SELECT COALESCE(MAX(id), 0) FROM outbox) - ? + 1 WHERE id = ?`), n, id)
+	return err
 }
 
 // enqueuePostgres copies the rows with COPY in the message's transaction.
@@ -386,6 +395,12 @@ func (db *DB) enqueuePostgres(ctx context.Context, m *outbox.StoredMessage, body
 		})
 		if _, err := ptx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"message_id", "recipient_id", "channel", "county", "due_at"}, src); err != nil {
 			return fmt.Errorf("store: copy outbox rows: %w", err)
+		}
+		// the rows took consecutive ids: enqueues hold the lock, and no one
+		// else draws from the sequence
+		if _, err := ptx.Exec(ctx, `UPDATE outbox_messages SET last_id = (SELECT COALESCE(MAX(id), 0) FROM outbox), first_id = (SELECT COALESCE(MAX(id), 0) FROM outbox) - $1 + 1 WHERE id = $2`,
+			len(rows), m.ID); err != nil {
+			return err
 		}
 		return ptx.Commit(ctx)
 	})
@@ -562,7 +577,7 @@ func (db *DB) RecordReceipt(ctx context.Context, ch outbox.Channel, ref string, 
 
 // DeliveryCounts implements outbox.Store.
 func (db *DB) DeliveryCounts(ctx context.Context, warningID int64) ([]outbox.Count, error) {
-	rows, err := db.query(ctx, `SELECT o.channel, o.county, o.state, COUNT(*) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id
+	rows, err := db.query(ctx, `SELECT o.channel, o.county, o.state, COUNT(*) FROM outbox_messages m JOIN outbox o ON o.id BETWEEN m.first_id AND m.last_id
 		WHERE m.warning_id = ? GROUP BY o.channel, o.county, o.state`, warningID)
 	if err != nil {
 		return nil, fmt.Errorf("store: delivery counts: %w", err)
@@ -583,7 +598,7 @@ func (db *DB) DeliveryCounts(ctx context.Context, warningID int64) ([]outbox.Cou
 
 // Reached implements outbox.Store.
 func (db *DB) Reached(ctx context.Context, warningID int64) (map[int32]int64, []string, error) {
-	rows, err := db.query(ctx, `SELECT o.county, COUNT(DISTINCT o.recipient_id) FROM outbox o JOIN outbox_messages m ON m.id = o.message_id
+	rows, err := db.query(ctx, `SELECT o.county, COUNT(DISTINCT o.recipient_id) FROM outbox_messages m JOIN outbox o ON o.id BETWEEN m.first_id AND m.last_id
 		WHERE m.warning_id = ? AND o.state = 'delivered' AND o.channel <> ? GROUP BY o.county`, warningID, int(outbox.MQTT))
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: reached: %w", err)
@@ -602,7 +617,7 @@ func (db *DB) Reached(ctx context.Context, warningID int64) (map[int32]int64, []
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	lr, err := db.query(ctx, `SELECT DISTINCT r.division_code FROM outbox o JOIN outbox_messages m ON m.id = o.message_id JOIN recipients r ON r.id = o.recipient_id
+	lr, err := db.query(ctx, `SELECT DISTINCT r.division_code FROM outbox_messages m JOIN outbox o ON o.id BETWEEN m.first_id AND m.last_id JOIN recipients r ON r.id = o.recipient_id
 		WHERE m.warning_id = ? AND o.state = 'delivered' AND o.channel = ?`, warningID, int(outbox.MQTT))
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: loudspeakers reached: %w", err)
@@ -645,7 +660,7 @@ type OutboxRow struct {
 
 // OutboxRows returns every outbox row of a message (for tests and support).
 func (db *DB) OutboxRows(ctx context.Context, messageID int64) ([]OutboxRow, error) {
-	rows, err := db.query(ctx, `SELECT id, message_id, recipient_id, channel, state, attempts, COALESCE(error, ''), COALESCE(ref, '') FROM outbox WHERE message_id = ? ORDER BY id`, messageID)
+	rows, err := db.query(ctx, `SELECT id, message_id, recipient_id, channel, state, attempts, COALESCE(error, ''), COALESCE(ref, '') FROM outbox WHERE id BETWEEN (SELECT first_id FROM outbox_messages WHERE id = ?) AND (SELECT last_id FROM outbox_messages WHERE id = ?) ORDER BY id`, messageID, messageID)
 	if err != nil {
 		return nil, err
 	}

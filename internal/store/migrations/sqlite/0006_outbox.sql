@@ -38,6 +38,9 @@ CREATE TABLE outbox_messages (
     body       TEXT NOT NULL,
     population TEXT NOT NULL,
     rows       INTEGER NOT NULL DEFAULT 0,
+    -- the message's outbox rows are ids first_id..last_id (consecutive)
+    first_id   INTEGER NOT NULL DEFAULT 1,
+    last_id    INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     UNIQUE (warning_id, identifier)
 );
@@ -60,5 +63,4 @@ CREATE TABLE outbox (
     done_at      INTEGER
 );
 CREATE INDEX outbox_retry ON outbox (channel, due_at) WHERE state IN ('queued', 'sending') AND attempts > 0;
-CREATE INDEX outbox_message ON outbox (message_id);
 CREATE INDEX outbox_ref ON outbox (channel, ref) WHERE ref IS NOT NULL;
