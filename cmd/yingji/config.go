@@ -53,6 +53,8 @@ type Config struct {
 	// AdminPassword comes only from YINGJI_ADMIN_PASSWORD: a flag would
 	// show it in the process list.
 	AdminPassword string
+	// Delivery holds the warning channels' settings (cmd/yingji/recipients.go).
+	Delivery deliveryConfig
 }
 
 const (
@@ -83,6 +85,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	c.Warnings.register(fs)
 	c.Incidents.register(fs)
 	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
+	c.Delivery.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.
@@ -136,6 +139,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	c.mqttAddrExplicit = set["mqtt-addr"]
 	c.WebhookSecret = os.Getenv("YINGJI_WEBHOOK_SECRET")
 	c.AdminPassword = os.Getenv("YINGJI_ADMIN_PASSWORD")
+	c.Delivery.secrets()
 	if c.DB == "" {
 		c.DB = filepath.Join(c.Data, "yingji.db")
 	}
