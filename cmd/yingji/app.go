@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/yingji/yingji/internal/outbox"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,9 @@ type app struct {
 	tree     atomic.Pointer[region.Tree]
 	registry *registry.Service
 	auth     *auth.Service
+	// outbox delivers published warnings; set by recipientsAPI, nil
+	// when delivery is not wired.
+	outbox *outbox.Service
 }
 
 func newLogger(cfg *Config) *slog.Logger {

@@ -126,6 +126,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 	if err != nil {
 		return nil, err
 	}
+	a.outbox = svc
 	d := a.cfg.Delivery
 	rates, err := parseRates(d.Rates)
 	if err != nil {
@@ -201,7 +202,7 @@ func (a *app) outboxService() (*outbox.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	land, err := outbox.NewLand(a.tree.Load(), outbox.Census2020)
+	land, err := outbox.NewLand(a.tree.Load(), outbox.Census2020())
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if api.Incidents, err = a.incidentsAPI(ctx, per); err != nil {
 		return err
 	}
+	// Recipients first: warnings deliver through its outbox.
+	if api.Recipients, err = a.recipientsAPI(ctx, per); err != nil {
+		return err
+	}
 	if api.Warnings, err = a.warningsAPI(ctx, per); err != nil {
 		return err
 	}
@@ -66,9 +70,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return err
 	}
 	if api.Ledger, err = a.ledgerAPI(ctx); err != nil {
-		return err
-	}
-	if api.Recipients, err = a.recipientsAPI(ctx, per); err != nil {
 		return err
 	}
 	if api.Models, err = a.modelsAPI(ctx, per); err != nil {

@@ -84,8 +84,11 @@ func (a *app) warningsAPI(ctx context.Context, per *perception) (*httpapi.Warnin
 	if err := a.demoWarnings(ctx, svc); err != nil {
 		return nil, fmt.Errorf("demo warnings: %w", err)
 	}
-	// Deliverer: the lead wires the outbox here (svc.Deliverer); with one
-	// set, pending deliveries are retried every 30 s.
+	// Published messages go to the outbox (recipientsAPI runs first); ones
+	// it could not take are retried every 30 s.
+	if a.outbox != nil {
+		svc.Deliverer = outboxDeliverer{a.outbox}
+	}
 	go func() {
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()

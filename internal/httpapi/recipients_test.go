@@ -32,7 +32,7 @@ func newRecipientsEnv(t *testing.T, b storetest.Backend) (*env, *outbox.Service)
 	authSvc := &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: time.Hour,
 		Divisions: func(c string) bool { _, ok := rg.Tree().Get(c); return ok }}
 	p, _ := outbox.NewProtector(bytes.Repeat([]byte{7}, 32))
-	land, err := outbox.NewLand(tree, outbox.Census2020)
+	land, err := outbox.NewLand(tree, outbox.Census2020())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,23 +3,30 @@ package outbox
 import (
 	"math/rand/v2"
 	"sort"
+	"strings"
 
 	"github.com/paulmach/orb"
 
 	"github.com/yingji/yingji/internal/region"
 )
 
-// Census2020 is the resident population of Baoshan's county-level
-// divisions in the Seventh National Population Census (2020), as the demo
-// data set uses them (internal/demo countyFacts, in units of 10,000 there;
-// secondary source, see docs/delivery.md). Their sum, 2.431 million, is the
-// census total of the city.
-var Census2020 = map[string]float64{
-	"530502": 936000, // 隆阳区
-	"530521": 292000, // 施甸县
-	"530523": 268000, // 龙陵县
-	"530524": 258000, // 昌宁县
-	"530581": 677000, // 腾冲市
+// Census2020 returns the resident population of Baoshan's county-level
+// divisions at the Seventh National Population Census (2020), from the
+// cited table in internal/region (data/population.csv: four county
+// bulletins and one figure derived from the city total; see docs/models.md).
+// Their sum is the census total of the city, 2,431,211.
+func Census2020() map[string]float64 {
+	out := map[string]float64{}
+	t, err := region.BaoshanPopulation()
+	if err != nil {
+		return out
+	}
+	for _, f := range t.All() {
+		if len(f.Code) == 6 && !strings.HasSuffix(f.Code, "00") {
+			out[f.Code] = float64(f.Population)
+		}
+	}
+	return out
 }
 
 // Land is the region as targeting and coverage see it: the division

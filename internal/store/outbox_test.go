@@ -19,7 +19,7 @@ func newOutbox(t *testing.T, b storetest.Backend) (*outbox.Service, *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	land, err := outbox.NewLand(tree, outbox.Census2020)
+	land, err := outbox.NewLand(tree, outbox.Census2020())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func recipientsHarness(t *testing.T) (url, token string) {
 		t.Fatal(err)
 	}
 	p, _ := outbox.NewProtector(make([]byte, 32))
-	land, err := outbox.NewLand(tree, outbox.Census2020)
+	land, err := outbox.NewLand(tree, outbox.Census2020())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ import (
 // a plain row-by-row prepared INSERT of the same rows in one transaction.
 func BenchmarkTargeting(b *testing.B) {
 	tree, _ := region.Baoshan()
-	land, _ := outbox.NewLand(tree, outbox.Census2020)
+	land, _ := outbox.NewLand(tree, outbox.Census2020())
 	ts := land.Synthetic(2640000, 1)
 	var m0, m1 runtime.MemStats
 	runtime.GC()

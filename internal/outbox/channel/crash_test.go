@@ -43,7 +43,7 @@ func openService(t testing.TB, dsn string) (*outbox.Service, *store.DB) {
 		}
 	}
 	p, _ := outbox.NewProtector(testKey)
-	land, err := outbox.NewLand(tree, outbox.Census2020)
+	land, err := outbox.NewLand(tree, outbox.Census2020())
 	if err != nil {
 		t.Fatal(err)
 	}
