@@ -316,6 +316,9 @@ var perceptionOps = map[string]opSpec{
 func init() {
 	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps} {
 		for k, v := range ops {
+			if _, dup := staticOps[k]; dup {
+				panic("httpapi: route " + k + " is described twice")
+			}
 			staticOps[k] = v
 		}
 	}
@@ -464,13 +467,18 @@ func (s *Server) Document() obj {
 	for _, k := range registry.Kinds() {
 		kindSchemas(k, schemas)
 	}
-	incidentSchemas(schemas)
-	warningSchemas(schemas)
-	supervisionSchemas(schemas)
-	ledgerSchemas(schemas)
-	recipientSchemas(schemas)
-	modelSchemas(schemas)
-	dutySchemas(schemas)
+	// Each area adds its own schemas; a name defined twice would silently
+	// replace another area's schema, so it is refused.
+	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas} {
+		part := obj{}
+		add(part)
+		for name, v := range part {
+			if _, dup := schemas[name]; dup {
+				panic("httpapi: OpenAPI schema " + name + " is defined twice")
+			}
+			schemas[name] = v
+		}
+	}
 	paths := obj{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Pattern].(obj)

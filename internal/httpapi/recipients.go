@@ -437,9 +437,7 @@ func recipientSchemas(schemas obj) {
 	schemas["PushSubscription"] = object([]string{"endpoint", "keys"}, obj{"endpoint": str(), "keys": object([]string{"p256dh", "auth"}, obj{"p256dh": str(), "auth": str()})})
 	schemas["VAPIDKey"] = object([]string{"public_key"}, obj{"public_key": str()})
 	schemas["RecipientImport"] = object([]string{"imported"}, obj{"imported": integer()})
-	circle := object([]string{"lon", "lat", "radius_m"}, obj{"lon": number(), "lat": number(), "radius_m": number()})
-	schemas["WarningArea"] = object(nil, obj{"geometry": obj{"description": "GeoJSON Polygon or MultiPolygon (WGS84), or null"},
-		"circles": arrayOf(circle), "divisions": arrayOf(str())})
+	// The dry run takes a warning's area: WarningArea (warnings.go).
 	schemas["DryRunRequest"] = object([]string{"area"}, obj{"area": ref("WarningArea")})
 	cc := object([]string{"channel", "recipients"}, obj{"channel": str(), "recipients": integer()})
 	schemas["Targeting"] = object([]string{"recipients", "messages", "channels", "divisions", "population"}, obj{

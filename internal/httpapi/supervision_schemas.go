@@ -23,10 +23,10 @@ var supervisionOps = map[string]opSpec{
 	"POST /api/v1/enterprise-risk/diagnoses":     {request: "DiagnosisInput", response: "Diagnosis", status: "201"},
 	"GET /api/v1/enterprise-risk/weights":        {response: "RiskWeights"},
 	"PUT /api/v1/enterprise-risk/weights":        {request: "RiskWeights", response: "RiskWeights"},
-	"GET /api/v1/inspection-plans":               {response: "PlanList"},
-	"POST /api/v1/inspection-plans":              {request: "PlanInput", response: "Plan", status: "201"},
-	"GET /api/v1/inspection-plans/{id}":          {response: "Plan"},
-	"POST /api/v1/inspection-plans/{id}/publish": {response: "Plan"},
+	"GET /api/v1/inspection-plans":               {response: "InspectionPlanList"},
+	"POST /api/v1/inspection-plans":              {request: "InspectionPlanInput", response: "InspectionPlan", status: "201"},
+	"GET /api/v1/inspection-plans/{id}":          {response: "InspectionPlan"},
+	"POST /api/v1/inspection-plans/{id}/publish": {response: "InspectionPlan"},
 	"GET /api/v1/public/inspection-plans":        {response: "PublicPlanList"},
 	"GET /api/v1/inspection-records":             {response: "RecordList", csv: true, query: []obj{query("enterprise_id", "", integer()), query("format", "json or csv", str())}},
 	"POST /api/v1/inspection-records":            {request: "RecordInput", response: "Record", status: "201"},
@@ -108,12 +108,12 @@ func supervisionSchemas(schemas obj) {
 	filter := object(nil, obj{"division_code": str(), "industries": nullable("array"), "risk_colors": nullable("array")})
 	assignment := object([]string{"enterprise_id", "inspectors"}, obj{"enterprise_id": integer(), "enterprise_name": str(), "credit_code": str(), "industry": str(),
 		"inspectors": arrayOf(person), "record_id": integer(), "result": str()})
-	schemas["Plan"] = object([]string{"id", "name", "seed", "pool", "assignments", "state", "version"}, obj{"id": integer(), "name": str(), "division_code": str(),
+	schemas["InspectionPlan"] = object([]string{"id", "name", "seed", "pool", "assignments", "state", "version"}, obj{"id": integer(), "name": str(), "division_code": str(),
 		"matter": str(), "filter": filter, "enterprise_count": integer(), "team_size": integer(), "seed": integer(), "pool": arrayOf(integer()),
 		"roster": arrayOf(person), "assignments": arrayOf(assignment), "state": strEnum("draft", "drawn", "published"), "due_date": dateTime(),
 		"created_by": str(), "created_at": dateTime(), "published_at": dateTime(), "updated_at": dateTime(), "version": integer()})
-	schemas["PlanList"] = listOf(ref("Plan"))
-	schemas["PlanInput"] = object([]string{"name", "filter", "enterprise_count"}, obj{"name": str(), "matter": str(), "filter": filter,
+	schemas["InspectionPlanList"] = listOf(ref("InspectionPlan"))
+	schemas["InspectionPlanInput"] = object([]string{"name", "filter", "enterprise_count"}, obj{"name": str(), "matter": str(), "filter": filter,
 		"enterprise_count": integer(), "team_size": obj{"type": "integer", "minimum": 2, "default": 2}, "inspector_ids": arrayOf(integer()),
 		"seed": obj{"type": []string{"integer", "null"}, "description": "replay a draw; a fresh seed is recorded when left out"}, "due_date": optTime()})
 	schemas["PublicPlanList"] = listOf(object([]string{"id", "name", "seed", "pool", "results"}, obj{"id": integer(), "name": str(), "matter": str(),
