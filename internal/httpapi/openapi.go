@@ -402,6 +402,7 @@ func (s *Server) operation(rt Route) obj {
 		}
 		if spec.csv {
 			responses[status].(obj)["content"].(obj)["text/csv"] = obj{"schema": str()}
+			responses[status].(obj)["content"].(obj)[xlsxType] = obj{"schema": obj{"type": "string", "format": "binary"}}
 		}
 		for st, r := range spec.more {
 			responses[st] = r

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/ledger"
 	"github.com/yingji/yingji/internal/supervision"
 	"github.com/yingji/yingji/internal/supervision/gb18218"
 )
@@ -151,13 +153,13 @@ func (s *Server) listHazards(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if format(q.Get("format")) == "csv" {
+	if isTable(q.Get("format")) {
 		rows := [][]string{{"编号", "企业", "区划", "行业", "隐患", "等级", "判定依据", "来源", "状态", "责任人", "整改措施", "整改期限", "是否逾期", "上报人", "上报时间"}}
 		for _, h := range hs {
 			rows = append(rows, []string{cell(h.ID), cell(h.Enterprise), h.Division, h.Industry, cell(h.Title), h.Level, h.Criterion, h.Source, h.State,
 				cell(h.Responsible), cell(h.Measures), shTime(h.Deadline), strconv.FormatBool(h.Overdue), cell(h.ReportedBy), shTime(&h.ReportedAt)})
 		}
-		writeCSVRows(w, "hidden-dangers", rows)
+		writeTableRows(w, r, "hidden-dangers", rows)
 		return
 	}
 	writeJSON(w, http.StatusOK, List[*supervision.HiddenDanger]{Items: hs, Total: total, Limit: f.Limit, Offset: f.Offset})
@@ -173,8 +175,33 @@ func shTime(t *time.Time) string {
 	return t.In(core.Beijing).Format("2006-01-02 15:04")
 }
 
-// writeCSVRows writes UTF-8 with a byte-order mark for Excel.
-func writeCSVRows(w http.ResponseWriter, name string, rows [][]string) {
+// isTable reports whether a list was asked for as a spreadsheet.
+func isTable(f string) bool { f = format(f); return f == "csv" || f == "xlsx" }
+
+// writeTableRows writes a list (the first row its Chinese headers) as CSV,
+// UTF-8 with a byte-order mark for Excel, or with format=xlsx as a workbook.
+func writeTableRows(w http.ResponseWriter, r *http.Request, name string, rows [][]string) {
+	if format(r.URL.Query().Get("format")) == "xlsx" && len(rows) > 0 {
+		body := make([][]any, 0, len(rows)-1)
+		for _, row := range rows[1:] {
+			out := make([]any, len(row))
+			for i, c := range row {
+				// cell() guards CSV against formulas with a leading
+				// apostrophe; a workbook cell is text and needs none.
+				if len(c) > 1 && c[0] == '\'' && strings.ContainsRune("=+-@", rune(c[1])) {
+					c = c[1:]
+				}
+				out[i] = c
+			}
+			body = append(body, out)
+		}
+		w.Header().Set("Content-Type", xlsxType)
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.xlsx"`, name))
+		if err := ledger.WriteTable(w, name, rows[0], body); err != nil {
+			slog.Default().Warn("xlsx export", "list", name, "err", err)
+		}
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
 	w.Write([]byte("\ufeff"))
@@ -309,7 +336,7 @@ func (s *Server) listRisk(w http.ResponseWriter, r *http.Request) {
 		fc.Total = len(fc.Features)
 		w.Header().Set("Content-Type", "application/geo+json")
 		json.NewEncoder(w).Encode(fc)
-	case "csv":
+	case "csv", "xlsx":
 		rows := [][]string{{"排名", "企业", "区划", "行业", "风险等级", "综合得分", "固有风险得分", "动态扣分", "主要因素"}}
 		for i, g := range grades {
 			var drivers []string
@@ -322,7 +349,7 @@ func (s *Server) listRisk(w http.ResponseWriter, r *http.Request) {
 			}
 			rows = append(rows, []string{strconv.Itoa(i + 1), cell(g.Enterprise), g.Division, g.Industry, g.Color, cell(g.Score), inh, cell(g.Dynamic), strings.Join(drivers, "; ")})
 		}
-		writeCSVRows(w, "enterprise-risk", rows)
+		writeTableRows(w, r, "enterprise-risk", rows)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"items": grades, "total": len(grades), "weights": weights})
 	}

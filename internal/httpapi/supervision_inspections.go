@@ -135,13 +135,13 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if format(r.URL.Query().Get("format")) == "csv" {
+	if isTable(r.URL.Query().Get("format")) {
 		rows := [][]string{{"编号", "计划", "企业", "区划", "行业", "检查人员", "检查时间", "结果", "结论"}}
 		for _, rec := range rs {
 			rows = append(rows, []string{cell(rec.ID), cell(rec.PlanID), cell(rec.Enterprise), rec.Division, rec.Industry, cell(strings.Join(rec.Inspectors, "、")),
 				shTime(&rec.InspectedAt), rec.Result, cell(rec.Conclusion)})
 		}
-		writeCSVRows(w, "inspection-records", rows)
+		writeTableRows(w, r, "inspection-records", rows)
 		return
 	}
 	writeJSON(w, http.StatusOK, List[*supervision.Record]{Items: rs, Total: len(rs), Limit: len(rs)})
@@ -186,12 +186,12 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if format(r.URL.Query().Get("format")) == "csv" {
+	if isTable(r.URL.Query().Get("format")) {
 		rows := [][]string{{"编号", "企业", "区划", "违法行为", "法律依据", "处罚种类", "罚款（元）", "状态", "立案时间"}}
 		for _, c := range cs {
 			rows = append(rows, []string{cell(c.ID), cell(c.Enterprise), c.Division, cell(c.Violation), cell(c.LegalBasis), c.PenaltyKind, cell(c.FineCNY), c.State, shTime(&c.FiledAt)})
 		}
-		writeCSVRows(w, "enforcement-cases", rows)
+		writeTableRows(w, r, "enforcement-cases", rows)
 		return
 	}
 	writeJSON(w, http.StatusOK, List[*supervision.Case]{Items: cs, Total: len(cs), Limit: len(cs)})

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/xuri/excelize/v2"
 	"io"
 	"log/slog"
 	"net/http"
@@ -179,6 +181,26 @@ func TestHiddenDangerAPI(t *testing.T) {
 		status, data, hdr = e.do("GET", "/api/v1/hidden-dangers?format=csv", "ly-inspector", nil, nil)
 		if status != 200 || !strings.HasPrefix(string(data), "\ufeff编号,企业") || !strings.Contains(string(data), "储罐区可燃气体探头失效") {
 			t.Errorf("csv %d %s: %.200s", status, hdr.Get("Content-Type"), data)
+		}
+		// the same list as an Excel workbook with its Chinese headers
+		status, data, hdr = e.do("GET", "/api/v1/hidden-dangers?format=xlsx", "ly-inspector", nil, nil)
+		if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/vnd.openxmlformats") {
+			t.Fatalf("xlsx %d %s", status, hdr.Get("Content-Type"))
+		}
+		wb, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("xlsx does not open: %v", err)
+		}
+		rows, err := wb.GetRows(wb.GetSheetList()[0])
+		if err != nil || len(rows) < 2 || rows[0][0] != "编号" || rows[0][4] != "隐患" {
+			t.Fatalf("xlsx rows %v %v", rows, err)
+		}
+		found := false
+		for _, r := range rows[1:] {
+			found = found || (len(r) > 4 && r[4] == "储罐区可燃气体探头失效")
+		}
+		if !found {
+			t.Errorf("xlsx lacks the reported hidden danger: %v", rows)
 		}
 	})
 }

@@ -198,6 +198,7 @@
       if (industry.value) q.set('industry', industry.value);
       if (color.value) q.set('color', color.value);
       document.getElementById('risk-csv').href = '/api/v1/enterprise-risk?format=csv&' + q;
+      document.getElementById('risk-xlsx').href = '/api/v1/enterprise-risk?format=xlsx&' + q;
       try {
         const [list, fc] = await Promise.all([api('/api/v1/enterprise-risk?' + q), api('/api/v1/enterprise-risk?format=geojson&' + q)]);
         const tbody = document.getElementById('risk-rows');
