@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/yingji/yingji/internal/incident"
 	"github.com/yingji/yingji/internal/outbox"
 	"log/slog"
 	"sync/atomic"
@@ -29,6 +30,9 @@ type app struct {
 	// outbox delivers published warnings; set by recipientsAPI, nil
 	// when delivery is not wired.
 	outbox *outbox.Service
+	// incidents is the incident service, for drafting warnings from an
+	// incident; set by incidentsAPI.
+	incidents *incident.Service
 }
 
 func newLogger(cfg *Config) *slog.Logger {

@@ -63,6 +63,7 @@ func (a *app) incidentsAPI(ctx context.Context, per *perception) (*httpapi.Incid
 	res := &resourceIndex{reg: a.registry, occupancy: a.db.ShelterOccupancy, maxAge: time.Minute,
 		travel: dispatch.Travel{DefaultKmh: cfg.TravelKmh, Detour: cfg.TravelDetour}}
 	svc.Changed = func(*incident.Incident) { res.invalidate() }
+	a.incidents = svc
 	prev := a.registry.OnChange
 	a.registry.OnChange = func(kind string) {
 		if prev != nil {

@@ -81,6 +81,20 @@ func (a *app) warningsAPI(ctx context.Context, per *perception) (*httpapi.Warnin
 			return f, nil
 		}
 	}
+	if a.incidents != nil {
+		svc.Incident = func(ctx context.Context, id int64) (warning.IncidentFacts, error) {
+			in, err := a.incidents.Get(ctx, id)
+			if err != nil {
+				return warning.IncidentFacts{}, err
+			}
+			f := warning.IncidentFacts{ID: in.ID, Number: in.Number, Type: in.Type, TypeName: in.TypeName, Title: in.Title,
+				Division: in.Division, Level: int(in.Level), OccurredAt: in.OccurredAt}
+			if in.Lon != nil && in.Lat != nil {
+				f.Lon, f.Lat, f.HasPlace = *in.Lon, *in.Lat, true
+			}
+			return f, nil
+		}
+	}
 	if err := a.demoWarnings(ctx, svc); err != nil {
 		return nil, fmt.Errorf("demo warnings: %w", err)
 	}

@@ -99,7 +99,7 @@ func warningSchemas(schemas obj) {
 		"sender":     str(), "sent": ts(), "references": str(), "scope": str(),
 		"drafted_by": integer(), "drafter": str(), "approved_by": integer(), "approver": str(), "approved_at": ts(),
 		"published_by": integer(), "publisher": str(), "delivered_at": ts(), "delivery_error": str(),
-		"source": obj{"type": "string", "enum": []string{"local", "import"}}, "forwarded_from": integer(), "from_alarm": integer(),
+		"source": obj{"type": "string", "enum": []string{"local", "import"}}, "forwarded_from": integer(), "from_alarm": integer(), "from_incident": integer(),
 		"cap_url": str(), "created_at": dateTime(), "updated_at": dateTime(), "version": integer(),
 	})
 	schemas["WarningList"] = listOf(ref("Warning"))
@@ -110,6 +110,7 @@ func warningSchemas(schemas obj) {
 		"headline": str(), "description": str(), "instruction": str(), "english": ref("WarningText"),
 		"onset": dateTime(), "expires": dateTime(), "area": ref("WarningArea"), "division_code": str(), "note": str(),
 		"from_alarm": obj{"type": "integer", "description": "pre-fill level, text and area (a circle around the point) from this alarm"},
+		"from_incident": obj{"type": "integer", "description": "pre-fill level (from the grade), text and area (a circle around the place, or its division) from this incident"},
 		"radius_m":   obj{"type": "number", "description": "radius of the circle around the alarm's point (default 3000)"},
 		"version":    obj{"type": "integer", "description": "edits: the version you read"},
 	}}

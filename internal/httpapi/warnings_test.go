@@ -67,6 +67,17 @@ func newWarnEnv(t *testing.T, b storetest.Backend) *warnAPI {
 			}
 			return warning.AlarmFacts{ID: 42, Level: warning.Orange, PointKind: "toxic_gas", PointName: "示例化工厂有毒气体探测器1", Message: "硫化氢 30 ppm",
 				Division: longyang, Lon: 99.16, Lat: 25.12, RaisedAt: we.now.Add(-10 * time.Minute)}, nil
+		},
+		Incident: func(ctx context.Context, id int64) (warning.IncidentFacts, error) {
+			switch id {
+			case 5: // a graded landslide with a place
+				return warning.IncidentFacts{ID: 5, Number: "YJ-530502-20261128-0005", Type: "natural.geohazard.landslide", TypeName: "滑坡",
+					Title: "示例滑坡", Division: longyang, Lon: 99.17, Lat: 25.11, HasPlace: true, Level: 3, OccurredAt: we.now.Add(-time.Hour)}, nil
+			case 6: // an ungraded leak known only by its division
+				return warning.IncidentFacts{ID: 6, Number: "YJ-530502-20261128-0006", Type: "accident.hazchem.leak", TypeName: "泄漏",
+					Title: "示例泄漏", Division: longyang, OccurredAt: we.now.Add(-time.Hour)}, nil
+			}
+			return warning.IncidentFacts{}, core.Errorf(core.ENOTFOUND, "incident %d not found", id)
 		}}
 	api := &httpapi.Server{Registry: &registry.Service{Store: db, Regions: func() registry.Regions { return rg.Tree() }},
 		Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
@@ -105,7 +116,7 @@ type warningJSON struct {
 	Version    int    `json:"version"`
 	CAPURL     string `json:"cap_url"`
 	Text       struct {
-		Headline, Description string
+		Event, Headline, Description string
 	} `json:"text"`
 	Area struct {
 		Circles   []warning.Circle `json:"circles"`
@@ -253,6 +264,23 @@ func TestWarningsAPI(t *testing.T) {
 			}
 			if st, _, _ := e.do("POST", "/api/v1/warnings", "ly-duty", map[string]any{"from_alarm": 7, "expires": expires}, nil); st != 422 {
 				t.Errorf("unknown alarm = %d", st)
+			}
+			// from an incident: template by its type, level by its grade, a
+			// circle round its place (or its division when it has none).
+			fi := e.draft("ly-duty", map[string]any{"from_incident": 5, "expires": expires})
+			if fi.Level != "yellow" || fi.Text.Event != "地质灾害（滑坡、泥石流）" || len(fi.Area.Circles) != 1 ||
+				fi.Area.Circles[0].RadiusM != warning.DefaultIncidentRadiusM || !strings.Contains(fi.Text.Description, "YJ-530502-20261128-0005") {
+				t.Errorf("from incident = %+v", fi)
+			}
+			if st, body, _ := e.do("POST", "/api/v1/warnings", "ly-duty", map[string]any{"from_incident": 6, "expires": expires}, nil); st != 422 || !strings.Contains(string(body), "level") {
+				t.Errorf("ungraded incident without a level = %d %s", st, body)
+			}
+			fl := e.draft("ly-duty", map[string]any{"from_incident": 6, "level": "orange", "expires": expires})
+			if fl.Text.Event != "危险化学品泄漏" || len(fl.Area.Divisions) != 1 || fl.Area.Divisions[0] != longyang {
+				t.Errorf("from an incident without a place = %+v", fl)
+			}
+			if st, _, _ := e.do("POST", "/api/v1/warnings", "ly-duty", map[string]any{"from_incident": 9, "expires": expires}, nil); st != 422 {
+				t.Errorf("unknown incident = %d", st)
 			}
 			var tl struct{ Total int }
 			e.call("GET", "/api/v1/warnings/templates", "viewer", nil, 200, &tl)

@@ -16,7 +16,7 @@ import (
 const warningInsertCols = `chain_id, msg_type, status, template, level, category, urgency, severity, certainty, response_type,
 	event, headline, description, instruction, english, onset, expires, area, division_code, note,
 	identifier, sender, sent, refs, scope, drafted_by, drafter, approved_by, approver, approved_at, published_by, publisher,
-	delivered_at, delivery_error, source, forwarded_from, from_alarm, cap_xml, created_at, updated_at`
+	delivered_at, delivery_error, source, forwarded_from, from_alarm, from_incident, cap_xml, created_at, updated_at`
 
 const warningCols = `id, ` + warningInsertCols + `, version`
 
@@ -24,7 +24,7 @@ const warningCols = `id, ` + warningInsertCols + `, version`
 const warningSet = `chain_id = ?, msg_type = ?, status = ?, template = ?, level = ?, category = ?, urgency = ?, severity = ?, certainty = ?, response_type = ?,
 	event = ?, headline = ?, description = ?, instruction = ?, english = ?, onset = ?, expires = ?, area = ?, division_code = ?, note = ?,
 	identifier = ?, sender = ?, sent = ?, refs = ?, scope = ?, drafted_by = ?, drafter = ?, approved_by = ?, approver = ?, approved_at = ?, published_by = ?, publisher = ?,
-	delivered_at = ?, delivery_error = ?, source = ?, forwarded_from = ?, from_alarm = ?, cap_xml = ?, created_at = ?, updated_at = ?`
+	delivered_at = ?, delivery_error = ?, source = ?, forwarded_from = ?, from_alarm = ?, from_incident = ?, cap_xml = ?, created_at = ?, updated_at = ?`
 
 func nullString(s string) any {
 	if s == "" {
@@ -50,7 +50,7 @@ func warningRow(w *warning.Warning) ([]any, error) {
 	return []any{w.ChainID, w.MsgType, string(w.Status), w.Template, string(w.Level), w.Category, w.Urgency, w.Severity, w.Certainty, w.ResponseType,
 		w.Text.Event, w.Text.Headline, w.Text.Description, w.Text.Instruction, english, w.Onset.UnixMilli(), w.Expires.UnixMilli(), string(area), w.Division, w.Note,
 		nullString(w.Identifier), w.Sender, msPtr(w.Sent), w.References, w.Scope, nullInt(w.DraftedBy), w.Drafter, nullInt(w.ApprovedBy), w.Approver, msPtr(w.ApprovedAt),
-		nullInt(w.PublishedBy), w.Publisher, msPtr(w.DeliveredAt), w.DeliveryError, w.Source, nullInt(w.ForwardedFrom), nullInt(w.FromAlarm), capXML,
+		nullInt(w.PublishedBy), w.Publisher, msPtr(w.DeliveredAt), w.DeliveryError, w.Source, nullInt(w.ForwardedFrom), nullInt(w.FromAlarm), nullInt(w.FromIncident), capXML,
 		w.CreatedAt.UnixMilli(), w.UpdatedAt.UnixMilli()}, nil
 }
 
@@ -59,11 +59,11 @@ func scanWarning(s scanner) (*warning.Warning, error) {
 	var status, level, area string
 	var english, identifier, capXML sql.NullString
 	var onset, expires, created, updated int64
-	var sent, draftedBy, approvedBy, approvedAt, publishedBy, deliveredAt, forwarded, fromAlarm sql.NullInt64
+	var sent, draftedBy, approvedBy, approvedAt, publishedBy, deliveredAt, forwarded, fromAlarm, fromIncident sql.NullInt64
 	if err := s.Scan(&w.ID, &w.ChainID, &w.MsgType, &status, &w.Template, &level, &w.Category, &w.Urgency, &w.Severity, &w.Certainty, &w.ResponseType,
 		&w.Text.Event, &w.Text.Headline, &w.Text.Description, &w.Text.Instruction, &english, &onset, &expires, &area, &w.Division, &w.Note,
 		&identifier, &w.Sender, &sent, &w.References, &w.Scope, &draftedBy, &w.Drafter, &approvedBy, &w.Approver, &approvedAt, &publishedBy, &w.Publisher,
-		&deliveredAt, &w.DeliveryError, &w.Source, &forwarded, &fromAlarm, &capXML, &created, &updated, &w.Version); err != nil {
+		&deliveredAt, &w.DeliveryError, &w.Source, &forwarded, &fromAlarm, &fromIncident, &capXML, &created, &updated, &w.Version); err != nil {
 		return nil, err
 	}
 	w.Status, w.Level = warning.Status(status), warning.Level(level)
@@ -84,7 +84,7 @@ func scanWarning(s scanner) (*warning.Warning, error) {
 	}
 	w.Sent, w.ApprovedAt, w.DeliveredAt = timePtr(sent), timePtr(approvedAt), timePtr(deliveredAt)
 	w.DraftedBy, w.ApprovedBy, w.PublishedBy = draftedBy.Int64, approvedBy.Int64, publishedBy.Int64
-	w.ForwardedFrom, w.FromAlarm = forwarded.Int64, fromAlarm.Int64
+	w.ForwardedFrom, w.FromAlarm, w.FromIncident = forwarded.Int64, fromAlarm.Int64, fromIncident.Int64
 	return &w, nil
 }
 

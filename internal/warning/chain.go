@@ -30,7 +30,7 @@ func (s *Service) followUp(ctx context.Context, id int64, msgType string) (*Warn
 	w.Identifier, w.Sender, w.Sent, w.References, w.CAP = "", "", nil, "", nil
 	w.DraftedBy, w.Drafter, w.ApprovedBy, w.Approver, w.ApprovedAt = actor.UserID, actor.Username, 0, "", nil
 	w.PublishedBy, w.Publisher, w.DeliveredAt, w.DeliveryError = 0, "", nil, ""
-	w.Note, w.FromAlarm, w.ForwardedFrom, w.Source = "", 0, 0, "local"
+	w.Note, w.FromAlarm, w.FromIncident, w.ForwardedFrom, w.Source = "", 0, 0, 0, "local"
 	w.CreatedAt, w.UpdatedAt, w.Version = now, now, 0
 	if prev.English != nil {
 		en := *prev.English
@@ -48,7 +48,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Warning, err
 	if err != nil {
 		return nil, err
 	}
-	if in.FromAlarm != 0 || in.Template != "" {
+	if in.FromAlarm != 0 || in.FromIncident != 0 || in.Template != "" {
 		return nil, core.Invalid("template", "an update keeps the warning's hazard type; change the text instead")
 	}
 	if err := s.compose(ctx, w, in, now); err != nil {

@@ -39,8 +39,11 @@ type Input struct {
 	Note         string          `json:"note,omitempty"`
 	// FromAlarm pre-fills level, text and area (a circle of RadiusM around
 	// the alarm's point) from an alarm.
-	FromAlarm int64   `json:"from_alarm,omitempty"`
-	RadiusM   float64 `json:"radius_m,omitempty"`
+	FromAlarm int64 `json:"from_alarm,omitempty"`
+	// FromIncident pre-fills level (from the incident's grade), text and
+	// area (a circle of RadiusM around its place, or its division).
+	FromIncident int64   `json:"from_incident,omitempty"`
+	RadiusM      float64 `json:"radius_m,omitempty"`
 	// Version is the version of the draft you edited (edits only).
 	Version int `json:"version,omitempty"`
 }
@@ -103,6 +106,87 @@ func (s *Service) fromAlarm(ctx context.Context, w *Warning, in *Input) error {
 	return nil
 }
 
+// DefaultIncidentRadiusM is the circle drawn around an incident's place
+// when the request gives no radius.
+const DefaultIncidentRadiusM = 5000
+
+// incidentTemplates maps event-type code prefixes (longest first wins) to
+// templates.
+var incidentTemplates = []struct{ prefix, template string }{
+	{"natural.weather.rainstorm", "rainstorm"},
+	{"natural.flood", "flood"},
+	{"natural.earthquake", "earthquake"},
+	{"natural.geohazard", "landslide"},
+	{"natural.forest_fire", "forest_fire"},
+	{"accident.mining.tailings", "tailings"},
+	{"accident.hazchem", "chemical_leak"},
+}
+
+// TemplateForIncidentType is the template suggested for an incident of the
+// event type code; "general" when none fits.
+func TemplateForIncidentType(code string) Template {
+	best := ""
+	for _, it := range incidentTemplates {
+		if (code == it.prefix || strings.HasPrefix(code, it.prefix+".")) && len(it.prefix) > len(best) {
+			best = it.prefix
+		}
+	}
+	for _, it := range incidentTemplates {
+		if it.prefix == best {
+			t, _ := TemplateNamed(it.template)
+			return t
+		}
+	}
+	t, _ := TemplateNamed("general")
+	return t
+}
+
+// incidentLevels maps an incident's grade (1 特别重大 … 4 一般) to the
+// warning level of the same rank.
+var incidentLevels = map[int]Level{1: Red, 2: Orange, 3: Yellow, 4: Blue}
+
+// fromIncident pre-fills a new draft from an incident. An ungraded
+// incident leaves the level to the drafter.
+func (s *Service) fromIncident(ctx context.Context, w *Warning, in *Input) error {
+	if s.Incident == nil {
+		return core.Invalid("from_incident", "drafting from incidents is not available on this server")
+	}
+	f, err := s.Incident(ctx, in.FromIncident)
+	if err != nil {
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			return core.Invalid("from_incident", "incident %d not found in your area", in.FromIncident)
+		}
+		return err
+	}
+	t := TemplateForIncidentType(f.Type)
+	if in.Template != "" {
+		var ok bool
+		if t, ok = TemplateNamed(in.Template); !ok {
+			return core.Invalid("template", "%q is not a template", in.Template)
+		}
+	}
+	applyTemplate(w, t)
+	w.FromIncident = f.ID
+	if l, ok := incidentLevels[f.Level]; ok {
+		w.Level = l
+	}
+	w.Division = f.Division
+	r := in.RadiusM
+	if r == 0 {
+		r = DefaultIncidentRadiusM
+	}
+	if in.Area == nil {
+		if f.HasPlace {
+			w.Area = Area{Circles: []Circle{{Lon: round6(f.Lon), Lat: round6(f.Lat), RadiusM: r}}}
+		} else {
+			w.Area = Area{Divisions: []string{f.Division}}
+		}
+	}
+	w.Text.Description = t.Description + "（事件" + f.Number + "：" + f.Title + "，" + f.OccurredAt.In(Beijing).Format("1月2日15:04") + "）"
+	w.Onset = f.OccurredAt.Truncate(time.Second)
+	return nil
+}
+
 func applyTemplate(w *Warning, t Template) {
 	w.Template = t.Key
 	w.Text.Event, w.Category, w.Urgency, w.Certainty, w.ResponseType = t.Event, t.Category, t.Urgency, t.Certainty, t.ResponseType
@@ -131,7 +215,7 @@ func (s *Service) compose(ctx context.Context, w *Warning, in Input, now time.Ti
 	if w.English != nil && w.English.Headline != "" {
 		autoEN = HeadlineEn("", w.English.Event, w.Level)
 	}
-	if in.Template != "" && in.FromAlarm == 0 {
+	if in.Template != "" && in.FromAlarm == 0 && in.FromIncident == 0 {
 		t, ok := TemplateNamed(in.Template)
 		if !ok {
 			ps.Add(0, "template", "%q is not a template (%s)", in.Template, templateKeys())

@@ -37,6 +37,9 @@ type Service struct {
 	Locate func(p orb.Point) (string, bool)
 	// Alarm looks an alarm up for drafting from it (scope applies).
 	Alarm func(ctx context.Context, id int64) (AlarmFacts, error)
+	// Incident, when set, reads an incident in the caller's area for
+	// drafting from it (from_incident).
+	Incident func(ctx context.Context, id int64) (IncidentFacts, error)
 	// ImportDivision owns messages imported by the system (the feed
 	// poller); ImportTTL is the validity of imported infos without expires.
 	ImportDivision string
@@ -107,8 +110,16 @@ func (s *Service) Draft(ctx context.Context, in Input) (*Warning, error) {
 	actor := actorOf(ctx)
 	w := &Warning{MsgType: MsgAlert, Status: Draft, Scope: "Public", Source: "local",
 		DraftedBy: actor.UserID, Drafter: actor.Username, CreatedAt: now, UpdatedAt: now}
+	if in.FromAlarm != 0 && in.FromIncident != 0 {
+		return nil, core.Invalid("from_incident", "a draft starts from an alarm or from an incident, not both")
+	}
 	if in.FromAlarm != 0 {
 		if err := s.fromAlarm(ctx, w, &in); err != nil {
+			return nil, err
+		}
+	}
+	if in.FromIncident != 0 {
+		if err := s.fromIncident(ctx, w, &in); err != nil {
 			return nil, err
 		}
 	}
@@ -153,6 +164,9 @@ func (s *Service) Edit(ctx context.Context, id int64, in Input) (*Warning, error
 	}
 	if err := checkVersion(w, in.Version); err != nil {
 		return nil, err
+	}
+	if in.FromIncident != 0 {
+		return nil, core.Invalid("from_incident", "only a new draft can start from an incident")
 	}
 	if in.FromAlarm != 0 {
 		return nil, core.Invalid("from_alarm", "only a new draft can start from an alarm")

@@ -95,6 +95,7 @@ type Warning struct {
 	Source        string `json:"source"`
 	ForwardedFrom int64  `json:"forwarded_from,omitempty"`
 	FromAlarm     int64  `json:"from_alarm,omitempty"`
+	FromIncident  int64  `json:"from_incident,omitempty"`
 
 	// CAP is the message as sent or received (XML); empty for drafts.
 	CAP []byte `json:"-"`
@@ -181,6 +182,20 @@ type Delivery struct {
 	Sent, Expires                                   time.Time
 	Area                                            Area // the warning's area: polygons, circles, division codes
 	CAP                                             []byte
+}
+
+// IncidentFacts is what drafting from an incident needs to know about it.
+type IncidentFacts struct {
+	ID         int64
+	Number     string
+	Type       string // the event-type code, e.g. natural.geohazard.landslide
+	TypeName   string
+	Title      string
+	Division   string
+	Lon, Lat   float64
+	HasPlace   bool
+	Level      int // 1 (特别重大) … 4 (一般); 0 not graded
+	OccurredAt time.Time
 }
 
 // AlarmFacts is what drafting from an alarm needs to know about it.

@@ -361,6 +361,10 @@
     const acts = document.getElementById('inc-actions');
     acts.replaceChildren(el('span', { class: 'status-tag' }, t('inc.status.' + inc.status)));
     if (inc.merged_into) acts.append(el('a', { class: 'btn small', href: '/incidents/' + inc.merged_into }, t('inc.merged-into')));
+    // a public warning drafted from this incident (level, text and area pre-filled)
+    if (inc.status === 'open' && can('warnings.draft')) {
+      acts.append(el('a', { class: 'btn small', id: 'inc-warn', href: '/warnings/new?from_incident=' + inc.id }, t('inc.warn')));
+    }
   }
 
   function renderDeadlines() {

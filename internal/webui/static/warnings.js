@@ -223,11 +223,15 @@
       $('en-event').value = tp.event_en; $('en-description').value = tp.description_en; $('en-instruction').value = tp.instruction_en;
     });
 
-    // from an alarm: the server pre-fills a draft, which opens for editing.
-    const fromAlarm = new URLSearchParams(location.search).get('from_alarm');
-    if (mode === 'new' && fromAlarm) {
+    // from an alarm or an incident: the server pre-fills a draft, which
+    // opens for editing.
+    const params = new URLSearchParams(location.search);
+    const fromAlarm = params.get('from_alarm'), fromIncident = params.get('from_incident');
+    if (mode === 'new' && (fromAlarm || fromIncident)) {
       try {
-        const d = await api('/api/v1/warnings', { method: 'POST', body: { from_alarm: Number(fromAlarm), expires: new Date(Date.now() + 12 * 3600e3).toISOString() } });
+        const body = { expires: new Date(Date.now() + 12 * 3600e3).toISOString() };
+        if (fromAlarm) body.from_alarm = Number(fromAlarm); else body.from_incident = Number(fromIncident);
+        const d = await api('/api/v1/warnings', { method: 'POST', body: body });
         location.replace('/warnings/' + d.id + '/edit');
         return;
       } catch (e) { showError(e); }

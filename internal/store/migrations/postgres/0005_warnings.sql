@@ -40,6 +40,7 @@ CREATE TABLE warnings (
     source         TEXT NOT NULL,
     forwarded_from BIGINT,
     from_alarm     BIGINT,
+    from_incident  BIGINT,
     cap_xml        TEXT,
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL,

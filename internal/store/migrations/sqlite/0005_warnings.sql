@@ -40,6 +40,7 @@ CREATE TABLE warnings (
     source         TEXT NOT NULL,
     forwarded_from INTEGER,
     from_alarm     INTEGER,
+    from_incident  INTEGER,
     cap_xml        TEXT,
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL,
