@@ -109,10 +109,10 @@ func warningSchemas(schemas obj) {
 		"certainty": obj{"type": "string", "enum": cap.Certainties[:4]}, "response_type": obj{"type": "string", "enum": cap.ResponseTypes},
 		"headline": str(), "description": str(), "instruction": str(), "english": ref("WarningText"),
 		"onset": dateTime(), "expires": dateTime(), "area": ref("WarningArea"), "division_code": str(), "note": str(),
-		"from_alarm": obj{"type": "integer", "description": "pre-fill level, text and area (a circle around the point) from this alarm"},
+		"from_alarm":    obj{"type": "integer", "description": "pre-fill level, text and area (a circle around the point) from this alarm"},
 		"from_incident": obj{"type": "integer", "description": "pre-fill level (from the grade), text and area (a circle around the place, or its division) from this incident"},
-		"radius_m":   obj{"type": "number", "description": "radius of the circle around the alarm's point (default 3000)"},
-		"version":    obj{"type": "integer", "description": "edits: the version you read"},
+		"radius_m":      obj{"type": "number", "description": "radius of the circle around the alarm's point (default 3000)"},
+		"version":       obj{"type": "integer", "description": "edits: the version you read"},
 	}}
 	schemas["WarningAction"] = object(nil, obj{"version": obj{"type": "integer", "description": "the version you read (optional)"},
 		"note": obj{"type": "string", "description": "cancel: the reason"}})
