@@ -12,13 +12,14 @@ package duty
 
 import (
 	"context"
+	"github.com/yingji/yingji/internal/core"
 	"time"
 
 	"github.com/yingji/yingji/internal/alarm"
 )
 
 // Beijing is China Standard Time, in which duty days are counted.
-var Beijing = time.FixedZone("CST", 8*3600)
+var Beijing = core.Beijing
 
 // DateLayout is how a duty day is written: 2026-11-28.
 const DateLayout = "2006-01-02"

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/yingji/yingji/internal/core"
 	"strconv"
 	"strings"
 	"time"
@@ -235,7 +236,7 @@ func (f *flexNum) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var beijing = time.FixedZone("CST", 8*3600)
+var beijing = core.Beijing
 
 // ParseCENC reads the CENC report list.
 func ParseCENC(data []byte) ([]Event, error) {

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"github.com/yingji/yingji/internal/core"
 	"math"
 	"strings"
 	"time"
@@ -164,15 +165,7 @@ func NumberPrefix(division string, received time.Time, loc *time.Location) strin
 func Number(prefix string, seq int) string { return fmt.Sprintf("%s-%04d", prefix, seq) }
 
 // Shanghai is the time zone numbers and the UI use.
-var Shanghai = mustZone("Asia/Shanghai")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}
+var Shanghai = core.Beijing
 
 // DistanceKm is the great-circle distance between two WGS84 points.
 func DistanceKm(lon1, lat1, lon2, lat2 float64) float64 {

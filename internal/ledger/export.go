@@ -15,15 +15,6 @@ import (
 	"github.com/yingji/yingji/internal/registry"
 )
 
-// shanghai is where times are shown; spreadsheets have no time zones.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
-
 // maxCell is the most characters an Excel cell holds.
 const maxCell = 32767
 
@@ -121,7 +112,7 @@ func (tw *tableWriter) cell(v any) any {
 		if x.IsZero() {
 			return nil
 		}
-		t := x.In(shanghai)
+		t := x.In(core.Beijing)
 		style := tw.dateTime
 		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
 			style = tw.date

@@ -33,6 +33,7 @@
 package report
 
 import (
+	"github.com/yingji/yingji/internal/core"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ const Empty = "暂无"
 
 // beijing is China Standard Time. China keeps no daylight saving time, so a
 // fixed zone is exact and needs no time-zone database on the machine.
-var beijing = time.FixedZone("CST", 8*3600)
+var beijing = core.Beijing
 
 // FormatTime renders t the way official documents write times, in Beijing
 // time: "2026年11月28日 14时05分". The zero time renders as Empty.

@@ -15,6 +15,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/yingji/yingji/internal/core"
 	"math"
 	"slices"
 	"sync"
@@ -99,7 +100,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.Location == nil {
-		c.Location = time.FixedZone("CST", 8*3600)
+		c.Location = core.Beijing
 	}
 	if c.PerLevel == 0 {
 		c.PerLevel = 2

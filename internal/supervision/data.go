@@ -6,10 +6,8 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/yingji/yingji/internal/core"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -80,18 +78,7 @@ func LoadReference(dir string) (*Reference, error) {
 }
 
 func readData(dir, name string) ([]byte, string, error) {
-	if dir != "" {
-		p := filepath.Join(dir, name)
-		data, err := os.ReadFile(p)
-		if err == nil {
-			return data, p, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("supervision: %w", err)
-		}
-	}
-	data, err := dataFS.ReadFile("data/" + name)
-	return data, "embedded", err
+	return core.ReadDataFile(dataFS, dir, name)
 }
 
 // Row is one CSV record by column name, with its line.

@@ -285,7 +285,7 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 		}
 		m := &notify.Message{At: now, Tier: tier, Division: div,
 			Title: fmt.Sprintf("[隐患逾期] %s：%s（%s）", h.Enterprise, h.Title, lvl),
-			Body:  fmt.Sprintf("隐患 #%d 整改期限 %s 已过 %d 天仍未整改完成，责任人：%s。", h.ID, h.Deadline.In(shanghai).Format("2006-01-02 15:04"), days, h.Responsible)}
+			Body:  fmt.Sprintf("隐患 #%d 整改期限 %s 已过 %d 天仍未整改完成，责任人：%s。", h.ID, h.Deadline.In(core.Beijing).Format("2006-01-02 15:04"), days, h.Responsible)}
 		if err := s.Inbox.AddMessage(ctx, m); err != nil {
 			return n, err
 		}
@@ -293,14 +293,6 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 	}
 	return n, nil
 }
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
 
 func countyOf(code string) string {
 	if len(code) >= 6 {

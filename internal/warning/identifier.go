@@ -2,6 +2,7 @@ package warning
 
 import (
 	"fmt"
+	"github.com/yingji/yingji/internal/core"
 	"regexp"
 	"strconv"
 	"time"
@@ -51,7 +52,7 @@ func (i Issuer) Check() error {
 }
 
 // Beijing is UTC+8, the time zone of the identifier's timestamp.
-var Beijing = time.FixedZone("CST", 8*3600)
+var Beijing = core.Beijing
 
 // Code is the 14-digit issuing unit code ZZZZZZDDDUUUXX.
 func (i Issuer) Code() string { return i.Area + i.Dept + i.Unit + i.Ext }

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/yingji/yingji/internal/core"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -185,15 +186,7 @@ func Text(m *outbox.MessageBody) string {
 		b.WriteString(m.Instruction)
 	}
 	if !m.Expires.IsZero() {
-		fmt.Fprintf(&b, "\n\n有效期至 %s", m.Expires.In(shanghai).Format("2006-01-02 15:04"))
+		fmt.Fprintf(&b, "\n\n有效期至 %s", m.Expires.In(core.Beijing).Format("2006-01-02 15:04"))
 	}
 	return b.String()
 }
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()

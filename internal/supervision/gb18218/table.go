@@ -21,10 +21,8 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/yingji/yingji/internal/core"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -100,18 +98,7 @@ func LoadDir(dir string) (*Table, error) {
 }
 
 func readData(dir, name string) ([]byte, string, error) {
-	if dir != "" {
-		p := filepath.Join(dir, name)
-		data, err := os.ReadFile(p)
-		if err == nil {
-			return data, p, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("gb18218: %w", err)
-		}
-	}
-	data, err := dataFS.ReadFile("data/" + name)
-	return data, "embedded", err
+	return core.ReadDataFile(dataFS, dir, name)
 }
 
 func (t *Table) index() error {
