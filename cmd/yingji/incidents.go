@@ -53,6 +53,7 @@ func (a *app) incidentsAPI(ctx context.Context, per *perception) (*httpapi.Incid
 	if per != nil && per.alarms != nil {
 		svc.Alarms = &alarmLink{db: a.db, reg: a.registry}
 	}
+	svc.Enterprises = enterpriseLink{a.registry}
 	sys := core.WithActor(ctx, core.SystemActor)
 	if err := svc.LoadTypes(sys); err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func (l *alarmLink) Alarm(ctx context.Context, id int64) (incident.AlarmInfo, er
 			info.Type = t
 		}
 		if o.Kind == registry.KEnterprise {
-			info.Unit = o.Name
+			info.Unit, info.EnterpriseID = o.Name, o.ID
 		}
 		id2 = o.OwnerID
 	}
@@ -198,4 +199,16 @@ func (a *app) demoIncidents(ctx context.Context, svc *incident.Service) error {
 	}
 	a.log.Info("loaded the demo incidents", "count", n)
 	return a.db.SetSetting(ctx, "demo_incidents_loaded", time.Now().UTC().Format(time.RFC3339))
+}
+
+// enterpriseLink gives intake the enterprises of the registry, in the
+// caller's scope.
+type enterpriseLink struct{ reg *registry.Service }
+
+func (l enterpriseLink) Enterprise(ctx context.Context, id int64) (string, string, error) {
+	o, err := l.reg.Get(ctx, registry.KEnterprise, id)
+	if err != nil {
+		return "", "", err
+	}
+	return o.Name, o.Division, nil
 }

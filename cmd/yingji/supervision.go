@@ -40,6 +40,9 @@ func (a *app) supervisionAPI(ctx context.Context, per *perception) (*httpapi.Sup
 		}
 	}
 	svc := &supervision.Service{Store: a.db, Alarms: a.db, Registry: a.registry, Inbox: a.db, Table: table, Ref: ref, Clock: core.SystemClock,
+		// accidents are incidents of the accident category that name the
+		// enterprise (from its alarm, or at intake)
+		Accidents: a.db.CountAccidents,
 		Inspectors: func(ctx context.Context, division string) ([]supervision.Person, error) {
 			users, err := a.db.ListUsers(ctx)
 			if err != nil {

@@ -104,7 +104,7 @@ func incidentSchemas(schemas obj) {
 			"category": str(), "status": obj{"type": "string", "enum": []string{"open", "closed", "merged"}}, "occurred_at": dateTime(), "received_at": dateTime(),
 			"lon": nullable("number"), "lat": nullable("number"), "address": str(), "division_code": str(),
 			"source": obj{"type": "string", "enum": []string{"phone", "field", "partner", "alarm", "feed"}}, "reporter": str(), "reporter_phone": str(), "unit": str(),
-			"description": str(), "level": level, "grade": grade, "grading": ref("Grading"), "alarm_id": integer(), "merged_into": integer(),
+			"description": str(), "level": level, "grade": grade, "grading": ref("Grading"), "alarm_id": integer(), "enterprise_id": integer(), "merged_into": integer(),
 			"response_plan": str(), "response_level": integer(), "initial_reported_at": dateTime(), "onward_reported_at": dateTime(),
 			"last_report_at": dateTime(), "summary": str(), "closed_at": dateTime(),
 			"review":     object(nil, obj{"summary": str(), "findings": arrayOf(str()), "follow_ups": arrayOf(followUp), "by": str(), "at": dateTime()}),
@@ -117,6 +117,7 @@ func incidentSchemas(schemas obj) {
 		"division_code": obj{"type": "string", "description": "derived from lon/lat when left out"}, "source": str(), "reporter": str(),
 		"reporter_phone": str(), "unit": str(), "description": str(),
 		"alarm_id": obj{"type": "integer", "description": "raise the incident from this alarm: place, division and type are taken from it"},
+		"enterprise_id": obj{"type": "integer", "description": "the enterprise where it happened (create only; from an alarm, the alarm's enterprise); an accident counts in its dynamic risk"},
 		"confirm":  obj{"type": "boolean", "description": "save even though possible duplicates exist"},
 		"version":  obj{"type": "integer", "description": "optimistic lock: the version you read"}}))
 	in["additionalProperties"] = false

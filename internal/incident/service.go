@@ -29,10 +29,13 @@ type Service struct {
 	Store   Store
 	Regions func() Regions
 	// Alarms, when set, lets an incident be raised from an alarm.
-	Alarms     Alarms
-	Clock      core.Clock
-	Duplicates DuplicatePolicy
-	Logger     *slog.Logger
+	Alarms Alarms
+	// Enterprises, when set, lets intake name the enterprise where it
+	// happened.
+	Enterprises Enterprises
+	Clock       core.Clock
+	Duplicates  DuplicatePolicy
+	Logger      *slog.Logger
 	// Changed, if set, is told of every stored change of an incident.
 	Changed func(in *Incident)
 
@@ -144,6 +147,9 @@ type Input struct {
 	Description     *string            `json:"description"`
 	// AlarmID raises the incident from an alarm (create only).
 	AlarmID int64 `json:"alarm_id"`
+	// EnterpriseID names the enterprise where it happened (create only;
+	// from an alarm, the alarm's enterprise).
+	EnterpriseID int64 `json:"enterprise_id"`
 	// Confirm saves a new incident despite possible duplicates.
 	Confirm bool `json:"confirm"`
 	Version int  `json:"version"`
@@ -345,11 +351,27 @@ func (s *Service) prepare(ctx context.Context, inp *Input) (*Incident, error) {
 			}
 			return nil, err
 		}
-		in.AlarmID, in.Source, in.Title, in.Unit = al.ID, "alarm", al.Title, al.Unit
+		in.AlarmID, in.Source, in.Title, in.Unit, in.EnterpriseID = al.ID, "alarm", al.Title, al.Unit, al.EnterpriseID
 		in.OccurredAt, in.Type, in.Division = al.RaisedAt, al.Type, al.Division
 		if al.Lon != nil && inp.Lon == nil {
 			lon, lat := *al.Lon, *al.Lat
 			in.Lon, in.Lat = &lon, &lat
+		}
+	}
+	if inp.EnterpriseID != 0 {
+		if s.Enterprises == nil {
+			return nil, core.Invalid("enterprise_id", "enterprises are not available on this server")
+		}
+		name, _, err := s.Enterprises.Enterprise(ctx, inp.EnterpriseID)
+		if err != nil {
+			if core.ErrorCode(err) == core.ENOTFOUND {
+				return nil, core.Invalid("enterprise_id", "no enterprise %d that you may see", inp.EnterpriseID)
+			}
+			return nil, err
+		}
+		in.EnterpriseID = inp.EnterpriseID
+		if in.Unit == "" {
+			in.Unit = name
 		}
 	}
 	if err := s.apply(in, inp, true); err != nil {
@@ -479,6 +501,9 @@ func (s *Service) load(ctx context.Context, id int64, version int, allowClosed b
 func (s *Service) Update(ctx context.Context, id int64, inp *Input) (*Incident, error) {
 	if inp.AlarmID != 0 {
 		return nil, core.Invalid("alarm_id", "an alarm is linked when the incident is created")
+	}
+	if inp.EnterpriseID != 0 {
+		return nil, core.Invalid("enterprise_id", "the enterprise is named when the incident is created")
 	}
 	before, after, err := s.load(ctx, id, inp.Version, false)
 	if err != nil {

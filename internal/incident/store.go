@@ -88,8 +88,16 @@ type AlarmInfo struct {
 	Title    string
 	Type     string // suggested event type, "" when unknown
 	Unit     string // the enterprise, when any
+	// EnterpriseID is that enterprise's registry id (0 when none).
+	EnterpriseID int64
 	RaisedAt time.Time
 	Level    string
+}
+
+// Enterprises is what intake needs of the registry: an enterprise in the
+// actor's scope (ENOTFOUND otherwise), its name and division.
+type Enterprises interface {
+	Enterprise(ctx context.Context, id int64) (name, division string, err error)
 }
 
 // Alarms is what intake needs of the alarm side.

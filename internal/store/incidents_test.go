@@ -326,3 +326,66 @@ func TestPlanActivationAndReports(t *testing.T) {
 		}
 	})
 }
+
+// fakeEnterprises knows one enterprise, in Longyang.
+type fakeEnterprises struct{}
+
+func (fakeEnterprises) Enterprise(ctx context.Context, id int64) (string, string, error) {
+	if id != 77 {
+		return "", "", core.Errorf(core.ENOTFOUND, "enterprise %d not found", id)
+	}
+	return "示例化工有限公司", longyang, nil
+}
+
+// TestIncidentEnterpriseAndAccidentCounts: an incident can name its
+// enterprise at intake (unknown ones are refused, and it cannot be changed
+// later); accidents per enterprise in a window count only accident-category,
+// unmerged incidents that name one — the input of dynamic risk.
+func TestIncidentEnterpriseAndAccidentCounts(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *store.DB, tree *region.Tree) {
+		now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+		s := incService(t, db, tree, now)
+		s.Enterprises = fakeEnterprises{}
+		mk := func(typ string, ent int64, at time.Time) (*incident.Incident, error) {
+			in := incIntake(tree, longyang, typ, at)
+			in.Confirm, in.EnterpriseID = true, ent
+			return s.Create(sysCtx, in)
+		}
+		a, err := mk("accident.hazchem.leak", 77, now.Add(-2*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.EnterpriseID != 77 || a.Unit != "示例化工有限公司" {
+			t.Fatalf("enterprise not kept: %d %q", a.EnterpriseID, a.Unit)
+		}
+		got, err := s.Get(sysCtx, a.ID)
+		if err != nil || got.EnterpriseID != 77 {
+			t.Fatalf("read back %+v %v", got, err)
+		}
+		if _, err := mk("accident.fire", 77, now.Add(-3*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mk("accident.fire", 77, now.Add(-40*24*time.Hour)); err != nil { // outside the window
+			t.Fatal(err)
+		}
+		if _, err := mk("natural.geohazard.landslide", 77, now.Add(-time.Hour)); err != nil { // not an accident
+			t.Fatal(err)
+		}
+		if _, err := mk("accident.fire", 0, now.Add(-time.Hour)); err != nil { // no enterprise
+			t.Fatal(err)
+		}
+		if _, err := mk("accident.fire", 78, now); core.ErrorCode(err) != core.EINVALID || !strings.Contains(err.Error(), "enterprise_id") {
+			t.Fatalf("unknown enterprise: %v", err)
+		}
+		if _, err := s.Update(sysCtx, a.ID, &incident.Input{EnterpriseID: 77, Version: got.Version}); core.ErrorCode(err) != core.EINVALID {
+			t.Fatalf("changing the enterprise later: %v", err)
+		}
+		counts, err := db.CountAccidents(context.Background(), now.Add(-30*24*time.Hour), now.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(counts) != 1 || counts[77] != 2 {
+			t.Fatalf("accident counts = %v, want 77:2", counts)
+		}
+	})
+}
