@@ -116,10 +116,10 @@ func incidentSchemas(schemas obj) {
 		"crs": obj{"type": "string", "enum": []string{"", "wgs84", "gcj02", "bd09"}}, "address": str(),
 		"division_code": obj{"type": "string", "description": "derived from lon/lat when left out"}, "source": str(), "reporter": str(),
 		"reporter_phone": str(), "unit": str(), "description": str(),
-		"alarm_id": obj{"type": "integer", "description": "raise the incident from this alarm: place, division and type are taken from it"},
+		"alarm_id":      obj{"type": "integer", "description": "raise the incident from this alarm: place, division and type are taken from it"},
 		"enterprise_id": obj{"type": "integer", "description": "the enterprise where it happened (create only; from an alarm, the alarm's enterprise); an accident counts in its dynamic risk"},
-		"confirm":  obj{"type": "boolean", "description": "save even though possible duplicates exist"},
-		"version":  obj{"type": "integer", "description": "optimistic lock: the version you read"}}))
+		"confirm":       obj{"type": "boolean", "description": "save even though possible duplicates exist"},
+		"version":       obj{"type": "integer", "description": "optimistic lock: the version you read"}}))
 	in["additionalProperties"] = false
 	schemas["IncidentInput"] = in
 	dup := object([]string{"id", "number"}, obj{"id": integer(), "number": str(), "title": str(), "type": str(), "occurred_at": dateTime(),

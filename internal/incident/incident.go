@@ -44,14 +44,14 @@ type Incident struct {
 	Figures
 	Description string `json:"description"`
 
-	Level      Level   `json:"level"`
-	Grade      string  `json:"grade"`
-	Grading    Grading `json:"grading"`
-	AlarmID    int64   `json:"alarm_id,omitempty"`
+	Level   Level   `json:"level"`
+	Grade   string  `json:"grade"`
+	Grading Grading `json:"grading"`
+	AlarmID int64   `json:"alarm_id,omitempty"`
 	// EnterpriseID is the enterprise where it happened, when it happened in
 	// one (an accident counts in that enterprise's dynamic risk).
 	EnterpriseID int64 `json:"enterprise_id,omitempty"`
-	MergedInto int64   `json:"merged_into,omitempty"`
+	MergedInto   int64 `json:"merged_into,omitempty"`
 
 	ResponsePlan  string `json:"response_plan,omitempty"`
 	ResponseLevel int    `json:"response_level,omitempty"`

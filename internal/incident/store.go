@@ -90,8 +90,8 @@ type AlarmInfo struct {
 	Unit     string // the enterprise, when any
 	// EnterpriseID is that enterprise's registry id (0 when none).
 	EnterpriseID int64
-	RaisedAt time.Time
-	Level    string
+	RaisedAt     time.Time
+	Level        string
 }
 
 // Enterprises is what intake needs of the registry: an enterprise in the
