@@ -438,9 +438,10 @@ func recipientSchemas(schemas obj) {
 	schemas["VAPIDKey"] = object([]string{"public_key"}, obj{"public_key": str()})
 	schemas["RecipientImport"] = object([]string{"imported"}, obj{"imported": integer()})
 	circle := object([]string{"lon", "lat", "radius_m"}, obj{"lon": number(), "lat": number(), "radius_m": number()})
-	schemas["WarningArea"] = object(nil, obj{"geometry": obj{"description": "GeoJSON Polygon or MultiPolygon (WGS84), or null"},
+	// its own name: warningSchemas describes WarningArea (a warning's stored area)
+	schemas["DryRunArea"] = object(nil, obj{"geometry": obj{"description": "GeoJSON Polygon or MultiPolygon (WGS84), or null"},
 		"circles": arrayOf(circle), "divisions": arrayOf(str())})
-	schemas["DryRunRequest"] = object([]string{"area"}, obj{"area": ref("WarningArea")})
+	schemas["DryRunRequest"] = object([]string{"area"}, obj{"area": ref("DryRunArea")})
 	cc := object([]string{"channel", "recipients"}, obj{"channel": str(), "recipients": integer()})
 	schemas["Targeting"] = object([]string{"recipients", "messages", "channels", "divisions", "population"}, obj{
 		"recipients": integer(), "messages": integer(), "loudspeakers": integer(), "population": integer(), "enqueued": obj{"type": "boolean"},
