@@ -162,7 +162,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 		senders = append(senders, sm)
 	}
 	if d.LoudspeakerMQTT != "" {
-		ms, err := channel.NewMQTTSender(d.LoudspeakerMQTT, "yingji-loudspeakers", d.MQTTUser, d.MQTTPassword)
+		ms, err := channel.NewMQTTSender(d.LoudspeakerMQTT, a.cfg.MQTTClientID+"-loudspeakers", d.MQTTUser, d.MQTTPassword)
 		if err != nil {
 			return nil, err
 		}
