@@ -118,6 +118,9 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	defer settle()
 	for ctx.Err() == nil {
+		// taken before the claim: an enqueue that commits while the claim
+		// runs wakes the worker instead of leaving its rows for the next poll
+		wake := w.Service.Wakeup()
 		jobs, err := w.Service.Store.ClaimJobs(ctx, w.Sender.Channel(), w.Service.now(), w.Lease, w.Batch)
 		if err != nil || len(jobs) == 0 {
 			settle()
@@ -127,7 +130,7 @@ func (w *Worker) Run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 			case <-time.After(w.Idle):
-			case <-w.Service.Wakeup():
+			case <-wake:
 			}
 			continue
 		}
