@@ -330,6 +330,10 @@ func TestWarningEndToEnd(t *testing.T) {
 		t.Logf("%s %s: %+v", msgType, m.Identifier, d)
 	}
 	check(alert, "Alert", headline)
+	// the figures are the warning's: readable in its area only
+	tcViewer := login(t, url, "tc-viewer", e2ePass)
+	tcViewer.do("GET", fmt.Sprintf("/api/v1/warnings/%d/delivery", alert.ID), nil, 404, nil)
+	tcViewer.do("GET", "/api/v1/warnings/99999/delivery", nil, 404, nil)
 
 	// update (drafted by the duty officer, approved and published by the commander)
 	headline2 := headline + "（更新）"
