@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"mime"
 	"net"
@@ -151,6 +152,7 @@ func startSMTPPeer(t testing.TB, rec *arrivals) string {
 	srv := smtp.NewServer(&smtpBackend{rec: rec})
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
+	srv.ErrorLog = log.New(io.Discard, "", 0) // connections of a killed server end abruptly
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
