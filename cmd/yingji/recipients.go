@@ -36,6 +36,7 @@ type deliveryConfig struct {
 	MQTTUser                               string
 	MQTTPassword                           string // YINGJI_LOUDSPEAKER_MQTT_PASSWORD
 	Rates                                  string
+	Lease                                  time.Duration
 	VAPIDPublic, VAPIDSubject              string
 	VAPIDPrivate                           string // YINGJI_VAPID_PRIVATE_KEY
 	WebhookSecret                          string // YINGJI_WARNING_WEBHOOK_SECRET
@@ -59,6 +60,7 @@ func (d *deliveryConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.VAPIDPublic, "vapid-public-key", "", "VAPID public key for Web Push (private key in YINGJI_VAPID_PRIVATE_KEY); default: a pair kept in DATA/vapid.json, created at first start")
 	fs.StringVar(&d.VAPIDSubject, "vapid-subject", "yingji@localhost", "contact the push services see in the VAPID token (an e-mail address or https URL)")
 	fs.StringVar(&d.Rates, "delivery-rates", "sms=200,email=50,webhook=500,mqtt=100", "messages per second per warning channel")
+	fs.DurationVar(&d.Lease, "delivery-lease", time.Minute, "how long a delivery worker holds the messages it claimed; after a crash they are sent again once it has passed (keep it above the channels' 15 s send timeout)")
 }
 
 func (d *deliveryConfig) secrets() {
@@ -162,7 +164,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 		senders = append(senders, sm)
 	}
 	if d.LoudspeakerMQTT != "" {
-		ms, err := channel.NewMQTTSender(d.LoudspeakerMQTT, "yingji-loudspeakers", d.MQTTUser, d.MQTTPassword)
+		ms, err := channel.NewMQTTSender(d.LoudspeakerMQTT, a.cfg.MQTTClientID+"-loudspeakers", d.MQTTUser, d.MQTTPassword)
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +177,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 	}
 	senders = append(senders, &channel.InboxSender{Store: a.db}, &channel.WebPushSender{PublicKey: vPub, PrivateKey: vPriv, Subscriber: d.VAPIDSubject, Client: &http.Client{Timeout: 15 * time.Second}})
 	for _, s := range senders {
-		w := &outbox.Worker{Service: svc, Sender: s, Rate: rates[s.Channel().String()], Logger: a.log}
+		w := &outbox.Worker{Service: svc, Sender: s, Rate: rates[s.Channel().String()], Lease: d.Lease, Logger: a.log}
 		go w.Run(ctx)
 	}
 	go func() {

@@ -297,6 +297,10 @@ func (h *recipientHandler) dryRun(w http.ResponseWriter, r *http.Request) {
 
 func (h *recipientHandler) delivery(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
+	if err == nil && h.s.Warnings != nil && h.s.Warnings.Service != nil {
+		// the figures are the warning's: only where the warning may be read
+		_, err = h.s.Warnings.Service.Get(r.Context(), id)
+	}
 	if err == nil {
 		var st outbox.Stats
 		if st, err = h.svc.Stats(r.Context(), id); err == nil {

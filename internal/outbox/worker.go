@@ -117,8 +117,20 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 	}
 	defer settle()
+	var heldUntil time.Time // lease end of the batch being recorded
 	for ctx.Err() == nil {
-		jobs, err := w.Service.Store.ClaimJobs(ctx, w.Sender.Channel(), w.Service.now(), w.Lease, w.Batch)
+		// the batch being recorded is still leased in the store; once its
+		// lease has run out (a slow send) the claim would take it again and
+		// send it twice, so it is recorded first
+		now := w.Service.now()
+		if finishing != nil && !now.Before(heldUntil) {
+			settle()
+			now = w.Service.now()
+		}
+		// taken before the claim: an enqueue that commits while the claim
+		// runs wakes the worker instead of leaving its rows for the next poll
+		wake := w.Service.Wakeup()
+		jobs, err := w.Service.Store.ClaimJobs(ctx, w.Sender.Channel(), now, w.Lease, w.Batch)
 		if err != nil || len(jobs) == 0 {
 			settle()
 			if err != nil && ctx.Err() == nil {
@@ -127,7 +139,7 @@ func (w *Worker) Run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 			case <-time.After(w.Idle):
-			case <-w.Service.Wakeup():
+			case <-wake:
 			}
 			continue
 		}
@@ -136,7 +148,7 @@ func (w *Worker) Run(ctx context.Context) {
 		if err != nil {
 			return // ctx ended: the rows stay leased and are retried after the lease
 		}
-		finishing = make(chan error, 1)
+		finishing, heldUntil = make(chan error, 1), now.Add(w.Lease)
 		go func() { finishing <- w.Service.Store.FinishJobs(context.WithoutCancel(ctx), outs) }()
 	}
 }
