@@ -61,6 +61,9 @@ type Assessor struct {
 	// near it; Areas are checked for hotspots inside them.
 	HotspotNearKm float64
 	Areas         []Area
+	// Incidents, if set, records an incident for every quake assessment
+	// that calls for one (DraftIncident).
+	Incidents IncidentDrafter
 
 	mu     sync.Mutex
 	recent []Assessment
@@ -92,6 +95,13 @@ type Assessment struct {
 	// DraftIncident: intensity VI or more reaches the region, so an
 	// incident should be drafted for the duty officer.
 	DraftIncident bool `json:"draft_incident,omitempty"`
+	// Incident is the number of the incident the draft went to, and
+	// IncidentCreated whether it was created for this event (false: a
+	// note on an incident that already described the quake);
+	// IncidentError says why no incident was recorded.
+	Incident        string `json:"incident,omitempty"`
+	IncidentCreated bool   `json:"incident_created,omitempty"`
+	IncidentError   string `json:"incident_error,omitempty"`
 	// Hotspots.
 	Areas []string `json:"areas,omitempty"`
 	// OutsideRegion marks a hotspot outside the region but within
@@ -111,6 +121,14 @@ func (a *Assessor) Assess(ctx context.Context, ev Event) (Assessment, error) {
 	switch ev.Type {
 	case Quake:
 		as, err = a.quake(ctx, ev)
+		if err == nil && as.DraftIncident && a.Incidents != nil {
+			if d, ok := a.Draft(as); ok {
+				as.Incident, as.IncidentCreated, err = a.Incidents.DraftQuake(ctx, d)
+				if err != nil {
+					as.IncidentError, err = err.Error(), nil
+				}
+			}
+		}
 	case Hotspot:
 		as = a.hotspot(ev)
 	default:

@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/yingji/yingji/internal/exposure"
@@ -83,5 +85,52 @@ func TestAssessQuake(t *testing.T) {
 	far.Lon, far.Lat = 120, 30
 	if as, _ := a.Assess(context.Background(), far); as.Modelled || as.Alert {
 		t.Errorf("a far quake was modelled: %+v", as)
+	}
+}
+
+type drafts struct {
+	got []QuakeDraft
+	err error
+}
+
+func (d *drafts) DraftQuake(_ context.Context, q QuakeDraft) (string, bool, error) {
+	d.got = append(d.got, q)
+	return "YJ-1", true, d.err
+}
+
+// A quake reaching VI in the region is handed to the drafter with the
+// place, the county most shaken and the bands; one below is not; a
+// drafter's failure is kept on the assessment.
+func TestAssessDraftsIncident(t *testing.T) {
+	a := assessor(t)
+	d := &drafts{}
+	a.Incidents = d
+	evs, err := Parse(CENCJSON, fixture(t, "cenc.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := a.Assess(context.Background(), evs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.got) != 1 || as.Incident != "YJ-1" || !as.IncidentCreated {
+		t.Fatalf("drafts %+v, assessment %+v", d.got, as)
+	}
+	q := d.got[0]
+	if q.Key != "cenc|CC20210521214834.00" || q.Lon != 99.87 || q.Lat != 25.67 || q.Division != "530524" || q.Magnitude != 6.4 {
+		t.Errorf("draft %+v", q)
+	}
+	for _, want := range []string{"M6.4", "8 km", "VI 度", "昌宁县", "未波及本区", "2021-05-21 21:48:34"} {
+		if !strings.Contains(q.Title+q.Description, want) {
+			t.Errorf("draft lacks %q:\n%s\n%s", want, q.Title, q.Description)
+		}
+	}
+	// the automatic M5.6 of the list reaches no VI: no draft.
+	if as, _ := a.Assess(context.Background(), evs[1]); as.DraftIncident || len(d.got) != 1 {
+		t.Errorf("M5.6 drafted: %+v", as)
+	}
+	d.err = errors.New("store down")
+	if as, err := a.Assess(context.Background(), evs[0]); err != nil || as.IncidentError != "store down" {
+		t.Errorf("drafter failure: %v, %+v", err, as)
 	}
 }

@@ -178,7 +178,8 @@ func modelSchemas(schemas obj) {
 		"event": object([]string{"type", "source", "id", "time", "lon", "lat"}, obj{"type": obj{"type": "string", "enum": []string{"quake", "hotspot"}},
 			"source": str(), "id": str(), "time": dateTime(), "lon": number(), "lat": number(), "magnitude": number(), "depth_km": number(), "place": str()}),
 		"distance_km": number(), "in_region": boolean, "division_code": str(), "modelled": boolean, "epicentral_intensity": number(),
-		"bands": arrayOf(obj{"type": "object"}), "draft_incident": boolean, "areas": arrayOf(str()), "outside_region": boolean,
+		"bands": arrayOf(obj{"type": "object"}), "draft_incident": boolean,
+		"incident": str(), "incident_created": boolean, "incident_error": str(), "areas": arrayOf(str()), "outside_region": boolean,
 		"alert": boolean, "level": str(), "reason": str()}))})
 	schemas["FeedDocument"] = obj{"description": "the feed's own format: USGS GeoJSON, QuakeML 1.2 XML, the CENC JSON, FIRMS CSV or rain CSV (gauge,t,mm)"}
 	schemas["FeedAccepted"] = object([]string{"events", "new", "duplicates"}, obj{"events": integer(), "new": integer(), "duplicates": integer()})
