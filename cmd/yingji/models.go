@@ -57,6 +57,24 @@ func (a *app) modelsAPI(ctx context.Context, per *perception, inc *httpapi.Incid
 	if inc != nil && inc.Service != nil {
 		assessor.Incidents = &quakeIncidents{svc: inc.Service}
 	}
+	if per != nil && per.alarms != nil {
+		hot := &feeds.HotspotAlarms{Alarms: per.alarms, Tree: a.tree.Load, Clock: core.SystemClock}
+		assessor.Alarms = hot
+		go func() {
+			t := time.NewTicker(10 * time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if _, err := hot.Recover(ctx); err != nil {
+						a.log.Warn("hotspot alarms: recover", "err", err)
+					}
+				}
+			}
+		}()
+	}
 	runner := &feeds.Runner{Client: &http.Client{Timeout: 30 * time.Second}, Clock: core.SystemClock, Logger: a.log,
 		Handle: func(ctx context.Context, ev feeds.Event) {
 			if r, ok := feeds.RainReading(ev); ok {
@@ -69,9 +87,8 @@ func (a *app) modelsAPI(ctx context.Context, per *perception, inc *httpapi.Incid
 				return
 			}
 			if as.Alert {
-				// The alarm service keys alarms to monitoring points, so a
-				// feed event is logged and listed at /api/v1/feeds/events
-				// for the duty officer rather than raised as an alarm.
+				// Quakes become incidents and hotspots alarms (above);
+				// every alert is also logged and listed at /api/v1/feeds/events.
 				a.log.Warn("feed event needs attention", "type", ev.Type, "source", ev.Source, "id", ev.ID,
 					"level", as.Level, "reason", as.Reason, "draft_incident", as.DraftIncident, "incident", as.Incident, "incident_error", as.IncidentError)
 			}

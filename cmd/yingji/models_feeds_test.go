@@ -137,3 +137,72 @@ func TestQuakeFeedDraftsOneIncident(t *testing.T) {
 		t.Errorf("%d CENC notes on the timeline: %+v", notes, tl.Items)
 	}
 }
+
+// TestHotspotFeedRaisesAlarms: FIRMS files posted to the feed endpoint
+// raise the county's satellite-hotspot alarm, which then lives like any
+// alarm (listed, acknowledged); a hotspot on the Gaoligong ridge raises
+// its county's to orange.
+func TestHotspotFeedRaisesAlarms(t *testing.T) {
+	url, _ := server(t, "--data", t.TempDir(), "--no-demo")
+	c := login(t, url, "admin", adminPassword)
+	type alarmRow struct {
+		ID        int64  `json:"id"`
+		PointID   int64  `json:"point_id"`
+		Point     string `json:"point"`
+		PointName string `json:"point_name"`
+		Level     string `json:"level"`
+		State     string `json:"state"`
+		Division  string `json:"division_code"`
+		TierName  string `json:"tier_name"`
+		Message   string `json:"message"`
+	}
+	alarms := func() map[string]alarmRow {
+		var list struct{ Items []alarmRow }
+		c.get("/api/v1/alarms?limit=100", &list)
+		out := map[string]alarmRow{}
+		for _, a := range list.Items {
+			out[a.Point] = a
+		}
+		return out
+	}
+	viirs, err := os.ReadFile("../../internal/feeds/testdata/firms_viirs.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.post("/api/v1/feeds/firms-csv", "text/csv", viirs, 202)
+	got := alarms()
+	tc, ok := got["SAT-FIRE-530581"]
+	if !ok || tc.PointID != -530581 || tc.Level != "yellow" || tc.State != "raised" || tc.Division != "530581" || tc.TierName != "county" ||
+		!strings.Contains(tc.PointName, "腾冲市") || !strings.Contains(tc.Message, "98.5130°E，位于腾冲市") {
+		t.Fatalf("腾冲市 hotspot alarm: %+v (all %+v)", tc, got)
+	}
+	modis, err := os.ReadFile("../../internal/feeds/testdata/firms_modis.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.post("/api/v1/feeds/firms-csv", "text/csv", modis, 202)
+	// 98.7233, 25.4102 on the ridge lies in 腾冲市: its alarm goes orange,
+	// the level change noting the reserve; 98.3305, 24.5370, 14 km
+	// outside 龙陵县, raises that county's alarm blue.
+	got = alarms()
+	if got["SAT-FIRE-530581"].Level != "orange" || got["SAT-FIRE-530523"].Level != "blue" || len(got) != 2 {
+		t.Errorf("alarms after MODIS: %+v", got)
+	}
+	var full struct {
+		Events []struct {
+			Action  string
+			ToLevel string `json:"to_level"`
+			Note    string
+		} `json:"events"`
+	}
+	c.get("/api/v1/alarms/"+strconv.FormatInt(tc.ID, 10), &full)
+	if n := len(full.Events); n != 2 || full.Events[1].Action != "level" || full.Events[1].ToLevel != "orange" ||
+		!strings.Contains(full.Events[1].Note, "高黎贡山") {
+		t.Errorf("alarm history: %+v", full.Events)
+	}
+	var acted struct{ State string }
+	c.do("POST", "/api/v1/alarms/"+strconv.FormatInt(tc.ID, 10)+"/actions", map[string]any{"action": "acknowledge"}, 200, &acted)
+	if acted.State != "acknowledged" {
+		t.Errorf("acknowledge: %+v", acted)
+	}
+}

@@ -179,7 +179,8 @@ func modelSchemas(schemas obj) {
 			"source": str(), "id": str(), "time": dateTime(), "lon": number(), "lat": number(), "magnitude": number(), "depth_km": number(), "place": str()}),
 		"distance_km": number(), "in_region": boolean, "division_code": str(), "modelled": boolean, "epicentral_intensity": number(),
 		"bands": arrayOf(obj{"type": "object"}), "draft_incident": boolean,
-		"incident": str(), "incident_created": boolean, "incident_error": str(), "areas": arrayOf(str()), "outside_region": boolean,
+		"incident": str(), "incident_created": boolean, "incident_error": str(),
+		"nearest_county": str(), "alarm_id": integer(), "alarm_error": str(), "areas": arrayOf(str()), "outside_region": boolean,
 		"alert": boolean, "level": str(), "reason": str()}))})
 	schemas["FeedDocument"] = obj{"description": "the feed's own format: USGS GeoJSON, QuakeML 1.2 XML, the CENC JSON, FIRMS CSV or rain CSV (gauge,t,mm)"}
 	schemas["FeedAccepted"] = object([]string{"events", "new", "duplicates"}, obj{"events": integer(), "new": integer(), "duplicates": integer()})
