@@ -128,6 +128,7 @@ func (a *app) modelsAPI(ctx context.Context, per *perception, inc *httpapi.Incid
 		},
 		FeedEvents: func(n int) any { return assessor.Recent(n) },
 		Landslide:  live.eval,
+		Rollups:    a.db.ReadRollups,
 	}, nil
 }
 
