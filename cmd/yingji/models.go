@@ -22,7 +22,9 @@ import (
 
 // modelsAPI wires hazard models, exposure and external feeds into the API;
 // nil leaves them out. Feed pollers stop when ctx ends.
-func (a *app) modelsAPI(ctx context.Context, per *perception) (*httpapi.Models, error) {
+// Quakes whose modelled intensity VI reaches the region become incidents
+// through inc's service when the incidents area is wired.
+func (a *app) modelsAPI(ctx context.Context, per *perception, inc *httpapi.Incidents) (*httpapi.Models, error) {
 	pop, err := region.BaoshanPopulation()
 	if err != nil {
 		return nil, err
@@ -52,6 +54,27 @@ func (a *app) modelsAPI(ctx context.Context, per *perception) (*httpapi.Models, 
 	}
 	assessor := &feeds.Assessor{Tree: a.tree.Load, Exposure: exp.Index, Relation: quake.QinghaiTibet,
 		MinMagnitude: 4, NearKm: 300, HotspotNearKm: 20, Areas: []feeds.Area{gaoligong}}
+	if inc != nil && inc.Service != nil {
+		assessor.Incidents = &quakeIncidents{svc: inc.Service}
+	}
+	if per != nil && per.alarms != nil {
+		hot := &feeds.HotspotAlarms{Alarms: per.alarms, Tree: a.tree.Load, Clock: core.SystemClock}
+		assessor.Alarms = hot
+		go func() {
+			t := time.NewTicker(10 * time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if _, err := hot.Recover(ctx); err != nil {
+						a.log.Warn("hotspot alarms: recover", "err", err)
+					}
+				}
+			}
+		}()
+	}
 	runner := &feeds.Runner{Client: &http.Client{Timeout: 30 * time.Second}, Clock: core.SystemClock, Logger: a.log,
 		Handle: func(ctx context.Context, ev feeds.Event) {
 			if r, ok := feeds.RainReading(ev); ok {
@@ -64,11 +87,10 @@ func (a *app) modelsAPI(ctx context.Context, per *perception) (*httpapi.Models, 
 				return
 			}
 			if as.Alert {
-				// The alarm service keys alarms to monitoring points, so a
-				// feed event is logged and listed at /api/v1/feeds/events
-				// for the duty officer rather than raised as an alarm.
+				// Quakes become incidents and hotspots alarms (above);
+				// every alert is also logged and listed at /api/v1/feeds/events.
 				a.log.Warn("feed event needs attention", "type", ev.Type, "source", ev.Source, "id", ev.ID,
-					"level", as.Level, "reason", as.Reason, "draft_incident", as.DraftIncident)
+					"level", as.Level, "reason", as.Reason, "draft_incident", as.DraftIncident, "incident", as.Incident, "incident_error", as.IncidentError)
 			}
 		}}
 	for _, s := range strings.Split(a.cfg.Feeds, ";") {
@@ -106,6 +128,7 @@ func (a *app) modelsAPI(ctx context.Context, per *perception) (*httpapi.Models, 
 		},
 		FeedEvents: func(n int) any { return assessor.Recent(n) },
 		Landslide:  live.eval,
+		Rollups:    a.db.ReadRollups,
 	}, nil
 }
 

@@ -72,7 +72,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if api.Ledger, err = a.ledgerAPI(ctx); err != nil {
 		return err
 	}
-	if api.Models, err = a.modelsAPI(ctx, per); err != nil {
+	if api.Models, err = a.modelsAPI(ctx, per, api.Incidents); err != nil {
 		return err
 	}
 	if api.Duty, err = a.dutyAPI(ctx); err != nil {

@@ -93,6 +93,7 @@ func Generate(tree *region.Tree, seed int64) (*Dataset, error) {
 		g.enterprises, g.pipelines, g.hazardSources, g.geohazards,
 		g.lifelineAssets, g.pondPoints, g.hazardPoints, g.geohazardPoints,
 		g.lifelinePoints, g.resources,
+		g.weatherStations,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -9,7 +9,8 @@
 // (towns hold most of them), so the figure is an estimate and says so. Only
 // county boundaries are available; township populations exist only for
 // Longling and township boundaries for none, so the apportionment is by
-// county. Records are counted by their anchor point (registry.Object.Anchor)
+// county: a township with a figure is listed with it only when its county
+// lies wholly inside the zone (WholeShare), otherwise for reference. Records are counted by their anchor point (registry.Object.Anchor)
 // and attributed to their own division code.
 package exposure
 
@@ -175,6 +176,11 @@ type Result struct {
 	Truncated bool     `json:"truncated,omitempty"`
 }
 
+// WholeShare is the share of a county's area inside a zone from which the
+// county counts as wholly inside, and so each of its townships: the area
+// integration is exact to about 10⁻⁴ of a county.
+const WholeShare = 0.9999
+
 // PopulationMethod describes the estimate in Result.
 const PopulationMethod = "2020 census resident population of each county × the share of its area inside the zone (even spread assumed)"
 
@@ -269,11 +275,34 @@ func (ix *Index) Assess(zone orb.Geometry, q Query) (*Result, error) {
 	for _, d := range sortDivs(counties) {
 		res.Counties = append(res.Counties, *d)
 	}
+	// A county wholly inside the zone has all its townships inside: those
+	// with a census figure are listed with it, records or not.
+	whole := map[string]bool{}
+	for _, c := range counties {
+		if c.Share < WholeShare {
+			continue
+		}
+		whole[c.Code] = true
+		for _, t := range ix.tree.Children(c.Code) {
+			if _, ok := ix.townPopulation(t.Code); ok && byCode[t.Code] == nil {
+				d := ix.division(t.Code)
+				byCode[t.Code] = d
+				towns = append(towns, d)
+			}
+		}
+	}
 	for _, d := range sortDivs(towns) {
 		if f, ok := ix.townPopulation(d.Code); ok {
-			// a township's census figure, shown for reference: its share
-			// inside the zone is unknown without township boundaries.
-			d.PopulationSource = fmt.Sprintf("whole township %d (%s: %s); not apportioned", f.Population, f.Method, f.Source)
+			if whole[countyOf(d.Code)] {
+				n := f.Population
+				d.Population, d.Share = &n, 1
+				d.PopulationSource = fmt.Sprintf("%s: %s; wholly inside (its county is)", f.Method, f.Source)
+			} else {
+				// a township's census figure, shown for reference: its
+				// share inside the zone is unknown without township
+				// boundaries.
+				d.PopulationSource = fmt.Sprintf("whole township %d (%s: %s); not apportioned", f.Population, f.Method, f.Source)
+			}
 		}
 		res.Townships = append(res.Townships, *d)
 	}

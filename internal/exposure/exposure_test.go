@@ -265,3 +265,56 @@ func naive(mp orb.MultiPolygon) *shape {
 	s.dy = s.bound.Max[1] - s.bound.Min[1] + 1
 	return s
 }
+
+// Township figures: a zone holding the whole of 龙陵县 holds each of its
+// townships, listed with their census figures (which sum to the county's);
+// a zone cutting it leaves them for reference only, unapportioned (no
+// township boundaries exist).
+func TestTownshipFigures(t *testing.T) {
+	tree, err := region.Baoshan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, err := region.BaoshanPopulation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := NewIndex(tree, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll, _ := tree.Boundary("530523")
+	county, _ := pop.Lookup(nil, "530523")
+	res, err := ix.Assess(ll, Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	n := 0
+	for _, d := range res.Townships {
+		if d.Population == nil || d.Share != 1 || !strings.Contains(d.PopulationSource, "wholly inside") {
+			t.Errorf("township %+v", d)
+			continue
+		}
+		f, _ := pop.Lookup(nil, d.Code)
+		if *d.Population != f.Population {
+			t.Errorf("%s: %d, census %d", d.Code, *d.Population, f.Population)
+		}
+		sum += *d.Population
+		n++
+	}
+	if n != len(tree.Children("530523")) || sum != county.Population {
+		t.Errorf("%d townships summing to %d; want %d summing to %d", n, sum, len(tree.Children("530523")), county.Population)
+	}
+	// the western half of the county's bounding box cuts it: no township
+	// is listed without records in it, and none gets a population.
+	b := ll.Bound()
+	half := orb.Polygon{{{b.Min[0], b.Min[1]}, {b.Center()[0], b.Min[1]}, {b.Center()[0], b.Max[1]}, {b.Min[0], b.Max[1]}, {b.Min[0], b.Min[1]}}}
+	res, err = ix.Assess(half, Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Townships) != 0 || len(res.Counties) == 0 {
+		t.Errorf("cut county: townships %+v, counties %+v", res.Townships, res.Counties)
+	}
+}

@@ -61,6 +61,11 @@ type Assessor struct {
 	// near it; Areas are checked for hotspots inside them.
 	HotspotNearKm float64
 	Areas         []Area
+	// Incidents, if set, records an incident for every quake assessment
+	// that calls for one (DraftIncident).
+	Incidents IncidentDrafter
+	// Alarms, if set, raises an alarm for every alerting hotspot.
+	Alarms *HotspotAlarms
 
 	mu     sync.Mutex
 	recent []Assessment
@@ -92,12 +97,25 @@ type Assessment struct {
 	// DraftIncident: intensity VI or more reaches the region, so an
 	// incident should be drafted for the duty officer.
 	DraftIncident bool `json:"draft_incident,omitempty"`
+	// Incident is the number of the incident the draft went to, and
+	// IncidentCreated whether it was created for this event (false: a
+	// note on an incident that already described the quake);
+	// IncidentError says why no incident was recorded.
+	Incident        string `json:"incident,omitempty"`
+	IncidentCreated bool   `json:"incident_created,omitempty"`
+	IncidentError   string `json:"incident_error,omitempty"`
 	// Hotspots.
 	Areas []string `json:"areas,omitempty"`
 	// OutsideRegion marks a hotspot outside the region but within
 	// HotspotNearKm: across the border or in a neighbouring prefecture
 	// (no border line is loaded to tell them apart).
 	OutsideRegion bool `json:"outside_region,omitempty"`
+	// NearestCounty is the county nearest an alerting hotspot outside.
+	NearestCounty string `json:"nearest_county,omitempty"`
+	// AlarmID is the alarm an alerting hotspot raised or moved, and
+	// AlarmError why it did not.
+	AlarmID    int64  `json:"alarm_id,omitempty"`
+	AlarmError string `json:"alarm_error,omitempty"`
 	// Alert and Level say whether the event should raise an alarm.
 	Alert  bool   `json:"alert"`
 	Level  string `json:"level,omitempty"`
@@ -111,8 +129,25 @@ func (a *Assessor) Assess(ctx context.Context, ev Event) (Assessment, error) {
 	switch ev.Type {
 	case Quake:
 		as, err = a.quake(ctx, ev)
+		if err == nil && as.DraftIncident && a.Incidents != nil {
+			if d, ok := a.Draft(as); ok {
+				as.Incident, as.IncidentCreated, err = a.Incidents.DraftQuake(ctx, d)
+				if err != nil {
+					as.IncidentError, err = err.Error(), nil
+				}
+			}
+		}
 	case Hotspot:
 		as = a.hotspot(ev)
+		if as.Alert && a.Alarms != nil {
+			al, err := a.Alarms.Raise(ctx, as)
+			switch {
+			case err != nil:
+				as.AlarmError = err.Error()
+			case al != nil:
+				as.AlarmID = al.ID
+			}
+		}
 	default:
 		return as, fmt.Errorf("feeds: unknown event type %q", ev.Type)
 	}
@@ -142,15 +177,21 @@ func (a *Assessor) Recent(n int) []Assessment {
 // locate returns the county containing p, and the distance in km from p
 // to the nearest county boundary when it is outside all of them.
 func (a *Assessor) locate(p orb.Point) (string, float64) {
+	code, km, _ := a.nearest(p)
+	return code, km
+}
+
+// nearest is locate with, for a point outside, the nearest county.
+func (a *Assessor) nearest(p orb.Point) (string, float64, string) {
 	t := a.Tree()
 	if d, ok := t.Locate(p); ok {
 		code := d.Code
 		if len(code) > 6 {
 			code = code[:6]
 		}
-		return code, 0
+		return code, 0, code
 	}
-	best := math.Inf(1)
+	best, near := math.Inf(1), ""
 	for _, d := range t.List(region.County) {
 		mp, ok := t.Boundary(d.Code)
 		if !ok {
@@ -159,12 +200,14 @@ func (a *Assessor) locate(p orb.Point) (string, float64) {
 		for _, poly := range mp {
 			for _, ring := range poly {
 				for i := 0; i+1 < len(ring); i++ {
-					best = math.Min(best, segmentKm(p, ring[i], ring[i+1]))
+					if km := segmentKm(p, ring[i], ring[i+1]); km < best {
+						best, near = km, d.Code
+					}
 				}
 			}
 		}
 	}
-	return "", best
+	return "", best, near
 }
 
 // segmentKm is the distance from p to the segment ab on a local
@@ -250,7 +293,8 @@ func (a *Assessor) quake(ctx context.Context, ev Event) (Assessment, error) {
 func (a *Assessor) hotspot(ev Event) Assessment {
 	as := Assessment{Event: ev}
 	p := orb.Point{ev.Lon, ev.Lat}
-	as.Division, as.DistanceKm = a.locate(p)
+	var near string
+	as.Division, as.DistanceKm, near = a.nearest(p)
 	as.InRegion = as.Division != ""
 	for _, ar := range a.Areas {
 		if planar.MultiPolygonContains(ar.Shape, p) {
@@ -266,7 +310,7 @@ func (a *Assessor) hotspot(ev Event) Assessment {
 	case as.InRegion:
 		as.Alert, as.Level, as.Reason = true, "yellow", "hotspot inside "+as.Division
 	case as.DistanceKm <= a.HotspotNearKm:
-		as.OutsideRegion = true
+		as.OutsideRegion, as.NearestCounty = true, near
 		as.Alert, as.Level = true, "blue"
 		as.Reason = fmt.Sprintf("hotspot %.1f km outside the region (across the border or in a neighbouring prefecture)", as.DistanceKm)
 	default:

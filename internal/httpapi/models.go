@@ -35,6 +35,11 @@ type Models struct {
 	// Landslide, if set, is the live rainfall-geohazard evaluator fed by
 	// the rain gauges' readings.
 	Landslide *landslide.Live
+	// Rollups, if set (with Exposure), reads the monitoring points' hourly
+	// roll-ups for the daily FWI of each weather station.
+	Rollups RollupReader
+	// Now, if set, is the clock of the FWI stations' days (tests).
+	Now func() time.Time
 }
 
 // FeedStatus is one external feed's state.
@@ -72,6 +77,9 @@ func (s *Server) modelRoutes() []Route {
 	if s.Models.Landslide != nil {
 		rs = append(rs, Route{"GET", "/api/v1/models/landslide/live", auth.RegistryRead, "Geohazard warning levels from the live rain-gauge readings", s.landslideLive})
 	}
+	if s.Models.Rollups != nil && s.Models.Exposure != nil {
+		rs = append(rs, Route{"GET", "/api/v1/models/fwi/stations", auth.RegistryRead, "Daily Fire Weather Index of each weather station from the stored noon readings", s.fwiStations})
+	}
 	if s.Models.Feeds != nil {
 		rs = append(rs, Route{"GET", "/api/v1/feeds", auth.RegistryRead, "External hazard feeds: last poll, last error, events seen", s.listFeeds})
 	}
@@ -93,9 +101,14 @@ var modelOps = map[string]opSpec{
 	"POST /api/v1/models/quake":         {request: "QuakeRequest", response: "QuakeResult"},
 	"GET /api/v1/models/landslide/live": {response: "LandslideResult", geojson: false, query: []obj{query("level", "only points at or above this level: blue, yellow, orange, red", str())}},
 	"POST /api/v1/exposure":             {request: "ExposureRequest", response: "Exposure"},
-	"GET /api/v1/feeds":                 {response: "FeedList"},
-	"GET /api/v1/feeds/events":          {response: "FeedEventList", query: []obj{query("limit", "1–500, default 100", integer())}},
-	"POST /api/v1/feeds/{kind}":         {request: "FeedDocument", response: "FeedAccepted", status: "202"},
+	"GET /api/v1/models/fwi/stations": {response: "FWIStations", geojson: true, query: []obj{
+		query("days", "days up to yesterday or today (once today's noon hour is complete), 1–120, default 30", integer()),
+		query("lat_adjust", "latitude-adjusted day-length factors for each station's latitude (default true); false for the standard tables", str()),
+		query("series", "true to include every day", str()),
+		query("format", "json (default) or geojson: the stations with their latest FWI and level", str())}},
+	"GET /api/v1/feeds":         {response: "FeedList"},
+	"GET /api/v1/feeds/events":  {response: "FeedEventList", query: []obj{query("limit", "1–500, default 100", integer())}},
+	"POST /api/v1/feeds/{kind}": {request: "FeedDocument", response: "FeedAccepted", status: "202"},
 }
 
 // modelSchemas adds the area's component schemas.
@@ -127,6 +140,15 @@ func modelSchemas(schemas obj) {
 	schemas["FWIResult"] = object([]string{"days", "breakpoints"}, obj{"breakpoints": bp, "lat_adjusted": boolean,
 		"days": arrayOf(object([]string{"date", "ffmc", "dmc", "dc", "isi", "bui", "fwi", "dsr", "level"}, obj{"date": str(),
 			"ffmc": number(), "dmc": number(), "dc": number(), "isi": number(), "bui": number(), "fwi": number(), "dsr": number(), "level": levels}))})
+	stDay := object([]string{"date", "level"}, obj{"date": str(), "missing": arrayOf(str()), "temp": number(), "rh": number(), "wind_kmh": number(),
+		"rain_mm": number(), "ffmc": number(), "dmc": number(), "dc": number(), "isi": number(), "bui": number(), "fwi": number(), "dsr": number(), "level": levels})
+	schemas["FWIStations"] = object([]string{"date", "first", "days", "breakpoints", "items"}, obj{"date": str(), "first": str(), "days": integer(),
+		"noon": str(), "lat_adjusted": boolean, "breakpoints": bp,
+		"items": arrayOf(object([]string{"code", "name", "lon", "lat", "grouping", "points", "latest", "computed_days", "missing_days"}, obj{
+			"code": str(), "name": str(), "division_code": str(), "lon": number(), "lat": number(),
+			"grouping": obj{"type": "string", "enum": []string{"owner", "distance"}},
+			"points":   obj{"type": "object", "additionalProperties": str()},
+			"latest":   obj{"oneOf": []any{stDay, obj{"type": "null"}}}, "computed_days": integer(), "missing_days": integer(), "days": arrayOf(stDay)}))})
 	schemas["PlumeRequest"] = object([]string{"q", "u", "lon", "lat"}, obj{
 		"q": number(), "u": number(), "class": str(), "insolation": str(), "sigma": str(), "h": number(),
 		"lon": number(), "lat": number(), "wind_from": number(), "x": number(), "y": number(), "z": number(),
@@ -178,7 +200,9 @@ func modelSchemas(schemas obj) {
 		"event": object([]string{"type", "source", "id", "time", "lon", "lat"}, obj{"type": obj{"type": "string", "enum": []string{"quake", "hotspot"}},
 			"source": str(), "id": str(), "time": dateTime(), "lon": number(), "lat": number(), "magnitude": number(), "depth_km": number(), "place": str()}),
 		"distance_km": number(), "in_region": boolean, "division_code": str(), "modelled": boolean, "epicentral_intensity": number(),
-		"bands": arrayOf(obj{"type": "object"}), "draft_incident": boolean, "areas": arrayOf(str()), "outside_region": boolean,
+		"bands": arrayOf(obj{"type": "object"}), "draft_incident": boolean,
+		"incident": str(), "incident_created": boolean, "incident_error": str(),
+		"nearest_county": str(), "alarm_id": integer(), "alarm_error": str(), "areas": arrayOf(str()), "outside_region": boolean,
 		"alert": boolean, "level": str(), "reason": str()}))})
 	schemas["FeedDocument"] = obj{"description": "the feed's own format: USGS GeoJSON, QuakeML 1.2 XML, the CENC JSON, FIRMS CSV or rain CSV (gauge,t,mm)"}
 	schemas["FeedAccepted"] = object([]string{"events", "new", "duplicates"}, obj{"events": integer(), "new": integer(), "duplicates": integer()})

@@ -30,6 +30,7 @@ type modelEnv struct {
 	*env
 	ly, tc orb.Point
 	live   *landslide.Live
+	exp    *exposure.Service
 }
 
 func newModelEnv(t *testing.T, b storetest.Backend) *modelEnv {
@@ -63,6 +64,8 @@ func newModelEnv(t *testing.T, b storetest.Backend) *modelEnv {
 			return httpapi.FeedAccepted{Events: n, New: fresh, Duplicates: n - fresh}, err
 		},
 		FeedEvents: func(n int) any { return as.Recent(n) },
+		Rollups:    e.db.ReadRollups,
+		Now:        func() time.Time { return fwiNow },
 	}
 	live, err := landslide.NewLive(landslide.DefaultConfig(), nil, nil)
 	if err != nil {
@@ -75,7 +78,7 @@ func newModelEnv(t *testing.T, b storetest.Backend) *modelEnv {
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	e.loadDocument()
-	m := &modelEnv{env: e, live: live}
+	m := &modelEnv{env: e, live: live, exp: svc}
 	m.ly, _ = e.tree.Center("530502")
 	m.tc, _ = e.tree.Center("530581")
 	ctx := core.WithActor(context.Background(), core.SystemActor)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store/storetest"
+	"github.com/yingji/yingji/internal/telemetry"
 )
 
 // modelsHarness is the platform with the demo registry and the models
@@ -56,9 +58,31 @@ func modelsHarness(t *testing.T) string {
 	}
 	now := time.Now().UTC()
 	live.Observe([]landslide.Total{{Gauge: gauges[0].ID, T: now.Add(-40 * time.Minute), Value: 0}, {Gauge: gauges[0].ID, T: now, Value: 30}})
+	// noon readings of the last week at the demo weather station of 隆阳区
+	sh := time.FixedZone("CST", 8*3600)
+	var rs []telemetry.Rollup
+	for _, o := range ix.Objects(registry.KMonitoringPoint, registry.Scope{All: true}) {
+		if !strings.HasPrefix(o.Code, "QL-530502-01-QX-") {
+			continue
+		}
+		v := map[string]float64{"temperature": 22, "humidity": 25, "wind_speed": 5, "rainfall": 0}[o.Category]
+		for d := -7; d <= 0; d++ {
+			day := now.In(sh).AddDate(0, 0, d)
+			noon := time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, sh)
+			r := telemetry.Rollup{PointID: o.ID, Resolution: telemetry.Hour, BucketMS: noon.UnixMilli()}
+			r.Add(v)
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) != 32 {
+		t.Fatalf("%d roll-ups for the demo weather station of 隆阳区", len(rs))
+	}
+	if err := db.WriteSeries(sys, nil, rs, nil); err != nil {
+		t.Fatal(err)
+	}
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: treeRegions{tree}, DB: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Models: &httpapi.Models{Exposure: exp.Index, FeedEvents: func(int) any { return []any{} }, Landslide: live}}
+		Models: &httpapi.Models{Exposure: exp.Index, FeedEvents: func(int) any { return []any{} }, Landslide: live, Rollups: db.ReadRollups}}
 	ui, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +143,14 @@ func TestBrowserModelsPage(t *testing.T) {
 	waitJS(t, ctx, "the live geohazard points", "yingjiModels.live !== undefined")
 	if n := eval[int](t, ctx, "yingjiModels.live"); n < 1 {
 		t.Errorf("live geohazard layer: %d points", n)
+	}
+
+	// The FWI layer shows the five demo weather stations; the one with a
+	// week of dry noons has a level, the others no data.
+	run(t, ctx, "show the FWI layer", chromedp.Click(chromedp.CSS("#layer-fwi")))
+	waitJS(t, ctx, "the FWI stations", "yingjiModels.fwi !== undefined")
+	if got := eval[map[string]int](t, ctx, "yingjiModels.fwi"); got["stations"] != 5 || got["levels"] != 1 {
+		t.Errorf("FWI layer: %v", got)
 	}
 
 	// A bad magnitude is shown beside the form, not as a crash.

@@ -225,6 +225,49 @@
     if (ev.target.checked) { loadLive(); liveTimer = setInterval(loadLive, 60000); }
   });
 
+  // The FWI layer: each weather station's latest daily Fire Weather Index
+  // and danger level (GET /api/v1/models/fwi/stations?format=geojson),
+  // grey where the station has no complete noon readings.
+  const fwiSource = new ol.source.Vector();
+  const fwiLayer = new ol.layer.Vector({ source: fwiSource, zIndex: 16, visible: false, style: function (f) {
+    const p = f.getProperties();
+    const color = LEVEL[p.level] || (p.fwi === undefined ? '#adb5bd' : '#2f9e44');
+    return new ol.style.Style({
+      image: new ol.style.RegularShape({ points: 3, radius: 9, fill: new ol.style.Fill({ color: color }), stroke: new ol.style.Stroke({ color: '#212529', width: 1 }) }),
+      text: new ol.style.Text({ text: p.fwi === undefined ? '' : String(Math.round(p.fwi * 10) / 10), offsetY: -16, font: '12px sans-serif',
+        fill: new ol.style.Fill({ color: '#212529' }), stroke: new ol.style.Stroke({ color: '#fff', width: 3 }) }) });
+  } });
+  map.addLayer(fwiLayer);
+  async function loadFWI() {
+    const box = $('fwi-count');
+    try {
+      const fc = await api('/api/v1/models/fwi/stations?format=geojson');
+      fwiSource.clear();
+      const feats = geo.readFeatures(fc);
+      const c = { red: 0, orange: 0, yellow: 0, blue: 0, nodata: 0 };
+      let date = '';
+      for (const f of feats) {
+        const p = f.getProperties();
+        if (p.fwi === undefined) c.nodata++; else if (c[p.level] !== undefined) c[p.level]++;
+        if (p.date && p.date > date) date = p.date;
+        f.set('title', p.fwi === undefined ? t('models.layer.fwi.nodata', { name: p.name })
+          : t('models.layer.fwi.station', { name: p.name, fwi: Y.num(Math.round(p.fwi * 10) / 10), date: p.date }));
+      }
+      fwiSource.addFeatures(feats);
+      $('fwi-stations').replaceChildren(...feats.map((f) => el('li', { style: f.get('level') ? 'border-left:4px solid ' + LEVEL[f.get('level')] + ';padding-left:4px' : '' }, f.get('title'))));
+      box.textContent = t('models.layer.fwi.counts', Object.assign({ n: feats.length, date: date || '—' }, c));
+      yj.fwi = { stations: feats.length, levels: feats.filter((f) => f.get('fwi') !== undefined).length };
+    } catch (e) {
+      box.textContent = t('models.feeds.unavailable');
+      yj.fwi = { stations: -1 };
+    }
+  }
+  $('layer-fwi').addEventListener('change', function (ev) {
+    fwiLayer.setVisible(ev.target.checked);
+    $('fwi-stations').hidden = !ev.target.checked;
+    if (ev.target.checked) loadFWI();
+  });
+
   async function loadFeeds() {
     const list = $('feed-events');
     try {
@@ -234,7 +277,10 @@
       for (const a of res.items) {
         const e = a.event;
         const what = e.type === 'quake' ? 'M' + Y.num(e.magnitude) + ' ' + (e.place || '') : t('models.feeds.hotspot') + ' ' + (e.satellite || '');
-        const li = el('li', { title: a.reason, style: a.level ? 'border-left:4px solid ' + LEVEL[a.level] + ';padding-left:4px' : '' }, Y.time(e.time) + ' ' + what);
+        let linked = '';
+        if (a.incident) linked += '　' + t('models.feeds.incident', { number: a.incident });
+        if (a.alarm_id) linked += '　' + t('models.feeds.alarm', { id: a.alarm_id });
+        const li = el('li', { title: a.reason, style: a.level ? 'border-left:4px solid ' + LEVEL[a.level] + ';padding-left:4px' : '' }, Y.time(e.time) + ' ' + what + linked);
         if (e.type === 'quake') {
           li.addEventListener('click', function () {
             kindSel.value = 'quake'; showFields(); setPin(e.lon, e.lat);
