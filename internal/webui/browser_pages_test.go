@@ -82,8 +82,15 @@ func TestBrowserLanguageAndDashboard(t *testing.T) {
 	if got := eval[string](t, ctx, label); got != "企业" {
 		t.Errorf("the Chinese legend says %q", got)
 	}
-	run(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang-switch")),
-		chromedp.WaitReady(chromedp.CSS("#legend .legend-item")))
+	// follow the switch's own link with a navigation that waits for the new
+	// page: a click returns while the old page, which has the same elements,
+	// is still there, and reading it mid-navigation fails.
+	switchLang := func(what string) {
+		t.Helper()
+		href := eval[string](t, ctx, `document.getElementById('lang-switch').href`)
+		run(t, ctx, what, chromedp.Navigate(href), chromedp.WaitReady(chromedp.CSS("#legend .legend-item")))
+	}
+	switchLang("switch to English")
 	waitJS(t, ctx, "the English map", `document.documentElement.lang === 'en' && !!window.yingji && yingji.ready`)
 	if got := eval[string](t, ctx, label); got != "Enterprise" {
 		t.Errorf("the English legend says %q", got)
@@ -92,7 +99,8 @@ func TestBrowserLanguageAndDashboard(t *testing.T) {
 		t.Errorf("the English layers button says %q", got)
 	}
 	screenshot(t, ctx, "onemap-en")
-	run(t, ctx, "switch back", chromedp.Click(chromedp.CSS("#lang-switch")), chromedp.WaitReady(chromedp.CSS("#legend .legend-item")))
+	switchLang("switch back")
+	waitJS(t, ctx, "the Chinese map", `document.documentElement.lang === 'zh-CN' && !!window.yingji && yingji.ready`)
 	run(t, ctx, "open the dashboard", chromedp.Navigate(h.url+"/dashboard"))
 	waitJS(t, ctx, "the dashboard charts", `!!window.yingjiDashboard && yingjiDashboard.ready`)
 	canvases := eval[int](t, ctx, `document.querySelectorAll('.cockpit .card canvas').length`)
