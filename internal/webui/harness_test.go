@@ -54,7 +54,10 @@ func startHarness(t testing.TB) *harness { t.Helper(); return newHarness(t, harn
 // startLiveHarness runs the platform with the real perception side: the
 // ingest pipeline, the alarm service, the embedded MQTT broker and the
 // live feed over an in-process bus (see startLivePerception).
-func startLiveHarness(t *testing.T) *harness { t.Helper(); return newHarness(t, harnessOptions{live: true}) }
+func startLiveHarness(t *testing.T) *harness {
+	t.Helper()
+	return newHarness(t, harnessOptions{live: true})
+}
 
 // harnessOptions vary the harness: the real perception side, the UI's
 // options, a changed division tree, and more API areas wired in.
