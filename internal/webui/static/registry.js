@@ -545,7 +545,7 @@
       errBox.hidden = true;
       document.getElementById('form-conflict').hidden = true;
     }
-    function fieldError(field, message) { return Y.fieldError(root, field, message); }
+    function fieldError(field, message, code) { return Y.fieldError(root, field, message, code); }
 
     document.getElementById('rec-form').addEventListener('submit', async function (ev) {
       ev.preventDefault();
@@ -595,7 +595,7 @@
           c.hidden = false;
         } else {
           const rest = [];
-          for (const fe of p.errors || []) if (!fieldError(fe.field, fe.message)) rest.push((fe.field ? fe.field + ': ' : '') + fe.message);
+          for (const fe of p.errors || []) if (!fieldError(fe.field, fe.message, p.code)) rest.push((fe.field ? fe.field + ': ' : '') + Y.fieldMessage(fe.message, p.code));
           if (rest.length || !(p.errors || []).length) {
             errBox.textContent = problemText(e) + (rest.length ? ' — ' + rest.join('；') : '');
             errBox.hidden = false;
