@@ -67,6 +67,8 @@ type harnessOptions struct {
 	// tree, when set, replaces the store's division tree (the same
 	// divisions, e.g. with positions added).
 	tree func(testing.TB, *region.Tree) *region.Tree
+	// events, when set, serves the live feed instead of the stub's.
+	events http.HandlerFunc
 	// wire adds API areas once the demo data and the admin exist.
 	wire func(api *httpapi.Server, db *store.DB, tree *region.Tree, reg *registry.Service)
 }
@@ -117,7 +119,11 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if !live {
 		h.alarms = &stubAlarms{}
 		mux.HandleFunc("GET /api/v1/alarms", h.alarms.list)
-		mux.HandleFunc("GET /api/v1/events", h.alarms.events)
+		events := h.alarms.events
+		if o.events != nil {
+			events = o.events
+		}
+		mux.HandleFunc("GET /api/v1/events", events)
 		mux.HandleFunc("POST /api/v1/alarms/{id}/actions", h.alarms.act)
 	}
 	mux.Handle("/", ui.Handler())

@@ -208,12 +208,30 @@
     hooks.changed(all);
   }
 
+  // renderSoon coalesces the live feed's changes: a burst of events is
+  // drawn at most every LIVE_MS, in an animation frame, so that it never
+  // holds up panning (see BenchmarkPanDuringLiveUpdates). The sound of a
+  // new red alarm is not delayed (upsert plays it).
+  const LIVE_MS = 500;
+  let pending = null;
+  let lastRender = -Infinity;
+  function renderSoon() {
+    if (pending) return;
+    pending = setTimeout(function () {
+      requestAnimationFrame(function () {
+        pending = null;
+        lastRender = performance.now();
+        render();
+      });
+    }, Math.max(0, lastRender + LIVE_MS - performance.now()));
+  }
+
   function connect() {
     const es = new EventSource('/api/v1/events');
     es.addEventListener('open', function () { status.textContent = t('alarms.live'); status.className = 'feed-status ok'; });
     es.addEventListener('error', function () { status.textContent = t('alarms.reconnecting'); status.className = 'feed-status bad'; });
     es.addEventListener('alarm', function (ev) {
-      try { upsert(JSON.parse(ev.data).alarm, true); render(); } catch (e) { /* malformed event */ }
+      try { upsert(JSON.parse(ev.data).alarm, true); renderSoon(); } catch (e) { /* malformed event */ }
     });
     es.addEventListener('latest', function (ev) {
       try { hooks.latest(JSON.parse(ev.data)); } catch (e) { /* malformed event */ }

@@ -186,6 +186,8 @@
     return li;
   }
 
+  let statesStale = false;
+  map.on('moveend', function () { if (statesStale) { statesStale = false; refreshStates(); } });
   function refreshStates() {
     const L = layers['monitoring-points'];
     if (!L) return;
@@ -343,6 +345,9 @@
       changed: function (all) {
         alarmByPoint.clear();
         for (const a of all) { const o = alarmByPoint.get(a.point); if (!o || RANK[a.level] > RANK[o.level]) alarmByPoint.set(a.point, a); }
+        // while the user pans or zooms, the recolouring waits for the move
+        // to end rather than redrawing every point under their hand.
+        if (view.getInteracting() || view.getAnimating()) { statesStale = true; return; }
         refreshStates();
       },
       latest: YDetail.latest,
