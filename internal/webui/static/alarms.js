@@ -198,10 +198,18 @@
     // keep a form being filled in across re-renders
     const open = {};
     list.querySelectorAll('li.alarm').forEach(function (li) { if (li.querySelector('form')) open[li.dataset.id] = li; });
+    // a kept form's focused field keeps the focus and the caret (moving
+    // the node detaches it, which would drop what the user is typing)
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const caret = focused && typeof focused.selectionStart === 'number' ? [focused.selectionStart, focused.selectionEnd] : null;
     list.replaceChildren.apply(list, shown.map(function (a) {
       const old = open[String(a.id)];
       return old && old.classList.contains('state-' + a.state) ? old : item(a);
     }));
+    if (focused && list.contains(focused) && document.activeElement !== focused) {
+      focused.focus({ preventScroll: true });
+      if (caret) { try { focused.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text field */ } }
+    }
     if (!shown.length) list.append(el('li', { class: 'muted empty' }, all.length ? t('alarms.filtered') : t('alarms.none')));
     badge.textContent = Y.num(all.length);
     badge.classList.toggle('hot', all.some(function (a) { return a.level === 'red'; }));
