@@ -171,7 +171,7 @@ func TestBrowserRegistryLabelsOwnerDelete(t *testing.T) {
 	if got := fmt.Sprint(eval[[]string](t, ctx, `[...document.querySelectorAll('#in-scale option')].map(o => o.textContent)`)); got != labels("en") {
 		t.Errorf("the English scale options read %s, want %s", got, labels("en"))
 	}
-	if got := eval[string](t, ctx, `document.querySelector('#kind-tabs a[data-kind="geohazard-points"]').textContent`); got != "Geological hazard point" && !strings.HasPrefix(got, "Geo") {
+	if got := eval[string](t, ctx, `document.querySelector('#kind-tabs a[data-kind="geohazard-points"]').textContent`); got != "Geological hazard point" {
 		t.Errorf("the English tab reads %q", got)
 	}
 	if got := eval[string](t, ctx, `document.querySelector('label[for="in-owner_id"]') ? document.querySelector('label[for="in-owner_id"]').textContent : ''`); got != "" && got != "Owner" {

@@ -249,3 +249,36 @@ func TestBrowserWMTSCapabilities(t *testing.T) {
 		t.Errorf("no tile of layer base at the map centre %.4f, %.4f was requested: %v", lon, lat, paths)
 	}
 }
+
+// The WMTS option is checked at start-up and the key filled in.
+func TestTileWMTSChecked(t *testing.T) {
+	const tmpl = "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=vec&TILEMATRIXSET=w&TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}&tk={key}"
+	for _, bad := range []Options{
+		{TileWMTS: tmpl}, // {key} without a key
+		{TileWMTS: "javascript:alert(1)//{TileMatrix}{TileRow}{TileCol}"},   // not http(s)
+		{TileWMTS: "https://tiles.example/wmts/{TileMatrix}/{TileRow}.png"}, // no {TileCol}
+		{TileWMTS: "https:///caps.xml"},                                     // no host
+	} {
+		if _, err := New(bad); err == nil {
+			t.Errorf("New accepted %q", bad.TileWMTS)
+		}
+	}
+	s, err := New(Options{TileWMTS: tmpl, TileKey: "a&b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := body(t, get(t, s.Handler(), "/", &http.Cookie{Name: SessionCookie, Value: "x"}))
+	if !strings.Contains(page, `tk=a%26b"`) {
+		t.Errorf("the map page does not carry the escaped key:\n%s", page)
+	}
+	if strings.Contains(page, "{key}") {
+		t.Error("the page still holds {key}")
+	}
+	s, err = New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := body(t, get(t, s.Handler(), "/", &http.Cookie{Name: SessionCookie, Value: "x"})); !strings.Contains(page, `data-tile-wmts=""`) {
+		t.Error("without the option the page names a WMTS source")
+	}
+}
