@@ -35,8 +35,11 @@ type Config struct {
 	RetainRaw, RetainMinute, RetainHour time.Duration
 	Escalation                          string
 	// TileURL is an optional XYZ tile source for the map's base layer.
-	TileURL  string
-	Webhooks string
+	TileURL string
+	// TileWMTS is an optional WMTS tile source (capabilities URL or
+	// template); TileKey fills its {key} and comes from the environment.
+	TileWMTS, TileKey string
+	Webhooks          string
 	// Feeds are external hazard feeds, NAME=KIND@URL or NAME=KIND@dir:PATH,
 	// separated by semicolons (see internal/feeds).
 	Feeds string
@@ -80,6 +83,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RetainMinute, "retain-1m", 400*24*time.Hour, "how long 1-minute roll-ups are kept (0 keeps them)")
 	fs.DurationVar(&c.RetainHour, "retain-1h", 0, "how long 1-hour roll-ups are kept (0 keeps them)")
 	fs.StringVar(&c.TileURL, "tile-url", "", "optional XYZ tile URL for the map's base layer, e.g. https://tiles.example.org/{z}/{x}/{y}.png (default: the shipped boundaries only, offline)")
+	fs.StringVar(&c.TileWMTS, "tile-wmts", "", "optional WMTS tile source for the map's base layer: a GetCapabilities URL (append #layer=NAME to pick the layer) or a Web Mercator tile template with {TileMatrix}, {TileRow}, {TileCol} and {key} for YINGJI_TILE_KEY, e.g. 天地图 https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}&tk={key}")
 	fs.StringVar(&c.Escalation, "escalation", "red=5m,orange=15m,yellow=30m,blue=1h", "time to acknowledge an alarm at each level before it climbs to the next tier")
 	fs.StringVar(&c.Webhooks, "webhooks", "", "comma-separated URLs that receive signed alarm notifications")
 	c.Warnings.register(fs)
@@ -139,6 +143,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	c.mqttAddrExplicit = set["mqtt-addr"]
 	c.WebhookSecret = os.Getenv("YINGJI_WEBHOOK_SECRET")
 	c.AdminPassword = os.Getenv("YINGJI_ADMIN_PASSWORD")
+	c.TileKey = os.Getenv("YINGJI_TILE_KEY")
 	c.Delivery.secrets()
 	if c.DB == "" {
 		c.DB = filepath.Join(c.Data, "yingji.db")
@@ -155,7 +160,7 @@ func usageFor(fs *flag.FlagSet, synopsis string) func() {
 	return func() {
 		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags (each also as YINGJI_<NAME>, e.g. --no-demo as YINGJI_NO_DEMO):\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)")
+		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)\n  YINGJI_TILE_KEY\tkey for {key} in --tile-wmts (天地图 tk)")
 	}
 }
 

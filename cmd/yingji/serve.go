@@ -82,7 +82,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err != nil {
 		return err
 	}
-	ui, err := webui.New(webui.Options{SecureCookies: cfg.SecureCookies, Logger: log, TileURL: cfg.TileURL})
+	ui, err := webui.New(webui.Options{SecureCookies: cfg.SecureCookies, Logger: log, TileURL: cfg.TileURL,
+		TileWMTS: cfg.TileWMTS, TileKey: cfg.TileKey})
 	if err != nil {
 		return err
 	}

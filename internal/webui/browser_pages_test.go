@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -73,9 +74,9 @@ func TestBrowserAlarmFeed(t *testing.T) {
 }
 
 // The language switch changes the labels; the dashboard renders its
-// charts.
+// charts and its figures equal the API's.
 func TestBrowserLanguageAndDashboard(t *testing.T) {
-	h := startHarness(t)
+	h := startDashboardHarness(t)
 	ctx := browser(t, 1600, 900)
 	login(t, ctx, h, "")
 	label := `document.querySelector('#legend li[data-layer="enterprises"] .name').textContent`
@@ -101,22 +102,91 @@ func TestBrowserLanguageAndDashboard(t *testing.T) {
 	screenshot(t, ctx, "onemap-en")
 	switchLang("switch back")
 	waitJS(t, ctx, "the Chinese map", `document.documentElement.lang === 'zh-CN' && !!window.yingji && yingji.ready`)
+	// One of the stub's alarms belongs to an enterprise of the first
+	// industry, the other to no enterprise.
+	var kinds struct {
+		Items []struct {
+			Path       string `json:"path"`
+			Categories []struct{ Value, Label string }
+		} `json:"items"`
+	}
+	h.getJSON("GET", "/api/v1/registry/kinds", "", &kinds)
+	var industry struct{ Value, Label string }
+	for _, k := range kinds.Items {
+		if k.Path == "enterprises" {
+			industry = k.Categories[0]
+		}
+	}
+	h.alarms.mu.Lock()
+	h.alarms.open[0]["industry"] = industry.Value
+	h.alarms.mu.Unlock()
+
 	run(t, ctx, "open the dashboard", chromedp.Navigate(h.url+"/dashboard"))
 	waitJS(t, ctx, "the dashboard charts", `!!window.yingjiDashboard && yingjiDashboard.ready`)
 	canvases := eval[int](t, ctx, `document.querySelectorAll('.cockpit .card canvas').length`)
-	if canvases != 4 {
-		t.Errorf("the dashboard draws %d charts, want 4", canvases)
+	if canvases != 5 {
+		t.Errorf("the dashboard draws %d charts, want 5", canvases)
 	}
+	var today struct {
+		Items []struct {
+			Industry string `json:"industry"`
+		} `json:"items"`
+	}
+	h.getJSON("GET", "/api/v1/alarms?from="+time.Now().Add(-24*time.Hour).UTC().Format(time.RFC3339), "", &today)
 	byCounty := eval[int](t, ctx, `echarts.getInstanceByDom(document.getElementById('chart-county')).getOption().series
 		.reduce((n, s) => n + s.data.reduce((a, b) => a + b, 0), 0)`)
-	if byCounty != 2 {
-		t.Errorf("the alarms-by-county chart counts %d alarms, want the 2 open ones", byCounty)
+	if byCounty != len(today.Items) {
+		t.Errorf("the alarms-by-county chart counts %d alarms, the API %d", byCounty, len(today.Items))
+	}
+	// Alarms by industry: one bar per industry named in Chinese, the count
+	// the API's.
+	want := map[string]int{}
+	for _, a := range today.Items {
+		name := "未关联行业"
+		if a.Industry != "" {
+			name = industry.Label
+		}
+		want[name]++
+	}
+	got := eval[map[string]int](t, ctx, `(() => { const o = echarts.getInstanceByDom(document.getElementById('chart-industry')).getOption();
+		const m = {}; o.yAxis[0].data.forEach((n, i) => { m[n] = o.series[0].data[i].value; }); return m; })()`)
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(want) != 2 {
+		t.Errorf("alarms by industry = %v, the API's %v", got, want)
 	}
 	_, points := h.features("monitoring-points", 1)
-	if got := eval[string](t, ctx, `document.getElementById('kpi-points').textContent`); got != fmt.Sprint(points) && got != fmt.Sprintf("%d,%03d", points/1000, points%1000) {
+	if got := eval[string](t, ctx, `document.getElementById('kpi-points').textContent`); got != grouped(points) {
 		t.Errorf("the dashboard counts %s monitoring points, the API %d", got, points)
 	}
+	// Geohazard points under warning, open incidents and active warnings.
+	var slide struct{ Counts map[string]int }
+	h.getJSON("GET", "/api/v1/models/landslide/live", "", &slide)
+	warned := slide.Counts["blue"] + slide.Counts["yellow"] + slide.Counts["orange"] + slide.Counts["red"]
+	var incs, wrns struct{ Total int }
+	h.getJSON("GET", "/api/v1/incidents?status=open&limit=1", "", &incs)
+	h.getJSON("GET", "/api/v1/warnings?view=active&limit=1", "", &wrns)
+	if warned == 0 || incs.Total != 1 || wrns.Total != 1 {
+		t.Fatalf("the harness has %d geohazard points under warning, %d open incidents, %d active warnings", warned, incs.Total, wrns.Total)
+	}
+	for id, n := range map[string]int{"kpi-geohazard": warned, "kpi-incidents": incs.Total, "kpi-warnings": wrns.Total} {
+		if got := eval[string](t, ctx, `document.getElementById('`+id+`').textContent`); got != grouped(n) {
+			t.Errorf("%s shows %q, the API %d", id, got, n)
+		}
+	}
+	// 16:9 and dark.
+	frame := eval[struct{ W, H float64 }](t, ctx, `(() => { const r = document.querySelector('.cockpit-frame').getBoundingClientRect(); return {W: r.width, H: r.height}; })()`)
+	if r := frame.W / frame.H; r < 16.0/9-0.01 || r > 16.0/9+0.01 {
+		t.Errorf("the dashboard frame is %vx%v, not 16:9", frame.W, frame.H)
+	}
 	screenshot(t, ctx, "dashboard")
+}
+
+// grouped writes n as Intl.NumberFormat('zh-CN') does: 1,234.
+func grouped(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // A 375-px-wide phone shows the full-width map; the panels are collapsed

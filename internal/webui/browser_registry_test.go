@@ -189,8 +189,10 @@ func TestBrowserRegistryForm(t *testing.T) {
 	setSelect(t, ctx, "#in-shelter_type", "type_3")
 	run(t, ctx, "save", chromedp.Click(chromedp.CSS("#form-save")))
 	waitJS(t, ctx, "the refusal", `YRegistry.failed === 1`)
-	if msg := fieldError(t, ctx, "capacity"); msg == "" {
-		t.Errorf("no message beside the capacity; the page's error box says %q",
+	// The API says "-5 is below the minimum 0"; the Chinese page says it
+	// in Chinese.
+	if msg := fieldError(t, ctx, "capacity"); msg != "-5 小于最小值 0" {
+		t.Errorf("beside the capacity: %q (want the Chinese message); the page's error box says %q", msg,
 			eval[string](t, ctx, `document.getElementById('reg-error').textContent`))
 	}
 	if msg := fieldError(t, ctx, "name"); msg != "" {
@@ -203,8 +205,12 @@ func TestBrowserRegistryForm(t *testing.T) {
 	setInput(t, ctx, "#in-name", "")
 	run(t, ctx, "save", chromedp.Click(chromedp.CSS("#form-save")))
 	waitJS(t, ctx, "the second refusal", `YRegistry.failed === 2`)
-	if msg := fieldError(t, ctx, "name"); msg == "" {
-		t.Error("no message beside the empty name")
+	if msg := fieldError(t, ctx, "name"); msg != "必填" {
+		t.Errorf("beside the empty name: %q, want 必填", msg)
+	}
+	// A message the page does not know stays the server's.
+	if got := eval[string](t, ctx, `Y.fieldMessage('cannot be checked now', 'invalid')`); got != "cannot be checked now" {
+		t.Errorf("an unknown message became %q", got)
 	}
 	if msg := fieldError(t, ctx, "capacity"); msg != "" {
 		t.Errorf("the capacity, now good, still has a message: %q", msg)

@@ -19,6 +19,7 @@ import (
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/store"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
 
@@ -48,16 +49,37 @@ type harness struct {
 }
 
 // startHarness runs the platform with the stubbed alarm routes.
-func startHarness(t testing.TB) *harness { t.Helper(); return newHarness(t, false) }
+func startHarness(t testing.TB) *harness { t.Helper(); return newHarness(t, harnessOptions{}) }
 
 // startLiveHarness runs the platform with the real perception side: the
 // ingest pipeline, the alarm service, the embedded MQTT broker and the
 // live feed over an in-process bus (see startLivePerception).
-func startLiveHarness(t *testing.T) *harness { t.Helper(); return newHarness(t, true) }
-
-func newHarness(t testing.TB, live bool) *harness {
+func startLiveHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarness(t, harnessOptions{live: true})
+}
+
+// harnessOptions vary the harness: the real perception side, the UI's
+// options, a changed division tree, and more API areas wired in.
+type harnessOptions struct {
+	live bool
+	ui   Options
+	// tree, when set, replaces the store's division tree (the same
+	// divisions, e.g. with positions added).
+	tree func(testing.TB, *region.Tree) *region.Tree
+	// events, when set, serves the live feed instead of the stub's.
+	events http.HandlerFunc
+	// wire adds API areas once the demo data and the admin exist.
+	wire func(api *httpapi.Server, db *store.DB, tree *region.Tree, reg *registry.Service)
+}
+
+func newHarness(t testing.TB, o harnessOptions) *harness {
+	t.Helper()
+	live := o.live
 	db, tree := storetest.Open(t, storetest.Backends()[0])
+	if o.tree != nil {
+		tree = o.tree(t, tree)
+	}
 	rg := treeRegions{tree}
 	authSvc := &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: time.Hour,
 		Divisions: func(c string) bool { _, ok := tree.Get(c); return ok },
@@ -85,7 +107,10 @@ func newHarness(t testing.TB, live bool) *harness {
 		api.Perception = h.live.api(db)
 		api.MQTTAddr = h.live.broker.Addr()
 	}
-	ui, err := New(Options{})
+	if o.wire != nil {
+		o.wire(api, db, tree, reg)
+	}
+	ui, err := New(o.ui)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +119,11 @@ func newHarness(t testing.TB, live bool) *harness {
 	if !live {
 		h.alarms = &stubAlarms{}
 		mux.HandleFunc("GET /api/v1/alarms", h.alarms.list)
-		mux.HandleFunc("GET /api/v1/events", h.alarms.events)
+		events := h.alarms.events
+		if o.events != nil {
+			events = o.events
+		}
+		mux.HandleFunc("GET /api/v1/events", events)
 		mux.HandleFunc("POST /api/v1/alarms/{id}/actions", h.alarms.act)
 	}
 	mux.Handle("/", ui.Handler())

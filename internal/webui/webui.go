@@ -40,7 +40,21 @@ type Options struct {
 	// TileURL is an optional XYZ tile template ("https://…/{z}/{x}/{y}.png")
 	// drawn under the offline county boundaries. Empty means offline only.
 	TileURL string
-	// TileAttribution is shown on the map when TileURL is set.
+	// TileWMTS is an optional WMTS tile source drawn under the boundaries
+	// (above TileURL when both are set). Either a tile template in the Web
+	// Mercator matrix set whose matrix identifiers are the zoom levels,
+	// with {TileMatrix}, {TileRow} and {TileCol} (the 天地图 style:
+	// "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&…
+	// &TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}&tk={key}"),
+	// or a GetCapabilities URL, optionally ending "#layer=NAME" to pick the
+	// layer (default the first) — the browser reads the capabilities, so
+	// the server must allow the page's origin (CORS). Empty means none;
+	// nothing is fetched unless it is set.
+	TileWMTS string
+	// TileKey replaces {key} in TileWMTS (天地图's tk). It reaches the
+	// browser, as a 天地图 browser key must.
+	TileKey string
+	// TileAttribution is shown on the map when a tile source is set.
 	TileAttribution string
 	// SecureCookies marks the language cookie Secure (behind HTTPS).
 	SecureCookies bool
@@ -69,6 +83,20 @@ func New(opts Options) (*Server, error) {
 		u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0", "{-y}", "0").Replace(opts.TileURL))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			return nil, fmt.Errorf("webui: tile URL %q must be an http(s) XYZ template", opts.TileURL)
+		}
+	}
+	if opts.TileWMTS != "" {
+		if strings.Contains(opts.TileWMTS, "{key}") && opts.TileKey == "" {
+			return nil, fmt.Errorf("webui: the WMTS tile source %q needs a key for {key} (YINGJI_TILE_KEY)", opts.TileWMTS)
+		}
+		opts.TileWMTS = strings.ReplaceAll(opts.TileWMTS, "{key}", url.QueryEscape(opts.TileKey))
+		u, err := url.Parse(strings.NewReplacer("{TileMatrix}", "0", "{TileRow}", "0", "{TileCol}", "0").Replace(opts.TileWMTS))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("webui: WMTS tile source %q must be an http(s) capabilities URL or tile template", opts.TileWMTS)
+		}
+		tmpl := strings.Contains(opts.TileWMTS, "{TileMatrix}")
+		if tmpl != (strings.Contains(opts.TileWMTS, "{TileRow}") && strings.Contains(opts.TileWMTS, "{TileCol}")) {
+			return nil, fmt.Errorf("webui: WMTS tile template %q needs all of {TileMatrix}, {TileRow} and {TileCol}", opts.TileWMTS)
 		}
 	}
 	sub, err := fs.Sub(staticFS, "static")
@@ -143,6 +171,7 @@ type pageData struct {
 	Lang      string
 	Messages  map[string]string
 	TileURL   string
+	TileWMTS  string
 	TileAttr  string
 	NextPath  string
 	OtherLang string
@@ -171,7 +200,7 @@ func (s *Server) render(name string, needSession bool, fill func(w http.Response
 			}
 		}
 		lang := s.cat.Pick(r)
-		d := pageData{Page: name, Lang: lang, Messages: s.cat.Messages(lang), TileURL: s.opts.TileURL,
+		d := pageData{Page: name, Lang: lang, Messages: s.cat.Messages(lang), TileURL: s.opts.TileURL, TileWMTS: s.opts.TileWMTS,
 			TileAttr: s.opts.TileAttribution, NextPath: safeNext(r.URL.Query().Get("next")), OtherLang: s.cat.Other(lang)}
 		if fill != nil && !fill(w, r, &d) {
 			return

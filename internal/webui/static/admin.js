@@ -66,6 +66,27 @@
   }
 
   // ---- accounts ----
+  // roleMatrix shows the built-in roles against their permissions, read
+  // only: roles are defined in the code (internal/auth/role.go), not
+  // stored, so the page does not offer to edit them.
+  function roleMatrix(roles) {
+    const table = document.getElementById('role-matrix');
+    if (!table) return;
+    const perms = [];
+    for (const r of roles) for (const p of r.permissions || []) if (perms.indexOf(p) < 0) perms.push(p);
+    const permLabel = function (p) { return Object.prototype.hasOwnProperty.call(Y.msg, 'perm.' + p) ? t('perm.' + p) : p; };
+    table.replaceChildren(
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('adm.roles.permission')),
+        ...roles.map(function (r) { return el('th', { scope: 'col', 'data-role': r.name }, Y.label(r)); }))),
+      el('tbody', {}, ...perms.map(function (p) {
+        return el('tr', { 'data-permission': p }, el('th', { scope: 'row' }, permLabel(p), el('br'), el('code', { class: 'muted' }, p)),
+          ...roles.map(function (r) {
+            const has = (r.permissions || []).indexOf(p) >= 0;
+            return el('td', { class: has ? 'yes' : 'no', 'data-role': r.name, 'aria-label': has ? t('common.yes') : t('common.no') }, has ? '✓' : '—');
+          }));
+      })));
+  }
+
   async function users() {
     const form = document.getElementById('user-form');
     const f = {
@@ -89,6 +110,7 @@
       return r ? Y.label(r) : name;
     };
     for (const r of roleList) f.role.append(el('option', { value: r.name }, Y.label(r)));
+    roleMatrix(roleList);
     const divs = (cities.items || []).concat(counties.items || []);
     for (const d of divs) {
       divNames.set(d.code, d.name);

@@ -198,14 +198,40 @@
     // keep a form being filled in across re-renders
     const open = {};
     list.querySelectorAll('li.alarm').forEach(function (li) { if (li.querySelector('form')) open[li.dataset.id] = li; });
+    // a kept form's focused field keeps the focus and the caret (moving
+    // the node detaches it, which would drop what the user is typing)
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const caret = focused && typeof focused.selectionStart === 'number' ? [focused.selectionStart, focused.selectionEnd] : null;
     list.replaceChildren.apply(list, shown.map(function (a) {
       const old = open[String(a.id)];
       return old && old.classList.contains('state-' + a.state) ? old : item(a);
     }));
+    if (focused && list.contains(focused) && document.activeElement !== focused) {
+      focused.focus({ preventScroll: true });
+      if (caret) { try { focused.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text field */ } }
+    }
     if (!shown.length) list.append(el('li', { class: 'muted empty' }, all.length ? t('alarms.filtered') : t('alarms.none')));
     badge.textContent = Y.num(all.length);
     badge.classList.toggle('hot', all.some(function (a) { return a.level === 'red'; }));
     hooks.changed(all);
+  }
+
+  // renderSoon coalesces the live feed's changes: a burst of events is
+  // drawn at most every LIVE_MS, in an animation frame, so that it never
+  // holds up panning (see BenchmarkPanDuringLiveUpdates). The sound of a
+  // new red alarm is not delayed (upsert plays it).
+  const LIVE_MS = 500;
+  let pending = null;
+  let lastRender = -Infinity;
+  function renderSoon() {
+    if (pending) return;
+    pending = setTimeout(function () {
+      requestAnimationFrame(function () {
+        pending = null;
+        lastRender = performance.now();
+        render();
+      });
+    }, Math.max(0, lastRender + LIVE_MS - performance.now()));
   }
 
   function connect() {
@@ -213,7 +239,7 @@
     es.addEventListener('open', function () { status.textContent = t('alarms.live'); status.className = 'feed-status ok'; });
     es.addEventListener('error', function () { status.textContent = t('alarms.reconnecting'); status.className = 'feed-status bad'; });
     es.addEventListener('alarm', function (ev) {
-      try { upsert(JSON.parse(ev.data).alarm, true); render(); } catch (e) { /* malformed event */ }
+      try { upsert(JSON.parse(ev.data).alarm, true); renderSoon(); } catch (e) { /* malformed event */ }
     });
     es.addEventListener('latest', function (ev) {
       try { hooks.latest(JSON.parse(ev.data)); } catch (e) { /* malformed event */ }

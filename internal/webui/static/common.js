@@ -28,12 +28,54 @@
     root.querySelectorAll('[aria-invalid]').forEach(function (i) { i.removeAttribute('aria-invalid'); });
   };
 
+  // FIELD_MESSAGES classify the API's field messages. A field error carries
+  // the field and an English message (core.FieldError has no code of its
+  // own), so the common kinds are recognised by the fixed phrases the
+  // server writes; the problem's stable code (invalid, not_found,
+  // conflict) decides the rest. Each yields a message id and its values.
+  const FIELD_MESSAGES = [
+    [/^(?:\[\d+\]\S*:? )?is required\b/, 'field.required'],
+    [/^.*\bis required$/, 'field.required'],
+    [/^(.+) is below the minimum (.+)$/, 'field.min', ['value', 'limit']],
+    [/^(.+) is above the maximum (.+)$/, 'field.max', ['value', 'limit']],
+    [/^(?:\[\d+\]\S*:? )?must be zero or more$/, 'field.nonnegative'],
+    [/^(?:\[\d+\]: )?"(.*)" is not one of .+$/, 'field.option', ['value']],
+    [/^"(.*)" is not a known division$/, 'field.division', ['value']],
+    [/^want a whole number\b/, 'field.integer'],
+    [/^want a (?:finite )?number$/, 'field.number'],
+    [/^(?:too long \(\d+ bytes, at most (\d+)\)|is longer than (\d+) characters)$/, 'field.toolong', ['limit', 'limit']],
+    [/^"(.*)" is not a date\b/, 'field.date', ['value']],
+    [/^"(.*)" is not a phone number\b/, 'field.phone', ['value']],
+    [/^no record (\d+) that you may see$/, 'field.notfound', ['value']],
+    [/^.*"(.*)" is already registered\b.*$/, 'field.taken', ['value']],
+    [/^.*"(.*)" is repeated\b.*$/, 'field.repeated', ['value']],
+  ];
+  // Y.fieldMessage gives an API field error in the page's language: the
+  // server's own (English) text on English pages and for anything not
+  // recognised, else the translation.
+  Y.fieldMessage = function (message, code) {
+    message = String(message || '');
+    if (Y.lang === 'en') return message;
+    for (const m of FIELD_MESSAGES) {
+      const r = m[0].exec(message);
+      if (!r) continue;
+      const vars = {};
+      (m[2] || []).forEach(function (k, i) { if (r[i + 1] !== undefined) vars[k] = r[i + 1]; });
+      return Y.t(m[1], vars);
+    }
+    if (code === 'not_found') return Y.t('field.notfound.generic', { detail: message });
+    if (code === 'conflict') return Y.t('field.conflict', { detail: message });
+    return message;
+  };
+
   // fieldError shows an API problem's message beside the field it names
-  // (the slot with data-error-for, input in-<field>); false when the form
-  // has no visible slot for it, so the caller shows it elsewhere.
-  Y.fieldError = function (root, field, message) {
+  // (the slot with data-error-for, input in-<field>), translated (see
+  // fieldMessage; code is the problem's code); false when the form has no
+  // visible slot for it, so the caller shows it elsewhere.
+  Y.fieldError = function (root, field, message, code) {
     const key = String(field || '').split(/[.[]/)[0];
     const slot = key && root.querySelector('.field-error[data-error-for="' + CSS.escape(key) + '"]');
+    message = Y.fieldMessage(message, code);
     if (!slot || slot.parentElement.closest('[hidden]')) return false;
     slot.textContent = slot.textContent ? slot.textContent + '；' + message : message;
     slot.hidden = false;

@@ -1,5 +1,8 @@
 // dashboard.js: the big-screen dashboard (驾驶舱): sensors online against
-// the 95 % goal, open alarms by level and by county, resources by county.
+// the 95 % goal, open and overdue alarms, alarms today by level, county
+// and industry, geohazard points under warning, open incidents, active
+// warnings and resources by county — live (SSE for alarms, a minute's
+// polling for the rest).
 (function () {
   'use strict';
   const { t, api } = Y;
@@ -24,12 +27,30 @@
 
   let byLevel = null;
   let byCounty = null;
+  let byIndustry = null;
+  let industries = [];
   const countyOf = function (code) { return String(code || '').slice(0, 6); };
 
-  // drawAlarms shows the open alarms: the counts, by level and by county.
-  function drawAlarms(alarms, counties) {
-    document.getElementById('kpi-open').textContent = Y.num(alarms.length);
-    document.getElementById('kpi-overdue').textContent = Y.num(alarms.filter(function (a) { return a.overdue; }).length);
+  // midnight is the start of today in Asia/Shanghai (UTC+8, no daylight
+  // saving), as an RFC 3339 UTC time for the API's from= filter.
+  function midnight(now) {
+    const day = 24 * 3600 * 1000;
+    const off = 8 * 3600 * 1000;
+    return new Date(Math.floor((now + off) / day) * day - off).toISOString();
+  }
+
+  async function loadAlarms() {
+    const [open, today] = await Promise.all([api('/api/v1/alarms?state=open&limit=5000'),
+      api('/api/v1/alarms?from=' + encodeURIComponent(midnight(Date.now())) + '&limit=5000')]);
+    return { open: open.items || [], today: today.items || [] };
+  }
+
+  // drawAlarms shows the open and overdue alarm counts, and the alarms
+  // raised today (any state) by level, by county and by industry.
+  function drawAlarms(al, counties) {
+    const alarms = al.today;
+    document.getElementById('kpi-open').textContent = Y.num(al.open.length);
+    document.getElementById('kpi-overdue').textContent = Y.num(al.open.filter(function (a) { return a.overdue; }).length);
     byLevel = byLevel || chart('chart-level', {});
     byLevel.setOption({
       title: title(t('dash.bylevel')),
@@ -52,6 +73,26 @@
           data: counties.map(function (c) { return alarms.filter(function (a) { return a.level === l && countyOf(a.division_code) === c.code; }).length; }) };
       }),
     });
+    // Industries with alarms today, the most first; alarms of points not
+    // tied to an enterprise count under "no industry".
+    const counts = new Map();
+    for (const a of alarms) counts.set(a.industry || '', (counts.get(a.industry || '') || 0) + 1);
+    const rows = [...counts.entries()].sort(function (x, y) { return y[1] - x[1] || x[0].localeCompare(y[0]); });
+    const name = function (v) {
+      if (!v) return t('dash.industry.none');
+      const c = industries.find(function (o) { return o.Value === v; });
+      return c ? Y.label(c) : v;
+    };
+    byIndustry = byIndustry || chart('chart-industry', {});
+    byIndustry.setOption({
+      title: title(t('dash.byindustry')),
+      tooltip: { trigger: 'axis' },
+      grid: { left: 110, right: 24, top: 40, bottom: 20 },
+      xAxis: { type: 'value', minInterval: 1, axisLabel: { color: '#d6e4ff' }, splitLine: { lineStyle: { color: '#1f3e7a' } } },
+      yAxis: { type: 'category', inverse: true, data: rows.map(function (r) { return name(r[0]); }), axisLabel: { color: '#d6e4ff', width: 100, overflow: 'truncate' } },
+      series: [{ type: 'bar', barMaxWidth: 26, name: t('dash.byindustry'), itemStyle: { color: '#4dabf7' }, label: { show: true, position: 'right', color: '#d6e4ff' },
+        data: rows.map(function (r) { return { value: r[1], industry: r[0] }; }) }],
+    }, { replaceMerge: ['series', 'yAxis'] });
   }
 
   // follow redraws the alarm charts when the live feed reports a change.
@@ -63,20 +104,52 @@
       pending = true;
       setTimeout(async function () {
         pending = false;
-        try { drawAlarms((await api('/api/v1/alarms?state=open&limit=5000')).items || [], counties); } catch (e) { /* keep the last picture */ }
+        try { drawAlarms(await loadAlarms(), counties); } catch (e) { /* keep the last picture */ }
       }, 1000);
     });
   }
 
+  // The other areas' figures: geohazard points under warning from the live
+  // landslide evaluator, open incidents and active warnings. A figure the
+  // user may not read (403) or the server does not run (404) is removed;
+  // any other error keeps the last value. They refresh every minute.
+  const LIVE = {
+    geohazard: { path: '/api/v1/models/landslide/live', value: function (r) {
+      const c = r.counts || {};
+      document.getElementById('kpi-geohazard-levels').replaceChildren(...LEVELS.filter(function (l) { return c[l]; }).map(function (l) {
+        return Y.el('span', { class: 'lv', style: 'color:' + COLORS[l], 'data-level': l }, t('level.' + l) + ' ' + Y.num(c[l]));
+      }));
+      return LEVELS.reduce(function (n, l) { return n + (c[l] || 0); }, 0);
+    } },
+    incidents: { path: '/api/v1/incidents?status=open&limit=1', value: function (r) { return r.total; } },
+    warnings: { path: '/api/v1/warnings?view=active&limit=1', value: function (r) { return r.total; } },
+  };
+  const live = {};
+  async function refreshLive() {
+    await Promise.all(Object.keys(LIVE).map(async function (k) {
+      const card = document.getElementById('kpi-' + k + '-card');
+      if (!card) return;
+      try {
+        const n = LIVE[k].value(await api(LIVE[k].path, { noRedirect: true }));
+        live[k] = n;
+        document.getElementById('kpi-' + k).textContent = Y.num(n);
+      } catch (e) {
+        if (e.status === 403 || e.status === 404) { card.remove(); live[k] = null; }
+      }
+    }));
+  }
+
   async function main() {
-    const [divs, points, enterprises, teams, warehouses, shelters] = await Promise.all([
+    const [divs, points, enterprises, teams, warehouses, shelters, kinds] = await Promise.all([
       api('/api/v1/divisions?level=county'), geo('monitoring-points'), geo('enterprises'),
-      geo('rescue-teams'), geo('warehouses'), geo('shelters')]);
-    let alarms = [];
-    let live = true;
-    try { alarms = (await api('/api/v1/alarms?state=open&limit=5000')).items || []; } catch (e) { live = false; }
+      geo('rescue-teams'), geo('warehouses'), geo('shelters'), api('/api/v1/registry/kinds')]);
+    const ent = (kinds.items || []).find(function (k) { return k.path === 'enterprises'; });
+    industries = (ent && ent.categories) || [];
+    let alarms = { open: [], today: [] };
+    let following = true;
+    try { alarms = await loadAlarms(); } catch (e) { following = false; }
     const counties = (divs.items || divs || []).map(function (d) { return { code: d.code, name: d.name }; });
-    const stale = new Set(alarms.filter(function (a) { return a.kind === 'stale'; }).map(function (a) { return a.point; }));
+    const stale = new Set(alarms.open.filter(function (a) { return a.kind === 'stale'; }).map(function (a) { return a.point; }));
     const online = points.filter(function (p) { return p.status === 'active' && !stale.has(p.code); }).length;
     const rate = points.length ? (online / points.length) * 100 : 0;
     document.getElementById('kpi-online').textContent = Y.num(Math.round(rate * 10) / 10) + ' %';
@@ -103,8 +176,10 @@
         return { type: 'bar', name: t('layer.' + r[0]), data: counties.map(function (c) { return r[1].filter(function (p) { return countyOf(p.division_code) === c.code; }).length; }) };
       }),
     });
-    window.yingjiDashboard = { ready: true, charts: charts.length };
-    if (live) follow(counties);
+    await refreshLive();
+    setInterval(refreshLive, 60000);
+    window.yingjiDashboard = { ready: true, charts: charts.length, live: live };
+    if (following) follow(counties);
   }
   window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
   main().catch(function (e) { document.querySelector('.kpis').append(Y.t('error.generic', { detail: e.message })); });

@@ -25,13 +25,72 @@
   if (mapEl.dataset.tileTemplate) {
     base.push(new ol.layer.Tile({ source: new ol.source.XYZ({ url: mapEl.dataset.tileTemplate, attributions: mapEl.dataset.tileAttr || undefined }) }));
   }
+  const wmts = wmtsLayer(mapEl.dataset.tileWmts, mapEl.dataset.tileAttr);
+  if (wmts) base.push(wmts);
   const divSource = new ol.source.Vector();
   base.push(new ol.layer.Vector({ source: divSource, style: divisionStyle, declutter: true }));
+  // Township and village names at their own positions (a division placed
+  // only through its parent has none and gets no label): townships from
+  // about zoom 10, villages from about zoom 13.
+  const labelSource = { township: new ol.source.Vector(), village: new ol.source.Vector() };
+  const labelLayers = {
+    township: new ol.layer.Vector({ source: labelSource.township, maxResolution: 160, declutter: true, zIndex: 1,
+      style: labelStyle('13px sans-serif', '#22384f') }),
+    village: new ol.layer.Vector({ source: labelSource.village, maxResolution: 20, declutter: true, zIndex: 1,
+      style: labelStyle('11px sans-serif', '#4a6076') }),
+  };
+  base.push(labelLayers.township, labelLayers.village);
   const map = new ol.Map({ target: mapEl, layers: base, view: view, controls: ol.control.defaults.defaults({ attributionOptions: { collapsible: true } }) });
   const yj = (window.yingji = { map: map, layers: layers, ready: false });
   const highlight = new ol.source.Vector();
   map.addLayer(new ol.layer.Vector({ source: highlight, zIndex: 30, style: new ol.style.Style({
     image: new ol.style.Circle({ radius: 15, stroke: new ol.style.Stroke({ color: '#e03131', width: 3 }) }) }) }));
+
+  function labelStyle(font, color) {
+    return function (f) {
+      return new ol.style.Style({ text: new ol.style.Text({ text: f.get('name'), font: font, fill: new ol.style.Fill({ color: color }),
+        stroke: new ol.style.Stroke({ color: '#fff', width: 3 }) }) });
+    };
+  }
+
+  // wmtsLayer is the optional WMTS base layer: a tile template with
+  // {TileMatrix}/{TileRow}/{TileCol} in the Web Mercator matrix set whose
+  // matrix identifiers are the zoom levels (天地图 style), or a
+  // GetCapabilities URL ("#layer=NAME" picks the layer, else the first),
+  // read once from the browser.
+  function wmtsLayer(src, attr) {
+    if (!src) return null;
+    const layer = new ol.layer.Tile({ preload: 0 });
+    const attributions = attr || undefined;
+    if (src.indexOf('{TileMatrix}') >= 0) {
+      const grid = ol.tilegrid.createXYZ({ extent: ol.proj.get('EPSG:3857').getExtent(), maxZoom: 18 });
+      const ids = grid.getResolutions().map(function (r, z) { return String(z); });
+      layer.setSource(new ol.source.WMTS({ url: src, requestEncoding: 'REST', layer: '', style: 'default', matrixSet: 'w',
+        attributions: attributions, projection: 'EPSG:3857',
+        tileGrid: new ol.tilegrid.WMTS({ origin: ol.extent.getTopLeft(ol.proj.get('EPSG:3857').getExtent()), resolutions: grid.getResolutions(), matrixIds: ids }) }));
+      return layer;
+    }
+    const hash = src.indexOf('#');
+    const wanted = hash >= 0 ? new URLSearchParams(src.slice(hash + 1)).get('layer') : null;
+    const capsURL = hash >= 0 ? src.slice(0, hash) : src;
+    fetch(capsURL, { credentials: 'omit' }).then(function (res) {
+      if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
+      return res.text();
+    }).then(function (text) {
+      const caps = new ol.format.WMTSCapabilities().read(text);
+      const layers = (caps.Contents && caps.Contents.Layer) || [];
+      const name = wanted || (layers[0] && layers[0].Identifier);
+      const opts = name && ol.source.WMTS.optionsFromCapabilities(caps, { layer: name, projection: 'EPSG:3857' });
+      if (!opts) throw new Error('layer ' + name + ' in EPSG:3857 not in the capabilities');
+      opts.attributions = attributions;
+      layer.setSource(new ol.source.WMTS(opts));
+      window.yingji.wmts = { layer: name, matrixSet: opts.matrixSet };
+    }).catch(function (e) {
+      console.error('WMTS capabilities', capsURL, e);
+      window.yingji.wmts = { error: String(e.message || e) };
+    });
+    return layer;
+  }
 
   function divisionStyle(f, res) {
     const county = f.get('level') === 'county';
@@ -127,6 +186,8 @@
     return li;
   }
 
+  let statesStale = false;
+  map.on('moveend', function () { if (statesStale) { statesStale = false; refreshStates(); } });
   function refreshStates() {
     const L = layers['monitoring-points'];
     if (!L) return;
@@ -228,15 +289,37 @@
   };
   yj.pointState = function (code) { const h = findFeature(code); return h ? pointState(h.f.get('p')) : null; };
 
+  // placeLabels adds the township and village labels. The API gives every
+  // division a centre, its own or else its nearest placed ancestor's; a
+  // centre equal to the parent's is borrowed and gets no label.
+  function placeLabels(dfs, towns, villages) {
+    const centre = new Map();
+    dfs.forEach(function (f) { const c = f.get('center'); if (c) centre.set(f.get('code'), c); });
+    [towns, villages].forEach(function (ds) { ds.forEach(function (d) { if (d.center) centre.set(d.code, d.center); }); });
+    const own = function (d) {
+      const p = centre.get(d.parent_code);
+      return d.center && !(p && p[0] === d.center[0] && p[1] === d.center[1]);
+    };
+    [['township', towns], ['village', villages]].forEach(function (x) {
+      labelSource[x[0]].addFeatures(x[1].filter(own).map(function (d) {
+        return new ol.Feature({ geometry: new ol.geom.Point(ol.proj.fromLonLat(d.center)), name: d.name, code: d.code, level: x[0] });
+      }));
+    });
+  }
+  yj.labels = labelSource;
+  yj.labelLayers = labelLayers;
+
   async function main() {
     setupPanels();
     setupSearch();
-    const [kinds, divs, towns] = await Promise.all([api('/api/v1/registry/kinds'), api('/api/v1/divisions?format=geojson'),
-      api('/api/v1/divisions?level=township').catch(function () { return { items: [] }; })]);
+    const none = function () { return { items: [] }; };
+    const [kinds, divs, towns, villages] = await Promise.all([api('/api/v1/registry/kinds'), api('/api/v1/divisions?format=geojson'),
+      api('/api/v1/divisions?level=township').catch(none), api('/api/v1/divisions?level=village').catch(none)]);
     for (const d of towns.items || []) divisions.set(d.code, d.name);
     const fmt = new ol.format.GeoJSON({ featureProjection: 'EPSG:3857' });
     const dfs = fmt.readFeatures(divs);
     dfs.forEach(function (f) { divisions.set(f.get('code'), f.get('name')); });
+    placeLabels(dfs, towns.items || [], villages.items || []);
     divSource.addFeatures(dfs);
     if (dfs.length) view.fit(divSource.getExtent(), { padding: [20, 20, 20, 20] });
     const byPath = {};
@@ -262,6 +345,9 @@
       changed: function (all) {
         alarmByPoint.clear();
         for (const a of all) { const o = alarmByPoint.get(a.point); if (!o || RANK[a.level] > RANK[o.level]) alarmByPoint.set(a.point, a); }
+        // while the user pans or zooms, the recolouring waits for the move
+        // to end rather than redrawing every point under their hand.
+        if (view.getInteracting() || view.getAnimating()) { statesStale = true; return; }
         refreshStates();
       },
       latest: YDetail.latest,

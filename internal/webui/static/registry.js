@@ -57,6 +57,7 @@
     kind = (kinds.items || []).find(function (k) { return k.path === kindPath; });
     canWrite = (me.permissions || []).indexOf('registry.write') >= 0;
     R.kind = kind;
+    R.kinds = kinds.items || [];
     R.canWrite = canWrite;
     const tabs = document.getElementById('kind-tabs');
     tabs.replaceChildren.apply(tabs, (kinds.items || []).map(function (k) {
@@ -181,7 +182,8 @@
     switch (f.Type) {
       case 'boolean': return v ? t('common.yes') : t('common.no');
       case 'integer': case 'number': return Y.num(v) + (f.Unit ? ' ' + f.Unit : '');
-      case 'strings': return Array.isArray(v) ? v.join('、') : String(v);
+      case 'enum': return optLabel(f.Options, v);
+      case 'strings': return Array.isArray(v) ? v.map(function (x) { return (f.Options || []).length ? optLabel(f.Options, x) : x; }).join(Y.lang === 'en' ? ', ' : '、') : String(v);
       case 'contacts': case 'substances': case 'stock': return subTable(f.Type, v);
       default: return String(v);
     }
@@ -220,7 +222,10 @@
       [t('attr.status'), optLabel(kind.statuses, o.status)],
       [t('attr.division'), divName(o.division_code) + (o.division_code ? ' (' + o.division_code + ')' : '')],
     ];
-    if (o.owner_id) rows.push([t('reg.owner'), String(o.owner_id)]);
+    if (o.owner_id) {
+      const ow = await ownerOf(o.owner_id);
+      rows.push([t('reg.owner'), ow ? el('a', { href: '/registry/' + ow.path + '/' + ow.rec.id }, ownerText(ow)) : String(o.owner_id), 'owner_id']);
+    }
     for (const f of kind.fields || []) {
       if (o[f.Name] === undefined || o[f.Name] === null) continue;
       rows.push([fieldLabel(f), fmtValue(f, o[f.Name]), f.Name]);
@@ -279,10 +284,16 @@
       el('table', { class: 'subtable' }, el('thead', {}, el('tr', {}, ...cols.map(function (c) { return el('th', {}, t(c[1])); }), el('th'))), body),
       el('button', { type: 'button', class: 'btn small', onclick: function () { addRow(); } }, t('reg.addrow')));
   }
+  // enumOptions are a field's values with their labels in the page's
+  // language (the registry's Options), or the bare values without them.
+  function enumOptions(f) {
+    if ((f.Options || []).length) return f.Options.map(function (o) { return [o.Value, Y.label(o)]; });
+    return (f.Enum || []).map(function (x) { return [x, x]; });
+  }
   function input(f, v) {
     const name = f.Name;
     switch (f.Type) {
-      case 'enum': return select(name, (f.Enum || []).map(function (x) { return [x, x]; }), v, '—');
+      case 'enum': return select(name, enumOptions(f), v, '—');
       case 'boolean': return select(name, [['true', t('common.yes')], ['false', t('common.no')]], v === undefined || v === null ? '' : String(v), '—');
       case 'integer': case 'number': {
         const i = el('input', { id: 'in-' + name, name: name, type: 'number', step: f.Type === 'integer' ? '1' : 'any',
@@ -291,6 +302,13 @@
         return f.Unit ? el('span', { class: 'with-unit' }, i, ' ', f.Unit) : i;
       }
       case 'strings': {
+        if ((f.Options || []).length) {
+          // a closed list: one checkbox per option, labelled
+          const have = new Set(Array.isArray(v) ? v : []);
+          return el('div', { id: 'in-' + name, class: 'checks', role: 'group' }, ...f.Options.map(function (o) {
+            return el('label', { class: 'check' }, el('input', { type: 'checkbox', value: o.Value, checked: have.has(o.Value) }), ' ', Y.label(o));
+          }));
+        }
         const i = el('input', { id: 'in-' + name, name: name, placeholder: t('reg.strings.hint') });
         if (Array.isArray(v)) i.value = v.join('、');
         return i;
@@ -320,6 +338,10 @@
       });
       return out.length ? out : null;
     }
+    if (f.Type === 'strings' && (f.Options || []).length) {
+      const vs = [...node.querySelectorAll('input[type=checkbox]:checked')].map(function (i) { return i.value; });
+      return vs.length ? vs : null;
+    }
     const raw = node.value.trim();
     if (raw === '') {
       // a number input holds '' for what is not a number: say so.
@@ -332,6 +354,87 @@
       case 'strings': return raw.split(/[、,，;；]/).map(function (s) { return s.trim(); }).filter(Boolean);
       default: return raw;
     }
+  }
+
+  // ---- the owner ----
+  // ownerKinds are the kinds that may own a record of this kind, with
+  // their paths and labels.
+  function ownerKinds() {
+    return (kind.owners || []).map(function (n) { return R.kinds.find(function (k) { return k.name === n; }); }).filter(Boolean);
+  }
+  function ownerText(ow) { return Y.label(ow.kind) + ' · ' + ow.rec.name + ' (' + ow.rec.code + ')'; }
+  // ownerOf finds the owning record among the owner kinds (IDs are unique
+  // across kinds; a kind that does not hold it answers 404).
+  async function ownerOf(id) {
+    for (const k of ownerKinds()) {
+      try { return { kind: k, path: k.path, rec: await api('/api/v1/' + k.path + '/' + id) }; } catch (e) { /* not this kind */ }
+    }
+    return null;
+  }
+  // ownerPicker is a search box over the owner kinds by name or code
+  // (the API's q=): type, pick a match from the list (mouse or arrows and
+  // Enter); the chosen owner shows beside with a button to clear it.
+  function ownerPicker(current) {
+    let chosen = current || null;
+    const inp = el('input', { id: 'in-owner_id', type: 'search', autocomplete: 'off', role: 'combobox', 'aria-expanded': 'false',
+      'aria-controls': 'owner-results', 'aria-autocomplete': 'list', placeholder: t('reg.owner.search') });
+    const list = el('ul', { id: 'owner-results', class: 'owner-results', role: 'listbox', hidden: true });
+    const shown = el('span', { id: 'owner-chosen', class: 'owner-chosen' });
+    const clear = el('button', { type: 'button', id: 'owner-clear', class: 'btn small', hidden: true, 'aria-label': t('reg.owner.clear') }, '×');
+    function show(ow) {
+      shown.textContent = ow ? ownerText(ow) : (chosen ? '#' + chosen : t('reg.owner.none'));
+      clear.hidden = !chosen;
+    }
+    function close() { list.hidden = true; inp.setAttribute('aria-expanded', 'false'); }
+    function pick(ow) {
+      chosen = ow.rec.id;
+      show(ow);
+      inp.value = '';
+      close();
+    }
+    clear.addEventListener('click', function () { chosen = null; show(null); });
+    let seq = 0;
+    let timer = null;
+    async function search() {
+      const q = inp.value.trim();
+      const mine = ++seq;
+      if (q === '') { close(); return; }
+      R.ownerSearching = true;
+      const res = await Promise.all(ownerKinds().map(function (k) {
+        return api('/api/v1/' + k.path + '?limit=8&q=' + encodeURIComponent(q)).then(function (r) {
+          return (r.items || []).map(function (rec) { return { kind: k, path: k.path, rec: rec }; });
+        }).catch(function () { return []; });
+      }));
+      if (mine !== seq) return;
+      R.ownerSearching = false;
+      const hits = [].concat.apply([], res).filter(function (ow) { return !R.record || ow.rec.id !== R.record.id; });
+      list.replaceChildren.apply(list, hits.length ? hits.map(function (ow, i) {
+        return el('li', { role: 'option', id: 'owner-opt-' + i, 'data-id': ow.rec.id, tabindex: '-1',
+          onmousedown: function (ev) { ev.preventDefault(); pick(ow); } }, ownerText(ow));
+      }) : [el('li', { class: 'empty' }, t('reg.owner.nomatch'))]);
+      list.hits = hits;
+      list.active = -1;
+      list.hidden = false;
+      inp.setAttribute('aria-expanded', 'true');
+    }
+    inp.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(search, 200); });
+    inp.addEventListener('blur', function () { setTimeout(close, 150); });
+    inp.addEventListener('keydown', function (ev) {
+      const hits = list.hits || [];
+      if (list.hidden || !hits.length) { if (ev.key === 'Enter') ev.preventDefault(); return; }
+      if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        ev.preventDefault();
+        list.active = (list.active + (ev.key === 'ArrowDown' ? 1 : hits.length - 1)) % hits.length;
+        list.querySelectorAll('li').forEach(function (li, i) { li.classList.toggle('active', i === list.active); li.setAttribute('aria-selected', String(i === list.active)); });
+        inp.setAttribute('aria-activedescendant', 'owner-opt-' + list.active);
+      } else if (ev.key === 'Enter') {
+        ev.preventDefault();
+        pick(hits[Math.max(0, list.active)]);
+      } else if (ev.key === 'Escape') close();
+    });
+    show(null);
+    if (chosen) ownerOf(chosen).then(function (ow) { if (ow && chosen === ow.rec.id) show(ow); });
+    return { node: el('div', { class: 'owner-picker' }, el('div', { class: 'owner-picker-row' }, shown, clear), inp, list), value: function () { return chosen; } };
   }
 
   async function form() {
@@ -370,8 +473,8 @@
     ];
     let owner = null;
     if ((kind.owners || []).length) {
-      owner = el('input', { id: 'in-owner_id', name: 'owner_id', type: 'number', step: '1', min: '1', value: val('owner_id') || '' });
-      fields.push(wrap('owner_id', t('reg.owner'), false, owner));
+      owner = ownerPicker(val('owner_id'));
+      fields.push(wrap('owner_id', t('reg.owner'), false, owner.node));
     }
     for (const f of kind.fields || []) fields.push(wrap(f.Name, fieldLabel(f), f.Required, input(f, val(f.Name)), f.Categories));
     box.replaceChildren.apply(box, fields);
@@ -442,7 +545,7 @@
       errBox.hidden = true;
       document.getElementById('form-conflict').hidden = true;
     }
-    function fieldError(field, message) { return Y.fieldError(root, field, message); }
+    function fieldError(field, message, code) { return Y.fieldError(root, field, message, code); }
 
     document.getElementById('rec-form').addEventListener('submit', async function (ev) {
       ev.preventDefault();
@@ -458,9 +561,9 @@
       setStr('status', st.value);
       if (divSel.value) body.division_code = divSel.value;
       if (owner) {
-        const v = owner.value.trim();
-        if (v !== '') body.owner_id = Number(v);
-        else if (o && o.owner_id) body.owner_id = null;
+        const v = owner.value();
+        if (v !== null && (!o || v !== o.owner_id)) body.owner_id = v;
+        else if (v === null && o && o.owner_id) body.owner_id = null;
       }
       let local = false;
       for (const f of kind.fields || []) {
@@ -492,7 +595,7 @@
           c.hidden = false;
         } else {
           const rest = [];
-          for (const fe of p.errors || []) if (!fieldError(fe.field, fe.message)) rest.push((fe.field ? fe.field + ': ' : '') + fe.message);
+          for (const fe of p.errors || []) if (!fieldError(fe.field, fe.message, p.code)) rest.push((fe.field ? fe.field + ': ' : '') + Y.fieldMessage(fe.message, p.code));
           if (rest.length || !(p.errors || []).length) {
             errBox.textContent = problemText(e) + (rest.length ? ' — ' + rest.join('；') : '');
             errBox.hidden = false;
