@@ -40,6 +40,8 @@ type Service struct {
 	Clock      core.Clock
 	// SessionTTL is how long a browser or login session lasts.
 	SessionTTL time.Duration
+	// MFA, when set, turns on two-factor login (mfa.go).
+	MFA *MFA
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{1,31}$`)
@@ -220,22 +222,32 @@ func (s *Service) ListUsers(ctx context.Context) ([]*User, error) {
 var errLogin = core.Errorf(core.EUNAUTHORIZED, "wrong username or password")
 
 // Login checks a password and opens a session, returning its bearer token.
+// It does not know second factors: the API signs in with BeginLogin.
 func (s *Service) Login(ctx context.Context, username, password string) (string, *User, error) {
+	u, err := s.checkLogin(ctx, username, password)
+	if err != nil {
+		return "", nil, err
+	}
+	token, err := s.IssueToken(ctx, u, SessionToken, "login", s.SessionTTL)
+	return token, u, err
+}
+
+// checkLogin returns the enabled user with that username and password.
+func (s *Service) checkLogin(ctx context.Context, username, password string) (*User, error) {
 	u, err := s.Store.UserByName(ctx, strings.TrimSpace(username))
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		// spend the same time as a real check so timing does not tell.
 		CheckPassword(dummyHash, password)
-		return "", nil, errLogin
+		return nil, errLogin
 	}
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	ok, err := CheckPassword(u.PasswordHash, password)
 	if err != nil || !ok || u.Disabled {
-		return "", nil, errLogin
+		return nil, errLogin
 	}
-	token, err := s.IssueToken(ctx, u, SessionToken, "login", s.SessionTTL)
-	return token, u, err
+	return u, nil
 }
 
 var dummyHash, _ = HashPassword("yingji-dummy-password")
