@@ -136,10 +136,11 @@
     err.hidden = true;
     btn.disabled = true;
     try {
-      await Y.api('/api/v1/auth/login', {
+      const res = await Y.api('/api/v1/auth/login', {
         method: 'POST',
         body: { username: form.username.value.trim(), password: form.password.value },
       });
+      if (res && res.mfa_required) return Y.loginMFA(res); // the second step (mfa.js)
       location.href = document.getElementById('next').value || '/';
     } catch (e) {
       err.textContent = e.status === 401 || e.status === 400 ? Y.t('login.failed') : Y.t('error.generic', { detail: e.message });
