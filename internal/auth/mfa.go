@@ -197,9 +197,26 @@ func (s *Service) SetRequiredRoles(ctx context.Context, roles []string) ([]strin
 
 // BeginLogin checks the password. Without a second factor it opens the
 // session; otherwise it returns a challenge for FinishLogin.
-func (s *Service) BeginLogin(ctx context.Context, username, password string) (*LoginResult, error) {
+func (s *Service) BeginLogin(ctx context.Context, username, password, ip string) (*LoginResult, error) {
+	account, addr := loginSubjects(username, ip)
+	if err := s.checkLocked(ctx, account, addr); err != nil {
+		return nil, err
+	}
 	u, err := s.checkLogin(ctx, username, password)
+	if err == errLogin {
+		div := ""
+		if known, err := s.Store.UserByName(ctx, strings.TrimSpace(username)); err == nil {
+			div = known.Division
+		}
+		s.loginFailed(ctx, account, addr, div)
+	}
 	if err != nil {
+		return nil, err
+	}
+	if s.Security != nil {
+		s.Security.Store.ClearLoginFailures(ctx, account)
+	}
+	if err := s.passwordExpired(u); err != nil {
 		return nil, err
 	}
 	if s.MFA != nil {
@@ -255,6 +272,10 @@ func (s *Service) challengeUser(ctx context.Context, challenge string) (*Challen
 	if err != nil || u.Disabled {
 		return nil, nil, errChallenge
 	}
+	account, _ := loginSubjects(u.Username, "")
+	if err := s.checkLocked(ctx, account); err != nil {
+		return nil, nil, err
+	}
 	return c, u, nil
 }
 
@@ -298,6 +319,10 @@ func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery str
 		return nil, core.Invalid("recovery_code", "recovery codes exist only once the authenticator is confirmed")
 	case rec.Confirmed():
 		if err := s.checkCode(ctx, rec, code); err != nil {
+			if core.ErrorCode(err) == core.EUNAUTHORIZED {
+				account, _ := loginSubjects(u.Username, "")
+				s.loginFailed(ctx, account, "", u.Division)
+			}
 			return nil, err
 		}
 	default:

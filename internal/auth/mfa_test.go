@@ -75,3 +75,23 @@ func TestRecoveryCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestLockDelay(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want time.Duration
+	}{{0, 0}, {4, 0}, {5, time.Minute}, {6, 2 * time.Minute}, {7, 4 * time.Minute}, {11, 60 * time.Minute}, {12, 60 * time.Minute}, {100, 60 * time.Minute}} {
+		if got := LockDelay(c.n, 5, time.Minute, time.Hour); got != c.want {
+			t.Errorf("failure %d: %v, want %v", c.n, got, c.want)
+		}
+	}
+}
+
+func TestPasswordPolicyConfigured(t *testing.T) {
+	p := PasswordPolicy{MinLength: 12, MinClasses: 4}
+	for pw, ok := range map[string]bool{"Abcdefgh1!xy": true, "Abcdefgh1!x": false, "Abcdefgh1xyz": false, "应急管理Abc1!xyz": true} {
+		if err := p.Check(pw); (err == nil) != ok {
+			t.Errorf("%q: %v", pw, err)
+		}
+	}
+}

@@ -42,6 +42,12 @@ type Service struct {
 	SessionTTL time.Duration
 	// MFA, when set, turns on two-factor login (mfa.go).
 	MFA *MFA
+	// Security, when set, applies its password policy and history and the
+	// login-failure lockout (policy.go); without it the default policy.
+	Security *Security
+	// IdleTimeout, when set, ends a browser session unused that long
+	// (SessionTTL stays its absolute lifetime); API tokens are exempt.
+	IdleTimeout time.Duration
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{1,31}$`)
@@ -106,7 +112,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if err := s.checkUser(ctx, u); err != nil {
 		return nil, err
 	}
-	if err := CheckPasswordPolicy(in.Password); err != nil {
+	if err := s.policy().Check(in.Password); err != nil {
 		return nil, err
 	}
 	hash, err := HashPassword(in.Password)
@@ -148,7 +154,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 		return nil, err
 	}
 	if in.Password != "" {
-		if err := s.setPassword(u, in.Password); err != nil {
+		if err := s.setPassword(ctx, u, in.Password); err != nil {
 			return nil, err
 		}
 	}
@@ -159,8 +165,11 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 	return u, nil
 }
 
-func (s *Service) setPassword(u *User, password string) error {
-	if err := CheckPasswordPolicy(password); err != nil {
+func (s *Service) setPassword(ctx context.Context, u *User, password string) error {
+	if err := s.policy().Check(password); err != nil {
+		return err
+	}
+	if err := s.checkHistory(ctx, u, password); err != nil {
 		return err
 	}
 	hash, err := HashPassword(password)
@@ -177,7 +186,7 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if err != nil {
 		return err
 	}
-	if err := s.setPassword(u, password); err != nil {
+	if err := s.setPassword(ctx, u, password); err != nil {
 		return err
 	}
 	u.UpdatedAt = s.Clock()
@@ -279,6 +288,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*core.Actor, 
 	if u.Disabled {
 		return nil, core.Errorf(core.EUNAUTHORIZED, "this account is disabled")
 	}
-	_ = t
+	if t.Kind == SessionToken && s.IdleTimeout > 0 && s.Clock().Sub(t.LastUsedAt) > s.IdleTimeout {
+		s.Store.DeleteTokenByHash(ctx, t.Hash)
+		return nil, core.Errorf(core.EUNAUTHORIZED, "the session ended after %s without use; sign in again", s.IdleTimeout)
+	}
 	return &core.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Division: u.Division, EnterpriseID: u.EnterpriseID}, nil
 }

@@ -30,7 +30,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password)
+	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, clientIP(r))
 	if err != nil {
 		s.Logger.Warn("login failed", "username", req.Username, "remote", r.RemoteAddr)
 		s.fail(w, r, err)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"net"
 	"net/http"
 	"time"
 
@@ -16,10 +17,13 @@ import (
 // mfaRoutes are the two-factor routes; present when the auth service has
 // MFA configured.
 func (s *Server) mfaRoutes() []Route {
-	if s.Auth == nil || s.Auth.MFA == nil {
-		return nil
+	rs := []Route{
+		{"POST", "/api/v1/auth/password", "", "Change your password with the old one (also when it has expired); ends your sessions", s.changePassword},
 	}
-	return []Route{
+	if s.Auth == nil || s.Auth.MFA == nil {
+		return rs
+	}
+	return append(rs, []Route{
 		{"POST", "/api/v1/auth/login/mfa", "", "Second login step: the challenge and a TOTP or recovery code; opens the session", s.loginMFA},
 		{"POST", "/api/v1/auth/login/mfa/enrol", "", "During a login that requires a second factor: a new TOTP secret for the account", s.loginEnrol},
 		{"GET", "/api/v1/auth/mfa", auth.Authenticated, "Your two-factor state", s.myMFA},
@@ -30,7 +34,37 @@ func (s *Server) mfaRoutes() []Route {
 		{"DELETE", "/api/v1/users/{id}/mfa", auth.UsersManage, "Reset an account's second factor (lost device); ends its sessions", s.resetMFA},
 		{"GET", "/api/v1/security/mfa-policy", auth.UsersManage, "Roles that must sign in with a second factor", s.mfaPolicy},
 		{"PUT", "/api/v1/security/mfa-policy", auth.UsersManage, "Set the roles that must sign in with a second factor", s.setMFAPolicy},
+	}...)
+}
+
+// clientIP is the address a request came from (the peer: behind a reverse
+// proxy every request comes from the proxy; see docs/security.md).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
+	return host
+}
+
+type passwordRequest struct {
+	Username    string `json:"username"`
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+	Code        string `json:"code"`
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	var req passwordRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Auth.ChangePassword(r.Context(), req.Username, req.OldPassword, req.NewPassword, req.Code, clientIP(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // MFAChallenge is the answer of a password step that needs a code.
@@ -253,6 +287,7 @@ func (s *Server) setMFAPolicy(w http.ResponseWriter, r *http.Request) {
 
 // mfaOps say what each two-factor route takes and returns.
 var mfaOps = map[string]opSpec{
+	"POST /api/v1/auth/password":           {request: "PasswordChange", status: "204"},
 	"POST /api/v1/auth/login/mfa":          {request: "MFALoginRequest", response: "MFALoginResponse", more: obj{"401": problem("wrong or used code, or the challenge expired")}},
 	"POST /api/v1/auth/login/mfa/enrol":    {request: "MFAChallengeInput", response: "MFAEnrolment"},
 	"GET /api/v1/auth/mfa":                 {response: "MFAStatus"},
@@ -286,6 +321,9 @@ func mfaSchemas(schemas obj) {
 		"enabled": obj{"type": "boolean"}, "pending": obj{"type": "boolean", "description": "an enrolment waits for its first code"},
 		"required":     obj{"type": "boolean", "description": "the account's role must use a second factor"},
 		"confirmed_at": dateTime(), "recovery_codes_left": integer()})
+	schemas["PasswordChange"] = object([]string{"username", "old_password", "new_password"}, obj{"username": str(),
+		"old_password": obj{"type": "string", "format": "password"}, "new_password": obj{"type": "string", "format": "password"},
+		"code": obj{"type": "string", "description": "a current code, when the account has two-factor login"}})
 	schemas["RecoveryCodes"] = object([]string{"recovery_codes"}, obj{"recovery_codes": arrayOf(str())})
 	schemas["MFAPolicy"] = object([]string{"required_roles"}, obj{"required_roles": arrayOf(str()), "write_roles": arrayOf(str())})
 }
