@@ -205,10 +205,14 @@ func (s *Service) BeginLogin(ctx context.Context, username, password, ip string)
 	u, err := s.checkLogin(ctx, username, password)
 	if err == errLogin {
 		div := ""
-		if known, err := s.Store.UserByName(ctx, strings.TrimSpace(username)); err == nil {
+		known, kerr := s.Store.UserByName(ctx, strings.TrimSpace(username))
+		if kerr == nil {
 			div = known.Division
+		} else {
+			known = nil
 		}
 		s.loginFailed(ctx, account, addr, div)
+		s.audit(ctx, "login_failed", known, LoginEvent{Username: username, IP: ip, Method: "password", Reason: "wrong username or password"})
 	}
 	if err != nil {
 		return nil, err
@@ -238,7 +242,11 @@ func (s *Service) BeginLogin(ctx context.Context, username, password, ip string)
 			return &LoginResult{User: u, Challenge: token, ChallengeExpiresAt: c.ExpiresAt, EnrolRequired: !rec.Confirmed()}, nil
 		}
 	}
-	return s.openSession(ctx, u)
+	res, err := s.openSession(ctx, u)
+	if err == nil {
+		s.audit(ctx, "login", u, LoginEvent{Username: u.Username, IP: ip, Method: "password"})
+	}
+	return res, err
 }
 
 func (s *Service) openSession(ctx context.Context, u *User) (*LoginResult, error) {
@@ -292,7 +300,7 @@ func (s *Service) ChallengeEnrol(ctx context.Context, challenge string) (*Enrolm
 // FinishLogin checks the code (or a recovery code) for a challenge and
 // opens the session. When the account was enrolling, the code confirms the
 // enrolment and the result carries the new recovery codes.
-func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery string) (*LoginResult, error) {
+func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery, ip string) (*LoginResult, error) {
 	c, u, err := s.challengeUser(ctx, challenge)
 	if err != nil {
 		return nil, err
@@ -313,6 +321,7 @@ func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery str
 			return nil, err
 		}
 		if !ok {
+			s.audit(ctx, "login_failed", u, LoginEvent{Username: u.Username, IP: ip, Method: "recovery_code", Reason: "wrong or used recovery code"})
 			return nil, core.Errorf(core.EUNAUTHORIZED, "wrong or used recovery code")
 		}
 	case recovery != "":
@@ -322,6 +331,7 @@ func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery str
 			if core.ErrorCode(err) == core.EUNAUTHORIZED {
 				account, _ := loginSubjects(u.Username, "")
 				s.loginFailed(ctx, account, "", u.Division)
+				s.audit(ctx, "login_failed", u, LoginEvent{Username: u.Username, IP: ip, Method: "totp", Reason: "wrong or used code"})
 			}
 			return nil, err
 		}
@@ -336,6 +346,11 @@ func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery str
 		return nil, err
 	}
 	res.RecoveryCodes = codes
+	method := "totp"
+	if recovery != "" {
+		method = "recovery_code"
+	}
+	s.audit(ctx, "login", u, LoginEvent{Username: u.Username, IP: ip, Method: "password+" + method})
 	return res, nil
 }
 

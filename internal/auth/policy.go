@@ -79,6 +79,41 @@ type SecurityStore interface {
 	// LoginLockedUntil is zero when subject is not locked.
 	LoginLockedUntil(ctx context.Context, subject string) (time.Time, error)
 	ClearLoginFailures(ctx context.Context, subject string) error
+	// AuditEvent appends a security event (a login, a failure, a denial)
+	// to the audit trail.
+	AuditEvent(ctx context.Context, action, entity string, id int64, division string, detail any) error
+}
+
+// LoginEvent is what the audit trail keeps of a sign-in or a refusal.
+type LoginEvent struct {
+	Username string `json:"username"`
+	IP       string `json:"ip,omitempty"`
+	Method   string `json:"method,omitempty"` // password, totp, recovery_code
+	Reason   string `json:"reason,omitempty"`
+	Route    string `json:"route,omitempty"`
+}
+
+// audit records a security event when the store keeps them.
+func (s *Service) audit(ctx context.Context, action string, u *User, ev LoginEvent) {
+	if s.Security == nil {
+		return
+	}
+	var id int64
+	div := ""
+	if u != nil {
+		id, div = u.ID, u.Division
+		ctx = asUser(ctx, u)
+	}
+	s.Security.Store.AuditEvent(ctx, action, "login", id, div, ev)
+}
+
+// Denied records a request refused for want of a permission.
+func (s *Service) Denied(ctx context.Context, a *core.Actor, route string) {
+	if s.Security == nil || a == nil {
+		return
+	}
+	s.Security.Store.AuditEvent(core.WithActor(ctx, a), "denied", "permission", a.UserID, a.Division,
+		LoginEvent{Username: a.Username, Route: route})
 }
 
 // Security is a Service's password and lockout configuration.
@@ -234,6 +269,7 @@ func (s *Service) ChangePassword(ctx context.Context, username, oldPassword, new
 	u, err := s.checkLogin(ctx, username, oldPassword)
 	if err != nil {
 		s.loginFailed(ctx, account, addr, "")
+		s.audit(ctx, "password_change_failed", nil, LoginEvent{Username: username, IP: ip, Reason: "wrong password"})
 		return err
 	}
 	if s.MFA != nil {

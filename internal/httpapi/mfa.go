@@ -135,7 +135,7 @@ func (s *Server) loginMFA(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.Auth.FinishLogin(r.Context(), req.Challenge, req.Code, req.RecoveryCode)
+	res, err := s.Auth.FinishLogin(r.Context(), req.Challenge, req.Code, req.RecoveryCode, clientIP(r))
 	if err != nil {
 		s.Logger.Warn("second factor refused", "remote", r.RemoteAddr, "err", err)
 		s.fail(w, r, err)

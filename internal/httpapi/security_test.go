@@ -81,13 +81,34 @@ func TestLoginLockout(t *testing.T) {
 		var audit struct {
 			Items []struct {
 				Action string
-				After  struct{ Subject string } `json:"after"`
+				Actor  string
+				After  struct {
+					Subject, Username, IP, Method string
+				} `json:"after"`
 			}
 		}
-		e.call("GET", "/api/v1/audit?entity=login", "admin", nil, 200, &audit)
-		// three lockouts: the first round's third failure, the second round's third and fourth.
-		if len(audit.Items) != 3 || audit.Items[2].Action != "lockout" || audit.Items[2].After.Subject != "user:viewer" {
-			t.Errorf("lockouts audited: %+v", audit.Items)
+		e.call("GET", "/api/v1/audit?entity=login&limit=1000", "admin", nil, 200, &audit)
+		count := map[string]int{}
+		for _, a := range audit.Items {
+			switch a.Action {
+			case "lockout":
+				if a.After.Subject != "user:viewer" {
+					t.Errorf("lockout of %q", a.After.Subject)
+				}
+			case "login", "login_failed":
+				if a.After.IP != "127.0.0.1" || a.After.Method != "password" {
+					t.Errorf("%s without its address or method: %+v", a.Action, a.After)
+				}
+			}
+			count[a.Action+"/"+a.After.Username+a.After.Subject]++
+		}
+		// three lockouts: the first round's third failure, the second
+		// round's third and fourth; seven wrong passwords, three sign-ins.
+		want := map[string]int{"lockout/user:viewer": 3, "login_failed/viewer": 7, "login/viewer": 2, "login/ly-inspector": 1}
+		for k, n := range want {
+			if count[k] != n {
+				t.Errorf("audit has %d × %s, want %d (all: %v)", count[k], k, n, count)
+			}
 		}
 		// one address: 7 failures so far; three unknown names make ten.
 		for _, u := range []string{"nobody1", "nobody2", "nobody3"} {
@@ -95,6 +116,24 @@ func TestLoginLockout(t *testing.T) {
 		}
 		if st, msg := e.tryLogin("admin", password); st != 401 || !strings.Contains(msg, "too many failed sign-ins") {
 			t.Fatalf("locked address: %d %s", st, msg)
+		}
+	})
+}
+
+// TestDeniedIsAudited: a refused request leaves an audit row.
+func TestDeniedIsAudited(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		secure(e)
+		e.call("GET", "/api/v1/users", "viewer", nil, 403, nil)
+		var audit struct {
+			Items []struct {
+				Action, Actor string
+				After         struct{ Route string } `json:"after"`
+			}
+		}
+		e.call("GET", "/api/v1/audit?entity=permission", "admin", nil, 200, &audit)
+		if len(audit.Items) != 1 || audit.Items[0].Action != "denied" || audit.Items[0].Actor != "viewer" || audit.Items[0].After.Route != "GET /api/v1/users" {
+			t.Errorf("denial audited as %+v", audit.Items)
 		}
 	})
 }

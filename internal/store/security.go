@@ -98,3 +98,11 @@ func (db *DB) ClearLoginFailures(ctx context.Context, subject string) error {
 	_, err := db.exec(ctx, `DELETE FROM login_failures WHERE subject = ?`, subject)
 	return err
 }
+
+// AuditEvent implements auth.SecurityStore: a security event without a
+// change to data (a sign-in, a refusal) in the audit trail.
+func (db *DB) AuditEvent(ctx context.Context, action, entity string, id int64, division string, detail any) error {
+	return db.inTx(ctx, func(t *tx) error {
+		return record(ctx, t, action, entity, id, division, nil, detail)
+	})
+}
