@@ -69,7 +69,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 			}
 			return o.Division, nil
 		}}
-	if err := cfg.Security.apply(a.auth, db); err != nil {
+	if err := cfg.Security.apply(a.auth, db, cfg); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -3,10 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yingji/yingji/internal/auth"
+	"github.com/yingji/yingji/internal/outbox"
 )
 
 // securityConfig is the login-security settings (issue 9).
@@ -43,7 +46,7 @@ type securityStore interface {
 
 // apply turns on two-factor login, the password policy, the lockout and
 // the idle timeout in the auth service.
-func (c *securityConfig) apply(svc *auth.Service, store securityStore) error {
+func (c *securityConfig) apply(svc *auth.Service, store securityStore, cfg *Config) error {
 	if c.PasswordMinLength == 0 {
 		// a Config built in code (the benchmarks) takes the flags' defaults.
 		d := securityConfig{}
@@ -78,6 +81,48 @@ func (c *securityConfig) apply(svc *auth.Service, store securityStore) error {
 		}
 		roles = append(roles, r)
 	}
-	svc.MFA = &auth.MFA{Store: store, Issuer: "Yingji", DefaultRoles: roles}
+	svc.MFA = &auth.MFA{Store: store, Issuer: "Yingji", DefaultRoles: roles, Sealer: &lazySealer{load: func() (*outbox.Protector, error) {
+		path := cfg.Delivery.KeyFile
+		if path == "" {
+			path = filepath.Join(cfg.Data, "recipient.key")
+		}
+		key, err := outbox.LoadKey(cfg.Delivery.Key, path)
+		if err != nil {
+			return nil, err
+		}
+		return outbox.NewProtector(key)
+	}}}
 	return nil
+}
+
+// lazySealer seals TOTP secrets with the installation's data key (the one
+// that seals recipients' contacts: YINGJI_RECIPIENT_KEY or
+// --recipient-key-file), loaded at the first use so that commands which
+// never touch a second factor do not create the key file.
+type lazySealer struct {
+	load func() (*outbox.Protector, error)
+	once sync.Once
+	p    *outbox.Protector
+	err  error
+}
+
+func (l *lazySealer) get() (*outbox.Protector, error) {
+	l.once.Do(func() { l.p, l.err = l.load() })
+	return l.p, l.err
+}
+
+func (l *lazySealer) Seal(field, plain string) (string, error) {
+	p, err := l.get()
+	if err != nil {
+		return "", fmt.Errorf("the data key for TOTP secrets: %w", err)
+	}
+	return p.Seal(field, plain), nil
+}
+
+func (l *lazySealer) Open(field, sealed string) (string, error) {
+	p, err := l.get()
+	if err != nil {
+		return "", fmt.Errorf("the data key for TOTP secrets: %w", err)
+	}
+	return p.Open(field, sealed)
 }

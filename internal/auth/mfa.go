@@ -93,9 +93,20 @@ type MFAStore interface {
 	SetMFAPolicy(ctx context.Context, roles []string) error
 }
 
+// Sealer encrypts TOTP secrets at rest (AES-256-GCM in cmd/yingji); the
+// field names the user, so one user's sealed secret does not open as
+// another's.
+type Sealer interface {
+	Seal(field, plain string) (string, error)
+	Open(field, sealed string) (string, error)
+}
+
 // MFA is the two-factor configuration of a Service.
 type MFA struct {
 	Store MFAStore
+	// Sealer, when set, seals new secrets; secrets stored before it was
+	// set (plain base32) still verify.
+	Sealer Sealer
 	// Issuer names the service in authenticator apps.
 	Issuer string
 	// DefaultRoles must use a second factor until a policy is stored.
@@ -104,6 +115,28 @@ type MFA struct {
 	ChallengeTTL time.Duration
 	// MaxAttempts is how many codes one challenge allows (default 5).
 	MaxAttempts int
+}
+
+func secretField(userID int64) string { return fmt.Sprintf("totp_secret:%d", userID) }
+
+// sealedPrefix starts every sealed value; a base32 secret never does.
+const sealedPrefix = "v1."
+
+// get returns a user's second factor with the secret opened.
+func (m *MFA) get(ctx context.Context, userID int64) (*MFARecord, error) {
+	rec, err := m.Store.GetMFA(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(rec.Secret, sealedPrefix) {
+		if m.Sealer == nil {
+			return nil, fmt.Errorf("auth: the TOTP secret of user %d is sealed and no key is configured", userID)
+		}
+		if rec.Secret, err = m.Sealer.Open(secretField(userID), rec.Secret); err != nil {
+			return nil, fmt.Errorf("auth: open the TOTP secret of user %d: %w", userID, err)
+		}
+	}
+	return rec, nil
 }
 
 func (m *MFA) challengeTTL() time.Duration {
@@ -224,7 +257,7 @@ func (s *Service) BeginLogin(ctx context.Context, username, password, ip string)
 		return nil, err
 	}
 	if s.MFA != nil {
-		rec, err := s.MFA.Store.GetMFA(ctx, u.ID)
+		rec, err := s.MFA.Store.GetMFA(ctx, u.ID) // the secret is not needed here
 		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
 			return nil, err
 		}
@@ -306,7 +339,7 @@ func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery, ip
 		return nil, err
 	}
 	uctx := asUser(ctx, u)
-	rec, err := s.MFA.Store.GetMFA(ctx, u.ID)
+	rec, err := s.MFA.get(ctx, u.ID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return nil, core.Invalid("code", "this account has no authenticator yet: start the enrolment first")
 	}
@@ -428,7 +461,13 @@ func (s *Service) beginEnrol(ctx context.Context, u *User) (*Enrolment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: QR code: %w", err)
 	}
-	if err := s.MFA.Store.BeginMFA(ctx, u.ID, key.Secret(), s.Clock()); err != nil {
+	stored := key.Secret()
+	if s.MFA.Sealer != nil {
+		if stored, err = s.MFA.Sealer.Seal(secretField(u.ID), stored); err != nil {
+			return nil, fmt.Errorf("auth: seal the TOTP secret: %w", err)
+		}
+	}
+	if err := s.MFA.Store.BeginMFA(ctx, u.ID, stored, s.Clock()); err != nil {
 		return nil, err
 	}
 	return &Enrolment{Secret: key.Secret(), URI: key.URL(), QRPNG: png}, nil
@@ -466,7 +505,7 @@ func (s *Service) ConfirmEnrol(ctx context.Context, code string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.MFA.Store.GetMFA(ctx, u.ID)
+	rec, err := s.MFA.get(ctx, u.ID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return nil, core.Errorf(core.ECONFLICT, "no enrolment is waiting: start one first")
 	}
@@ -486,7 +525,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, code string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.MFA.Store.GetMFA(ctx, u.ID)
+	rec, err := s.MFA.get(ctx, u.ID)
 	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
 		return nil, err
 	}

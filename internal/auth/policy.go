@@ -273,7 +273,7 @@ func (s *Service) ChangePassword(ctx context.Context, username, oldPassword, new
 		return err
 	}
 	if s.MFA != nil {
-		rec, err := s.MFA.Store.GetMFA(ctx, u.ID)
+		rec, err := s.MFA.get(ctx, u.ID)
 		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
 			return err
 		}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/outbox"
 )
 
 // totpCode is what an authenticator app shows for secret at t.
@@ -188,5 +190,65 @@ func TestMFASelfEnrol(t *testing.T) {
 		// the old recovery codes were replaced.
 		e.call("POST", "/api/v1/auth/login/mfa", "", map[string]string{"challenge": ch.Challenge, "recovery_code": rc.RecoveryCodes[1]}, 401, nil)
 		e.call("POST", "/api/v1/auth/login/mfa", "", map[string]string{"challenge": ch.Challenge, "recovery_code": rc2.RecoveryCodes[1]}, 200, nil)
+	})
+}
+
+// protector is the test's auth.Sealer: the outbox's AES-256-GCM protector.
+type protector struct{ p *outbox.Protector }
+
+func (p protector) Seal(field, plain string) (string, error)  { return p.p.Seal(field, plain), nil }
+func (p protector) Open(field, sealed string) (string, error) { return p.p.Open(field, sealed) }
+
+func newProtector(t *testing.T, b byte) protector {
+	t.Helper()
+	p, err := outbox.NewProtector(bytes.Repeat([]byte{b}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return protector{p}
+}
+
+// TestMFASecretSealed: with a key the secret is stored sealed, not in
+// clear; a secret stored in clear before the key still verifies; another
+// key does not open it.
+func TestMFASecretSealed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		// viewer enrols before a key is configured: stored in clear.
+		var plain httpapi.MFAEnrolment
+		e.call("POST", "/api/v1/auth/mfa/enrol", "viewer", map[string]string{"password": password}, 200, &plain)
+		e.call("POST", "/api/v1/auth/mfa/confirm", "viewer", map[string]string{"code": totpCode(t, plain.Secret, time.Now())}, 200, nil)
+
+		e.api.Auth.MFA.Sealer = newProtector(t, 7)
+		var en httpapi.MFAEnrolment
+		e.call("POST", "/api/v1/auth/mfa/enrol", "admin", map[string]string{"password": password}, 200, &en)
+		e.call("POST", "/api/v1/auth/mfa/confirm", "admin", map[string]string{"code": totpCode(t, en.Secret, time.Now())}, 200, nil)
+		stored := map[string]string{}
+		rows, err := e.db.SQL().Query(`SELECT u.username, m.secret FROM user_mfa m JOIN users u ON u.id = m.user_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var u, s string
+			rows.Scan(&u, &s)
+			stored[u] = s
+		}
+		rows.Close()
+		if !strings.HasPrefix(stored["admin"], "v1.") || strings.Contains(stored["admin"], en.Secret) {
+			t.Errorf("admin's secret is stored as %q", stored["admin"])
+		}
+		if stored["viewer"] != plain.Secret {
+			t.Errorf("viewer's secret from before the key: %q", stored["viewer"])
+		}
+		for user, secret := range map[string]string{"admin": en.Secret, "viewer": plain.Secret} {
+			ch := e.passwordStep(user, 202)
+			e.call("POST", "/api/v1/auth/login/mfa", "", map[string]string{"challenge": ch.Challenge, "code": totpCode(t, secret, time.Now().Add(30*time.Second))}, 200, nil)
+		}
+		// another key cannot open admin's secret: no sign-in, no secret leaked.
+		e.api.Auth.MFA.Sealer = newProtector(t, 8)
+		ch := e.passwordStep("admin", 202)
+		status, body, _ := e.do("POST", "/api/v1/auth/login/mfa", "", map[string]string{"challenge": ch.Challenge, "code": totpCode(t, en.Secret, time.Now())}, nil)
+		if status != 500 || strings.Contains(string(body), en.Secret) {
+			t.Errorf("with the wrong key: %d %s", status, body)
+		}
 	})
 }
