@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,10 +24,19 @@ import (
 // administrators, and one administrator without a second factor yet.
 func startMFAServer(t *testing.T) string {
 	t.Helper()
+	url, _ := startSecurityServer(t, core.SystemClock)
+	return url
+}
+
+// startSecurityServer is startMFAServer with the password policy (expiry
+// after 90 days) on the given clock.
+func startSecurityServer(t *testing.T, clock core.Clock) (string, *auth.Service) {
+	t.Helper()
 	db, tree := storetest.Open(t, storetest.Backends()[0])
-	authSvc := &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: time.Hour,
+	authSvc := &auth.Service{Store: db, Clock: clock, SessionTTL: time.Hour,
 		Divisions: func(c string) bool { _, ok := tree.Get(c); return ok },
-		MFA:       &auth.MFA{Store: db, Issuer: "Yingji", DefaultRoles: []string{"admin"}}}
+		MFA:       &auth.MFA{Store: db, Issuer: "Yingji", DefaultRoles: []string{"admin"}},
+		Security:  &auth.Security{Store: db, Password: auth.PasswordPolicy{MinLength: 10, MinClasses: 3, History: 3, MaxAge: 90 * 24 * time.Hour}}}
 	sys := core.WithActor(context.Background(), core.SystemActor)
 	if _, err := authSvc.CreateUser(sys, auth.UserInput{Username: adminUser, Password: adminPassword, Role: "admin", Division: "530500"}); err != nil {
 		t.Fatal(err)
@@ -41,7 +51,7 @@ func startMFAServer(t *testing.T) string {
 	mux.Handle("/", ui.Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, authSvc
 }
 
 func totpNow(t *testing.T, secret string, at time.Time) string {
@@ -102,4 +112,48 @@ func TestBrowserTOTPLogin(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#sec-mfa-title")))
 	waitJS(t, ctx, "the security page", `location.pathname === '/account/security' && document.getElementById('sec-status').dataset.enabled === 'true'`)
 	screenshot(t, ctx, "mfa-enabled")
+}
+
+// TestBrowserExpiredPassword: a password past its age is changed on the
+// login page, which then signs in with the new one.
+func TestBrowserExpiredPassword(t *testing.T) {
+	var mu sync.Mutex
+	shift := time.Duration(0)
+	url, svc := startSecurityServer(t, func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().UTC().Add(shift) })
+	sys := core.WithActor(context.Background(), core.SystemActor)
+	if _, err := svc.CreateUser(sys, auth.UserInput{Username: "duty", Password: adminPassword, Role: "duty_officer", Division: "530502"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	shift = 91 * 24 * time.Hour
+	mu.Unlock()
+	ctx := browser(t, 1100, 900)
+	run(t, ctx, "sign in with the expired password",
+		chromedp.Navigate(url+"/login?next=/account/security"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "duty"),
+		chromedp.SendKeys(chromedp.CSS("#password"), adminPassword),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#pw-form")))
+	run(t, ctx, "two different new passwords",
+		chromedp.SendKeys(chromedp.CSS("#pw-new"), "Renewed-password-2"),
+		chromedp.SendKeys(chromedp.CSS("#pw-repeat"), "Renewed-password-3"),
+		chromedp.Click(chromedp.CSS("#pw-submit")))
+	waitJS(t, ctx, "the mismatch", `!document.getElementById('pw-error').hidden`)
+	eval[bool](t, ctx, `(document.getElementById('pw-new').value = '', document.getElementById('pw-repeat').value = '', true)`)
+	run(t, ctx, "the old password again",
+		chromedp.SendKeys(chromedp.CSS("#pw-new"), adminPassword),
+		chromedp.SendKeys(chromedp.CSS("#pw-repeat"), adminPassword),
+		chromedp.Click(chromedp.CSS("#pw-submit")))
+	waitJS(t, ctx, "the refusal", `document.getElementById('pw-error').textContent.includes('last 3 passwords')`)
+	eval[bool](t, ctx, `(document.getElementById('pw-new').value = '', document.getElementById('pw-repeat').value = '', true)`)
+	run(t, ctx, "a new password",
+		chromedp.SendKeys(chromedp.CSS("#pw-new"), "Renewed-password-2"),
+		chromedp.SendKeys(chromedp.CSS("#pw-repeat"), "Renewed-password-2"),
+		chromedp.Click(chromedp.CSS("#pw-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#sec-mfa-title")))
+	waitJS(t, ctx, "the security page", `location.pathname === '/account/security' && document.getElementById('sec-status').dataset.enabled === 'false'`)
+	if _, err := svc.BeginLogin(sys, "duty", adminPassword, "127.0.0.1"); err == nil {
+		t.Error("the old password still signs in")
+	}
 }

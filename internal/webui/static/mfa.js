@@ -59,6 +59,41 @@
     });
   };
 
+  // loginExpired asks for a new password when the old one has expired,
+  // then signs in with it.
+  Y.loginExpired = function (username, oldPassword) {
+    const form = $('pw-form');
+    const err = $('pw-error');
+    $('login-form').hidden = true;
+    form.hidden = false;
+    $('pw-new').focus();
+    form.addEventListener('submit', async function (ev) {
+      ev.preventDefault();
+      err.hidden = true;
+      const pw = $('pw-new').value;
+      if (pw !== $('pw-repeat').value) {
+        err.textContent = Y.t('pw.mismatch');
+        err.hidden = false;
+        return;
+      }
+      const btn = $('pw-submit');
+      btn.disabled = true;
+      try {
+        await Y.api('/api/v1/auth/password', { method: 'POST',
+          body: { username, old_password: oldPassword, new_password: pw, code: $('pw-code').value.trim() } });
+        const res = await Y.api('/api/v1/auth/login', { method: 'POST', body: { username, password: pw } });
+        form.hidden = true;
+        if (res && res.mfa_required) return Y.loginMFA(res);
+        location.href = $('next').value || '/';
+      } catch (e) {
+        const field = e.problem && e.problem.errors && e.problem.errors[0];
+        err.textContent = field ? field.message : e.message;
+        err.hidden = false;
+        btn.disabled = false;
+      }
+    });
+  };
+
   // The account security page.
   const page = $('security');
   if (!page) return;
