@@ -73,6 +73,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 			}
 			return o.Division, nil
 		}}
+	if err := cfg.Security.apply(a.auth, db, cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := a.loadDivisions(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -22,6 +22,8 @@ type Config struct {
 	LogLevel      string
 	SecureCookies bool
 	SessionTTL    time.Duration
+	// Security holds the login-security settings (security.go).
+	Security securityConfig
 	// MQTTAddr is the embedded broker's address; "" turns it off.
 	MQTTAddr         string
 	mqttAddrExplicit bool
@@ -90,6 +92,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	c.Incidents.register(fs)
 	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 	c.Delivery.register(fs)
+	c.Security.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.

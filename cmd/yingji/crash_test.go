@@ -19,6 +19,9 @@ import (
 // process (YINGJI_TEST_SERVE holds its arguments), so that it can be killed
 // with SIGKILL.
 func TestMain(m *testing.M) {
+	// these tests sign in as admin with a password; security_test.go
+	// covers the two-factor default.
+	os.Setenv("YINGJI_MFA_ROLES", "")
 	if args := os.Getenv("YINGJI_TEST_SERVE"); args != "" {
 		ctx := context.Background()
 		if err := run(ctx, strings.Split(args, "\x1f"), os.Stdout, os.Stderr); err != nil {

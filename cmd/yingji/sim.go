@@ -109,6 +109,9 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := api.call(ctx, "POST", "/api/v1/auth/login", map[string]string{"username": o.user, "password": o.password}, &login); err != nil {
 		return fmt.Errorf("sign in as %s: %w", o.user, err)
 	}
+	if login.Token == "" {
+		return fmt.Errorf("sign in as %s: the account needs a second factor; use an account without one for the simulator (--user)", o.user)
+	}
 	api.token = login.Token
 	listed, err := api.points(ctx)
 	if err != nil {

@@ -12,11 +12,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"golang.org/x/crypto/argon2"
-
-	"github.com/yingji/yingji/internal/core"
 )
 
 // argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1
@@ -72,36 +69,10 @@ func CheckPassword(hash, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// CheckPasswordPolicy rejects passwords that are too easy to guess: fewer
-// than 10 characters or fewer than three of the four character classes.
-func CheckPasswordPolicy(password string) error {
-	if len([]rune(password)) < 10 {
-		return core.Invalid("password", "must be at least 10 characters")
-	}
-	var lower, upper, digit, other bool
-	for _, r := range password {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			other = true
-		}
-	}
-	classes := 0
-	for _, b := range []bool{lower, upper, digit, other} {
-		if b {
-			classes++
-		}
-	}
-	if classes < 3 {
-		return core.Invalid("password", "must mix at least three of: lower-case letters, upper-case letters, digits, symbols")
-	}
-	return nil
-}
+// CheckPasswordPolicy rejects passwords that are too easy to guess under
+// the default policy: fewer than 10 characters or fewer than three of the
+// four character classes.
+func CheckPasswordPolicy(password string) error { return DefaultPasswordPolicy.Check(password) }
 
 // GeneratePassword returns a random password that meets the policy.
 func GeneratePassword() string {

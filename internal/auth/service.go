@@ -40,6 +40,14 @@ type Service struct {
 	Clock      core.Clock
 	// SessionTTL is how long a browser or login session lasts.
 	SessionTTL time.Duration
+	// MFA, when set, turns on two-factor login (mfa.go).
+	MFA *MFA
+	// Security, when set, applies its password policy and history and the
+	// login-failure lockout (policy.go); without it the default policy.
+	Security *Security
+	// IdleTimeout, when set, ends a browser session unused that long
+	// (SessionTTL stays its absolute lifetime); API tokens are exempt.
+	IdleTimeout time.Duration
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{1,31}$`)
@@ -104,7 +112,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if err := s.checkUser(ctx, u); err != nil {
 		return nil, err
 	}
-	if err := CheckPasswordPolicy(in.Password); err != nil {
+	if err := s.policy().Check(in.Password); err != nil {
 		return nil, err
 	}
 	hash, err := HashPassword(in.Password)
@@ -146,7 +154,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 		return nil, err
 	}
 	if in.Password != "" {
-		if err := s.setPassword(u, in.Password); err != nil {
+		if err := s.setPassword(ctx, u, in.Password); err != nil {
 			return nil, err
 		}
 	}
@@ -157,8 +165,11 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 	return u, nil
 }
 
-func (s *Service) setPassword(u *User, password string) error {
-	if err := CheckPasswordPolicy(password); err != nil {
+func (s *Service) setPassword(ctx context.Context, u *User, password string) error {
+	if err := s.policy().Check(password); err != nil {
+		return err
+	}
+	if err := s.checkHistory(ctx, u, password); err != nil {
 		return err
 	}
 	hash, err := HashPassword(password)
@@ -175,7 +186,7 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if err != nil {
 		return err
 	}
-	if err := s.setPassword(u, password); err != nil {
+	if err := s.setPassword(ctx, u, password); err != nil {
 		return err
 	}
 	u.UpdatedAt = s.Clock()
@@ -220,22 +231,32 @@ func (s *Service) ListUsers(ctx context.Context) ([]*User, error) {
 var errLogin = core.Errorf(core.EUNAUTHORIZED, "wrong username or password")
 
 // Login checks a password and opens a session, returning its bearer token.
+// It does not know second factors: the API signs in with BeginLogin.
 func (s *Service) Login(ctx context.Context, username, password string) (string, *User, error) {
+	u, err := s.checkLogin(ctx, username, password)
+	if err != nil {
+		return "", nil, err
+	}
+	token, err := s.IssueToken(ctx, u, SessionToken, "login", s.SessionTTL)
+	return token, u, err
+}
+
+// checkLogin returns the enabled user with that username and password.
+func (s *Service) checkLogin(ctx context.Context, username, password string) (*User, error) {
 	u, err := s.Store.UserByName(ctx, strings.TrimSpace(username))
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		// spend the same time as a real check so timing does not tell.
 		CheckPassword(dummyHash, password)
-		return "", nil, errLogin
+		return nil, errLogin
 	}
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	ok, err := CheckPassword(u.PasswordHash, password)
 	if err != nil || !ok || u.Disabled {
-		return "", nil, errLogin
+		return nil, errLogin
 	}
-	token, err := s.IssueToken(ctx, u, SessionToken, "login", s.SessionTTL)
-	return token, u, err
+	return u, nil
 }
 
 var dummyHash, _ = HashPassword("yingji-dummy-password")
@@ -267,6 +288,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*core.Actor, 
 	if u.Disabled {
 		return nil, core.Errorf(core.EUNAUTHORIZED, "this account is disabled")
 	}
-	_ = t
+	if t.Kind == SessionToken && s.IdleTimeout > 0 && s.Clock().Sub(t.LastUsedAt) > s.IdleTimeout {
+		s.Store.DeleteTokenByHash(ctx, t.Hash)
+		return nil, core.Errorf(core.EUNAUTHORIZED, "the session ended after %s without use; sign in again", s.IdleTimeout)
+	}
 	return &core.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Division: u.Division, EnterpriseID: u.EnterpriseID}, nil
 }

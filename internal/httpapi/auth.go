@@ -30,17 +30,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	token, u, err := s.Auth.Login(r.Context(), req.Username, req.Password)
+	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, clientIP(r))
 	if err != nil {
 		s.Logger.Warn("login failed", "username", req.Username, "remote", r.RemoteAddr)
 		s.fail(w, r, err)
 		return
 	}
-	exp := s.Auth.Clock().Add(s.Auth.SessionTTL)
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, Expires: exp})
-	s.Logger.Info("login", "username", u.Username, "remote", r.RemoteAddr)
-	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: exp, User: u})
+	s.writeLoginStep(w, r, res)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -77,6 +77,7 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 			}
 			return o.Division, nil
 		}}
+	authSvc.MFA = &auth.MFA{Store: db, Issuer: "Yingji test"} // no role requires it until a test says so
 	api := &httpapi.Server{Registry: &registry.Service{Store: db, Regions: func() registry.Regions { return rg.Tree() }},
 		Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}
 	srv := httptest.NewServer(api.Handler())

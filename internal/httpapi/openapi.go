@@ -267,7 +267,7 @@ var staticOps = map[string]opSpec{
 	"GET /readyz":                            {response: "Status"},
 	"GET /api/v1/openapi.json":               {response: ""},
 	"GET /api/v1/version":                    {response: "Version"},
-	"POST /api/v1/auth/login":                {request: "LoginRequest", response: "LoginResponse"},
+	"POST /api/v1/auth/login":                {request: "LoginRequest", response: "LoginResponse", more: obj{"202": response("a second factor is needed (mfa.go)", ref("MFAChallenge"))}},
 	"POST /api/v1/auth/logout":               {status: "204"},
 	"GET /api/v1/auth/me":                    {response: "Me"},
 	"GET /api/v1/auth/tokens":                {response: "TokenList"},
@@ -314,7 +314,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps} {
 		for k, v := range ops {
 			if _, dup := staticOps[k]; dup {
 				panic("httpapi: route " + k + " is described twice")
@@ -470,7 +470,7 @@ func (s *Server) Document() obj {
 	}
 	// Each area adds its own schemas; a name defined twice would silently
 	// replace another area's schema, so it is refused.
-	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas} {
+	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas, mfaSchemas} {
 		part := obj{}
 		add(part)
 		for name, v := range part {

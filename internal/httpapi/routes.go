@@ -60,6 +60,7 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.recipientRoutes()...)
 	rs = append(rs, s.modelRoutes()...)
 	rs = append(rs, s.dutyRoutes()...)
+	rs = append(rs, s.mfaRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

@@ -161,6 +161,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 			return
 		}
 		if !auth.Can(actor.Role, rt.Permission) {
+			s.Auth.Denied(r.Context(), actor, label)
 			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "the %s role may not do this (needs %s)", actor.Role, rt.Permission))
 			return
 		}

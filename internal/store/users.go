@@ -45,6 +45,9 @@ func (db *DB) CreateUser(ctx context.Context, u *auth.User) error {
 		if err != nil {
 			return fmt.Errorf("store: create user: %w", err)
 		}
+		if err := addPasswordHistory(ctx, t, u.ID, u.PasswordHash, u.PasswordChangedAt); err != nil {
+			return err
+		}
 		return record(ctx, t, "create", "user", u.ID, u.Division, nil, u)
 	})
 }
@@ -64,6 +67,11 @@ func (db *DB) UpdateUser(ctx context.Context, u *auth.User) error {
 			return fmt.Errorf("store: update user: %w", err)
 		}
 		// a disabled account or a new password ends every open session.
+		if u.PasswordHash != before.PasswordHash {
+			if err := addPasswordHistory(ctx, t, u.ID, u.PasswordHash, u.PasswordChangedAt); err != nil {
+				return err
+			}
+		}
 		if u.Disabled || u.PasswordHash != before.PasswordHash {
 			if _, err := t.exec(ctx, `DELETE FROM tokens WHERE user_id = ? AND kind = ?`, u.ID, auth.SessionToken); err != nil {
 				return err
@@ -152,9 +160,8 @@ func (db *DB) TokenUser(ctx context.Context, hash string, now time.Time) (*auth.
 	tk.CreatedAt, tk.ExpiresAt, tk.LastUsedAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC(), time.UnixMilli(used).UTC()
 	// last use is kept to the minute, so that reads do not become writes.
 	if now.Sub(tk.LastUsedAt) > time.Minute {
-		if _, err := db.exec(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), tk.ID); err == nil {
-			tk.LastUsedAt = now
-		}
+		// the token keeps the previous use, for the idle-timeout check.
+		db.exec(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), tk.ID)
 	}
 	u, err := db.GetUser(ctx, tk.UserID)
 	if err != nil {

@@ -157,6 +157,7 @@ func (s *Server) Handler() http.Handler {
 	s.recipientPages(mux)
 	s.modelPages(mux)
 	s.dutyPages(mux)
+	s.securityPages(mux)
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.page("map", true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -178,12 +178,14 @@
     err.hidden = true;
     btn.disabled = true;
     try {
-      await Y.api('/api/v1/auth/login', {
+      const res = await Y.api('/api/v1/auth/login', {
         method: 'POST',
         body: { username: form.username.value.trim(), password: form.password.value },
       });
+      if (res && res.mfa_required) return Y.loginMFA(res); // the second step (mfa.js)
       location.href = document.getElementById('next').value || '/';
     } catch (e) {
+      if (e.status === 403 && Y.loginExpired) return Y.loginExpired(form.username.value.trim(), form.password.value); // mfa.js
       err.textContent = e.status === 401 || e.status === 400 ? Y.t('login.failed') : Y.t('error.generic', { detail: e.message });
       err.hidden = false;
       btn.disabled = false;

@@ -1,0 +1,365 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yingji/yingji/internal/auth"
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/demo"
+	"github.com/yingji/yingji/internal/httpapi"
+	"github.com/yingji/yingji/internal/region"
+	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/store/storetest"
+)
+
+// The route × role × scope test (issue 9). It walks the route table the
+// server serves — every area switched on — so a new endpoint is covered the
+// moment it is added: it must either declare a permission, which every
+// role without it is refused, or be listed here as public with the reason.
+
+// publicRoutes are the routes anyone may call, and why.
+var publicRoutes = map[string]string{
+	"GET /healthz":                        "liveness probe for the orchestrator; says nothing but ok",
+	"GET /readyz":                         "readiness probe; says whether the database answers",
+	"GET /api/v1/openapi.json":            "the API's own description, as published",
+	"GET /api/v1/version":                 "version and MQTT address, told to devices and tools",
+	"POST /api/v1/auth/login":             "the password step of signing in (lockout-guarded)",
+	"POST /api/v1/auth/login/mfa":         "the second step of signing in, bound to its challenge",
+	"POST /api/v1/auth/login/mfa/enrol":   "enrolment during a login that requires a second factor, bound to its challenge",
+	"POST /api/v1/auth/password":          "changing an (expired) password with the old one (lockout-guarded)",
+	"POST /api/v1/ingest":                 "devices: HTTP Basic with the device code and secret, checked by the handler",
+	"POST /api/v1/delivery/sms-receipts":  "the SMS gateway's delivery reports, authenticated by a shared secret in the handler",
+	"GET /api/v1/public/inspection-plans": "published double-random inspection plans are public by regulation (双随机、一公开)",
+	"GET /api/v1/warnings/feed.atom":      "public alerts are published to everyone",
+	"GET /api/v1/warnings/{id}/cap.xml":   "CAP message of a published public alert (the handler refuses others)",
+	"GET /api/v1/warnings/{id}/cap.json":  "CAP message of a published public alert (the handler refuses others)",
+}
+
+// selfService are the writes every signed-in user may make, about their own
+// account only; every other write must be refused to the read-only role.
+var selfService = map[string]string{
+	"POST /api/v1/auth/logout":             "ends the caller's own session",
+	"POST /api/v1/auth/tokens":             "the caller's own API token",
+	"DELETE /api/v1/auth/tokens/{id}":      "revokes one of the caller's own tokens (the store matches the user)",
+	"POST /api/v1/auth/mfa/enrol":          "the caller's own second factor",
+	"POST /api/v1/auth/mfa/confirm":        "the caller's own second factor",
+	"POST /api/v1/auth/mfa/recovery-codes": "the caller's own recovery codes",
+	"POST /api/v1/webpush/subscriptions":   "the caller's own browser subscription on their own recipient record",
+	"DELETE /api/v1/webpush/subscriptions": "the caller's own browser subscription",
+}
+
+// computations are POSTs that compute from the body and store nothing (the
+// input is too large for a query string); a read permission is right.
+var computations = map[string]string{
+	"POST /api/v1/incidents/grade":       "grades an incident from the figures sent",
+	"POST /api/v1/hazard-sources/assess": "GB 18218 assessment of the inventory sent",
+	"POST /api/v1/models/fwi":            "model run over the weather sent",
+	"POST /api/v1/models/plume":          "model run",
+	"POST /api/v1/models/blast":          "model run",
+	"POST /api/v1/models/landslide":      "model run over the rainfall sent",
+	"POST /api/v1/models/quake":          "model run",
+	"POST /api/v1/exposure":              "counts people and records inside the zone sent",
+}
+
+const (
+	inside  = "530502" // 隆阳区
+	outside = "530581" // 腾冲市
+)
+
+// scopeEnv is a server with every area's routes, the demo registry, and a
+// user of every role in each of two counties (ly-ROLE, tc-ROLE) and at the
+// city (city-admin).
+type scopeEnv struct {
+	*env
+	ids map[string]int64
+}
+
+func newScopeEnv(t *testing.T, b storetest.Backend) *scopeEnv {
+	t.Helper()
+	db, tree := storetest.Open(t, b)
+	rg := &regions{db: db}
+	rg.tree.Store(tree)
+	authSvc := &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: time.Hour,
+		Divisions: func(c string) bool { _, ok := rg.Tree().Get(c); return ok },
+		Enterprise: func(ctx context.Context, id int64) (string, error) {
+			o, err := db.GetObject(ctx, registry.KEnterprise, id)
+			if err != nil {
+				return "", err
+			}
+			return o.Division, nil
+		}}
+	authSvc.MFA = &auth.MFA{Store: db}
+	reg := &registry.Service{Store: db, Regions: func() registry.Regions { return rg.Tree() }}
+	// every area switched on: the handlers of the areas are not reached by
+	// a refused request, so their services stay empty (a request that
+	// reaches one fails loudly).
+	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+		Perception: &httpapi.Perception{}, Incidents: &httpapi.Incidents{}, Warnings: &httpapi.Warnings{}, Supervision: &httpapi.Supervision{},
+		Ledger: &httpapi.Ledger{}, Recipients: &httpapi.Recipients{}, Models: &httpapi.Models{}, Duty: &httpapi.Duty{}}
+	srv := httptest.NewUnstartedServer(api.Handler())
+	srv.Config.ErrorLog = nil
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := &scopeEnv{env: &env{t: t, url: srv.URL, db: db, tree: tree, api: api, tokens: map[string]string{}}, ids: map[string]int64{}}
+	e.loadDocument()
+	sys := core.WithActor(context.Background(), core.SystemActor)
+	if _, err := demo.Load(sys, reg, tree, demo.DefaultSeed); err != nil {
+		t.Fatalf("demo data: %v", err)
+	}
+	users := []auth.UserInput{{Username: "city-admin", Role: "admin", Division: "530500"}}
+	for _, div := range []string{inside, outside} {
+		ent := firstEnterprise(t, reg, sys, div)
+		prefix := map[string]string{inside: "ly-", outside: "tc-"}[div]
+		for _, r := range auth.Roles {
+			u := auth.UserInput{Username: prefix + strings.ReplaceAll(r.Name, "_", "-"), Role: r.Name, Division: div}
+			if r.Name == "enterprise" {
+				u.EnterpriseID = ent
+			}
+			users = append(users, u)
+		}
+	}
+	for _, u := range users {
+		u.Password = password
+		created, err := authSvc.CreateUser(sys, u)
+		if err != nil {
+			t.Fatalf("user %s: %v", u.Username, err)
+		}
+		e.ids[u.Username] = created.ID
+		e.login(u.Username)
+	}
+	return e
+}
+
+func firstEnterprise(t *testing.T, reg *registry.Service, ctx context.Context, div string) int64 {
+	t.Helper()
+	objs, _, err := reg.List(ctx, registry.Filter{Kind: registry.KEnterprise, Division: div, Limit: 1})
+	if err != nil || len(objs) == 0 {
+		t.Fatalf("no demo enterprise in %s: %v", div, err)
+	}
+	return objs[0].ID
+}
+
+var param = regexp.MustCompile(`\{(\w+)(\.\.\.)?\}`)
+
+// concrete fills a pattern's parameters with plausible values.
+func concrete(pattern string) string {
+	return param.ReplaceAllStringFunc(pattern, func(m string) string {
+		switch {
+		case strings.Contains(m, "id"):
+			return "1"
+		case strings.Contains(m, "code"):
+			return inside
+		}
+		return "x"
+	})
+}
+
+// raw sends a request and returns the status and problem, or the
+// transport error when the server dropped the connection (a handler that
+// ran with its empty service and panicked).
+func (e *scopeEnv) raw(method, path, user string) (int, httpapi.Problem, error) {
+	var body io.Reader
+	if method != "GET" && method != "DELETE" {
+		body = strings.NewReader("{}")
+	}
+	req, _ := http.NewRequest(method, e.url+path, body)
+	req.Header.Set("Content-Type", "application/json")
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[user])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, httpapi.Problem{}, err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var p httpapi.Problem
+	json.Unmarshal(data, &p)
+	return resp.StatusCode, p, nil
+}
+
+func isWrite(method string) bool { return method != "GET" && method != "HEAD" }
+
+func TestRouteRolePermissions(t *testing.T) {
+	e := newScopeEnv(t, storetest.Backends()[0])
+	routes := e.api.Routes()
+	known := map[auth.Permission]bool{auth.Authenticated: true}
+	for _, r := range auth.Roles {
+		for _, p := range r.Permissions {
+			known[p] = true
+		}
+	}
+	areas := map[string]bool{}
+	checked := 0
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		areas[strings.Split(strings.TrimPrefix(rt.Pattern, "/api/v1/"), "/")[0]] = true
+		if rt.Permission == "" {
+			if _, ok := publicRoutes[key]; !ok {
+				t.Errorf("%s is public but not listed in publicRoutes with the reason", key)
+			}
+			continue
+		}
+		if !known[rt.Permission] {
+			t.Errorf("%s needs %q, which no role has", key, rt.Permission)
+		}
+		if isWrite(rt.Method) && (rt.Permission == auth.Authenticated) != (selfService[key] != "") {
+			t.Errorf("%s: a write open to every signed-in user must be listed in selfService (and only those)", key)
+		}
+		path := concrete(rt.Pattern)
+		if st, _, err := e.raw(rt.Method, path, ""); err != nil || st != 401 {
+			t.Errorf("%s without credentials = %d %v, want 401", key, st, err)
+		}
+		for _, role := range auth.Roles {
+			user := "tc-" + strings.ReplaceAll(role.Name, "_", "-")
+			if auth.Can(role.Name, rt.Permission) {
+				continue // reaching the handler is each area's tests' business
+			}
+			st, p, err := e.raw(rt.Method, path, user)
+			switch {
+			case err != nil:
+				t.Errorf("LEAK %s as %s (lacks %s): the handler ran (%v)", key, role.Name, rt.Permission, err)
+			case st != 403 || !strings.Contains(p.Detail, "needs "+string(rt.Permission)):
+				t.Errorf("LEAK %s as %s (lacks %s) = %d %q, want 403", key, role.Name, rt.Permission, st, p.Detail)
+			}
+			checked++
+		}
+		// the read-only role changes nothing but its own account.
+		if isWrite(rt.Method) && selfService[key] == "" && computations[key] == "" && auth.Can("viewer", rt.Permission) {
+			t.Errorf("the read-only viewer role may %s", key)
+		}
+	}
+	for key := range publicRoutes {
+		if !slices.ContainsFunc(routes, func(r httpapi.Route) bool { return r.Method+" "+r.Pattern == key }) {
+			t.Errorf("publicRoutes lists %s, which is no route", key)
+		}
+	}
+	for _, a := range []string{"auth", "users", "alarms", "incidents", "warnings", "supervision", "ledger", "duty", "models", "enterprises", "security"} {
+		if !areas[a] {
+			t.Errorf("no %s routes were built: the test does not see every area", a)
+		}
+	}
+	t.Logf("%d routes, %d refusals checked", len(routes), checked)
+}
+
+// TestRouteDivisionScope: for every registry kind's list and get routes
+// (taken from the route table), a user of every role in another county
+// never sees a record outside their area, and a county inspector cannot
+// change one; users and the audit trail likewise.
+func TestRouteDivisionScope(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newScopeEnv(t, b)
+			kinds := 0
+			for _, rt := range e.api.Routes() {
+				k, ok := kindOfList(rt)
+				if !ok {
+					continue
+				}
+				kinds++
+				var all struct {
+					Items []struct {
+						ID       int64  `json:"id"`
+						Division string `json:"division_code"`
+					}
+				}
+				e.call("GET", rt.Pattern+"?limit=5000", "city-admin", nil, 200, &all)
+				var foreign int64
+				for _, it := range all.Items {
+					if !region.Within(it.Division, outside) {
+						foreign = it.ID
+						break
+					}
+				}
+				if foreign == 0 {
+					t.Errorf("%s: the demo data has no record outside %s to test with", k.Path, outside)
+					continue
+				}
+				e.call("GET", fmt.Sprintf("%s/%d", rt.Pattern, foreign), "city-admin", nil, 200, nil) // the control
+				for _, role := range auth.Roles {
+					user := "tc-" + strings.ReplaceAll(role.Name, "_", "-")
+					var mine struct {
+						Items []struct {
+							ID       int64  `json:"id"`
+							Division string `json:"division_code"`
+						}
+					}
+					e.call("GET", rt.Pattern+"?limit=5000", user, nil, 200, &mine)
+					for _, it := range mine.Items {
+						if !region.Within(it.Division, outside) {
+							t.Errorf("LEAK GET %s as %s lists %d of %s", rt.Pattern, user, it.ID, it.Division)
+						}
+					}
+					if st, _, _ := e.do("GET", fmt.Sprintf("%s/%d", rt.Pattern, foreign), user, nil, nil); st != 404 && st != 403 {
+						t.Errorf("LEAK GET %s/%d (outside) as %s = %d", rt.Pattern, foreign, user, st)
+					}
+				}
+				if st, _, _ := e.do("PATCH", fmt.Sprintf("%s/%d", rt.Pattern, foreign), "tc-inspector", map[string]any{"name": "改名"}, nil); st != 404 && st != 403 {
+					t.Errorf("LEAK PATCH %s/%d (outside) as tc-inspector = %d", rt.Pattern, foreign, st)
+				}
+				if st, _, _ := e.do("DELETE", fmt.Sprintf("%s/%d", rt.Pattern, foreign), "tc-inspector", nil, http.Header{"If-Match": {"1"}}); st != 404 && st != 403 {
+					t.Errorf("LEAK DELETE %s/%d (outside) as tc-inspector = %d", rt.Pattern, foreign, st)
+				}
+			}
+			if kinds != len(registry.Kinds()) {
+				t.Errorf("%d registry kinds walked, want %d", kinds, len(registry.Kinds()))
+			}
+			// accounts and the audit trail of another county stay hidden.
+			var us struct {
+				Items []struct {
+					Username string
+					Division string `json:"division_code"`
+				}
+			}
+			e.call("GET", "/api/v1/users", "tc-admin", nil, 200, &us)
+			for _, u := range us.Items {
+				if !region.Within(u.Division, outside) {
+					t.Errorf("LEAK tc-admin lists user %s of %s", u.Username, u.Division)
+				}
+			}
+			e.call("GET", fmt.Sprintf("/api/v1/users/%d", e.ids["ly-viewer"]), "tc-admin", nil, 404, nil)
+			e.call("PATCH", fmt.Sprintf("/api/v1/users/%d", e.ids["ly-viewer"]), "tc-admin", map[string]any{"disabled": true}, 404, nil)
+			e.call("GET", fmt.Sprintf("/api/v1/users/%d/mfa", e.ids["ly-viewer"]), "tc-admin", nil, 404, nil)
+			e.call("DELETE", fmt.Sprintf("/api/v1/users/%d/mfa", e.ids["ly-viewer"]), "tc-admin", nil, 404, nil)
+			var audit struct {
+				Items []struct {
+					Seq      int64
+					Division string `json:"division_code"`
+				}
+			}
+			e.call("GET", "/api/v1/audit?limit=5000", "tc-admin", nil, 200, &audit)
+			if len(audit.Items) == 0 {
+				t.Error("tc-admin sees no audit entries of their own county (the control)")
+			}
+			for _, a := range audit.Items {
+				if !region.Within(a.Division, outside) {
+					t.Errorf("LEAK tc-admin reads audit entry %d of %q", a.Seq, a.Division)
+				}
+			}
+		})
+	}
+}
+
+// kindOfList returns the registry kind whose list route rt is.
+func kindOfList(rt httpapi.Route) (*registry.Kind, bool) {
+	if rt.Method != "GET" {
+		return nil, false
+	}
+	for _, k := range registry.Kinds() {
+		if rt.Pattern == "/api/v1/"+k.Path {
+			return k, true
+		}
+	}
+	return nil, false
+}
