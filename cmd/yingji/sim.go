@@ -25,6 +25,9 @@ import (
 // simOptions are the flags of `yingji sim`.
 type simOptions struct {
 	url, broker, user, password string
+	// token is an API token (YINGJI_TOKEN, environment only), used instead
+	// of signing in: the way for an account with a second factor.
+	token string
 	rate                        float64
 	duration                    time.Duration
 	seed                        int64
@@ -64,6 +67,7 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 			}
 		}
 	})
+	o.token = os.Getenv("YINGJI_TOKEN")
 	if o.password == "" {
 		o.password = os.Getenv("YINGJI_ADMIN_PASSWORD")
 	}
@@ -76,8 +80,8 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	switch {
 	case err != nil:
 		return nil, err
-	case o.password == "":
-		return nil, errors.New("sim: no password: set YINGJI_PASSWORD (or pass --password)")
+	case o.password == "" && o.token == "":
+		return nil, errors.New("sim: no credentials: set YINGJI_PASSWORD (or pass --password), or YINGJI_TOKEN to an API token")
 	case o.qos != 0 && o.qos != 1:
 		return nil, fmt.Errorf("--qos %d: want 0 or 1", o.qos)
 	case o.version != 4 && o.version != 5:
@@ -105,14 +109,18 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	began := time.Now()
 	out := &lockedWriter{w: stdout}
 	api := &simAPI{base: o.url, http: &http.Client{Timeout: time.Minute}}
-	var login struct{ Token string }
-	if err := api.call(ctx, "POST", "/api/v1/auth/login", map[string]string{"username": o.user, "password": o.password}, &login); err != nil {
-		return fmt.Errorf("sign in as %s: %w", o.user, err)
+	if o.token != "" {
+		api.token = o.token
+	} else {
+		var login struct{ Token string }
+		if err := api.call(ctx, "POST", "/api/v1/auth/login", map[string]string{"username": o.user, "password": o.password}, &login); err != nil {
+			return fmt.Errorf("sign in as %s: %w", o.user, err)
+		}
+		if login.Token == "" {
+			return fmt.Errorf("sign in as %s: the account needs a second factor; run the simulator as an account without one (--user, e.g. an inspector), or set YINGJI_TOKEN to an API token of this account (POST /api/v1/auth/tokens)", o.user)
+		}
+		api.token = login.Token
 	}
-	if login.Token == "" {
-		return fmt.Errorf("sign in as %s: the account needs a second factor; use an account without one for the simulator (--user)", o.user)
-	}
-	api.token = login.Token
 	listed, err := api.points(ctx)
 	if err != nil {
 		return err

@@ -165,3 +165,20 @@ func TestSimFlags(t *testing.T) {
 		t.Errorf("no password: %v", err)
 	}
 }
+
+// The simulator takes an API token instead of a password (the way for an
+// account that signs in with a second factor), and refuses to start with
+// neither.
+func TestSimCredentials(t *testing.T) {
+	t.Setenv("YINGJI_PASSWORD", "")
+	t.Setenv("YINGJI_ADMIN_PASSWORD", "")
+	t.Setenv("YINGJI_TOKEN", "")
+	if _, err := parseSimFlags([]string{"--url", "http://127.0.0.1:1"}, io.Discard); err == nil || !strings.Contains(err.Error(), "YINGJI_TOKEN") {
+		t.Fatalf("no credentials: %v", err)
+	}
+	t.Setenv("YINGJI_TOKEN", "an-api-token")
+	o, err := parseSimFlags([]string{"--url", "http://127.0.0.1:1"}, io.Discard)
+	if err != nil || o.token != "an-api-token" {
+		t.Fatalf("token only: %+v %v", o, err)
+	}
+}
