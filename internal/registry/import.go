@@ -167,8 +167,8 @@ func same(a, b *Object) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
 }
 
-// merge applies the fields an input sets to a copy of a stored record, as
-// Update does.
+// merge applies the fields an input sets to a copy of a stored record
+// (Update and the import's updates).
 func merge(before *Object, in *Input) *Object {
 	after := *before
 	after.Attrs = maps.Clone(before.Attrs)
@@ -176,6 +176,9 @@ func merge(before *Object, in *Input) *Object {
 		after.Attrs = map[string]any{}
 	}
 	set := in.Set
+	if set["code"] {
+		after.Code = in.Code
+	}
 	if set["name"] {
 		after.Name = in.Name
 	}

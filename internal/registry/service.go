@@ -147,51 +147,22 @@ func (s *Service) Update(ctx context.Context, k *Kind, id int64, in *Input) (*Ob
 	if in.Version != 0 && in.Version != before.Version {
 		return nil, core.Errorf(core.ECONFLICT, "%s %d was changed by someone else (version %d, you sent %d); reload and try again", k.Name, id, before.Version, in.Version)
 	}
-	after := *before
-	after.Attrs = make(map[string]any, len(before.Attrs))
-	for name, v := range before.Attrs {
-		after.Attrs[name] = v
-	}
-	set := in.Set
-	if set["code"] {
-		after.Code = in.Code
-	}
-	if set["name"] {
-		after.Name = in.Name
-	}
-	if set["category"] {
-		after.Category = in.Category
-	}
-	if set["status"] {
-		after.Status = in.Status
-	}
-	if set["division_code"] {
-		after.Division = in.Division
-	}
-	if set["owner_id"] {
-		after.OwnerID = in.OwnerID
-	}
-	if set["geometry"] {
-		after.Geometry = in.Geometry
-	}
-	for name, v := range in.Attrs {
-		after.Attrs[name] = v
-	}
-	probs := k.Validate(&after, 0)
+	after := merge(before, in)
+	probs := k.Validate(after, 0)
 	if after.Geometry != nil {
-		probs = append(probs, s.place(ctx, k, &after, 0)...)
+		probs = append(probs, s.place(ctx, k, after, 0)...)
 	}
 	if err := probs.Err(""); err != nil {
 		return nil, err
 	}
-	if err := CheckScope(core.ActorFrom(ctx), &after); err != nil {
+	if err := CheckScope(core.ActorFrom(ctx), after); err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateObject(ctx, before, &after); err != nil {
+	if err := s.Store.UpdateObject(ctx, before, after); err != nil {
 		return nil, err
 	}
 	s.changed(k.Name)
-	return &after, nil
+	return after, nil
 }
 
 // Delete removes a record that nothing depends on.

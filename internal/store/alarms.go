@@ -230,19 +230,8 @@ func (db *DB) ListAlarms(ctx context.Context, f alarm.Filter) ([]*alarm.Alarm, i
 	}
 	order := ` ORDER BY CASE level WHEN 'red' THEN 4 WHEN 'orange' THEN 3 WHEN 'yellow' THEN 2 WHEN 'blue' THEN 1 ELSE 0 END DESC, raised_at DESC, id DESC`
 	rows, err := db.query(ctx, `SELECT `+alarmCols+` FROM alarms`+where+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list alarms: %w", err)
-	}
-	defer rows.Close()
-	out := []*alarm.Alarm{}
-	for rows.Next() {
-		a, err := scanAlarm(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, a)
-	}
-	return out, total, rows.Err()
+	out, err := collect(rows, err, "list alarms", scanAlarm)
+	return out, total, err
 }
 
 // DueForEscalation implements alarm.Store.

@@ -127,6 +127,24 @@ func (db *DB) ListObjects(ctx context.Context, f registry.Filter) ([]*registry.O
 
 type scanner interface{ Scan(dest ...any) error }
 
+// collect scans every row of a query's result with scan; what names the
+// list in the error. It closes the rows.
+func collect[T any](rows *sql.Rows, err error, what string, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanObject(s scanner) (*registry.Object, error) { return scanObjectGeom(s, true) }
 
 func scanObjectGeom(s scanner, withGeometry bool) (*registry.Object, error) {

@@ -182,19 +182,8 @@ func (db *DB) ListHazards(ctx context.Context, f supervision.HazardFilter) ([]*s
 	now := f.Now.UnixMilli()
 	order := ` ORDER BY CASE WHEN state IN ('reported', 'rectifying') AND deadline < ? THEN 0 WHEN state IN ('closed') THEN 2 ELSE 1 END, COALESCE(deadline, reported_at), id DESC`
 	rows, err := db.query(ctx, `SELECT `+hazardCols+` FROM supervision_hazards`+where+order+` LIMIT ? OFFSET ?`, append(args, now, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list hidden dangers: %w", err)
-	}
-	defer rows.Close()
-	out := []*supervision.HiddenDanger{}
-	for rows.Next() {
-		h, err := scanHazard(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, h)
-	}
-	return out, total, rows.Err()
+	out, err := collect(rows, err, "list hidden dangers", scanHazard)
+	return out, total, err
 }
 
 // DueHazards implements supervision.Store.
