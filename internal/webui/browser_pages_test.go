@@ -100,6 +100,9 @@ func TestBrowserLanguageAndDashboard(t *testing.T) {
 		t.Errorf("the English layers button says %q", got)
 	}
 	screenshot(t, ctx, "onemap-en")
+	if v := eval[[]string](t, ctx, `Y.cspViolations`); len(v) != 0 {
+		t.Errorf("Content-Security-Policy violations on the one-map: %v", v)
+	}
 	switchLang("switch back")
 	waitJS(t, ctx, "the Chinese map", `document.documentElement.lang === 'zh-CN' && !!window.yingji && yingji.ready`)
 	// One of the stub's alarms belongs to an enterprise of the first
@@ -176,6 +179,11 @@ func TestBrowserLanguageAndDashboard(t *testing.T) {
 	frame := eval[struct{ W, H float64 }](t, ctx, `(() => { const r = document.querySelector('.cockpit-frame').getBoundingClientRect(); return {W: r.width, H: r.height}; })()`)
 	if r := frame.W / frame.H; r < 16.0/9-0.01 || r > 16.0/9+0.01 {
 		t.Errorf("the dashboard frame is %vx%v, not 16:9", frame.W, frame.H)
+	}
+	// the strict Content-Security-Policy refused nothing on the map or the
+	// dashboard (their scripts, styles, charts and tiles all fit it)
+	if v := eval[[]string](t, ctx, `Y.cspViolations`); len(v) != 0 {
+		t.Errorf("Content-Security-Policy violations on the dashboard: %v", v)
 	}
 	screenshot(t, ctx, "dashboard")
 }

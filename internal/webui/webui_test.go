@@ -198,3 +198,28 @@ func TestTileURLChecked(t *testing.T) {
 		t.Error("the map page does not carry the tile URL")
 	}
 }
+
+// Pages carry a Content-Security-Policy that runs only our own scripts and
+// lets images come from us and the configured tile sources only.
+func TestContentSecurityPolicy(t *testing.T) {
+	s, err := New(Options{TileURL: "https://tiles.example:8443/{z}/{x}/{y}.png", TileWMTS: "https://wmts.example/wmts?tk={key}&TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}", TileKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csp := get(t, s.Handler(), "/login").Header.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self';", "object-src 'none'", "frame-ancestors 'none'", "https://tiles.example:8443", "https://wmts.example"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "script-src 'self' 'unsafe-inline'") || strings.Contains(csp, "'unsafe-eval'") {
+		t.Errorf("CSP allows inline or eval'd scripts: %q", csp)
+	}
+	plain, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if csp := get(t, plain.Handler(), "/login").Header.Get("Content-Security-Policy"); strings.Contains(csp, "example") || !strings.Contains(csp, "img-src 'self' data: blob:;") {
+		t.Errorf("without tiles the CSP is %q", csp)
+	}
+}

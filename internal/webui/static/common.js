@@ -3,6 +3,12 @@
 (function () {
   'use strict';
   const Y = (window.Y = {});
+  // what the Content-Security-Policy refused, for the browser tests (and a
+  // console to look at): nothing should be.
+  Y.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', function (e) {
+    Y.cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
+  });
   Y.msg = JSON.parse(document.getElementById('i18n').textContent || '{}');
   Y.lang = document.documentElement.lang || 'zh-CN';
 
