@@ -27,11 +27,11 @@ type simOptions struct {
 	url, broker, user, password string
 	// token is an API token (YINGJI_TOKEN, environment only), used instead
 	// of signing in: the way for an account with a second factor.
-	token string
-	rate                        float64
-	duration                    time.Duration
-	seed                        int64
-	qos, version                int
+	token        string
+	rate         float64
+	duration     time.Duration
+	seed         int64
+	qos, version int
 }
 
 func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
