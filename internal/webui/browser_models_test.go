@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/paulmach/orb"
 
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
@@ -22,6 +23,7 @@ import (
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store/storetest"
 	"github.com/yingji/yingji/internal/telemetry"
+	"github.com/yingji/yingji/internal/warning"
 )
 
 // modelsHarness is the platform with the demo registry and the models
@@ -82,7 +84,12 @@ func modelsHarness(t *testing.T) string {
 	}
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: treeRegions{tree}, DB: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Models: &httpapi.Models{Exposure: exp.Index, FeedEvents: func(int) any { return []any{} }, Landslide: live, Rollups: db.ReadRollups}}
+		Models: &httpapi.Models{Exposure: exp.Index, FeedEvents: func(int) any { return []any{} }, Landslide: live, Rollups: db.ReadRollups},
+		Warnings: &httpapi.Warnings{Service: &warning.Service{Store: db, Clock: core.SystemClock, Issuer: warning.Issuer{Area: "530500", Dept: "001", Unit: "002", Ext: "00"},
+			Sender: "yjj.baoshan.gov.cn", SenderName: "保山市应急管理局", RequireCommander: true, ImportDivision: "530500",
+			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+			DivisionName: func(c string) (string, bool) { d, ok := tree.Get(c); return d.Name, ok },
+			Locate:       func(p orb.Point) (string, bool) { d, ok := tree.Locate(p); return d.Code, ok }}}}
 	ui, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -158,4 +165,29 @@ func TestBrowserModelsPage(t *testing.T) {
 		document.getElementById('in-magnitude').value = '12'; return true })()`)
 	run(t, ctx, "run a bad quake", chromedp.Click(chromedp.CSS("#model-run")))
 	waitJS(t, ctx, "the field error", `!document.querySelector('[data-error-for="event"]').hidden`)
+
+	// One click from a plume footprint drafts a warning with that zone as its
+	// area and the chemical-leak template, and opens it for editing.
+	eval[bool](t, ctx, `(function () { const k = document.getElementById('in-kind'); k.value = 'plume'; k.dispatchEvent(new Event('change')); return true })()`)
+	run(t, ctx, "run the plume again", chromedp.Click(chromedp.CSS("#model-run")))
+	waitJS(t, ctx, "the plume's warning buttons", "yingjiModels.last.kind === 'plume' && document.querySelectorAll('#model-zones .zone-warn').length === 3")
+	run(t, ctx, "draft a warning from the first footprint", chromedp.Click(chromedp.CSS("#model-zones .zone-warn")))
+	// the page navigates once the draft is stored: ask until it has (a
+	// question asked mid-navigation fails and is asked again)
+	id := ""
+	for deadline := time.Now().Add(30 * time.Second); id == "" && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`)); err == nil && strings.HasSuffix(path, "/edit") && strings.HasPrefix(path, "/warnings/") {
+			id = strings.Split(path, "/")[2]
+		}
+	}
+	if id == "" {
+		t.Fatalf("no draft's edit page; the page says %q", eval[string](t, ctx, `(document.getElementById('model-error') || {}).textContent || ''`))
+	}
+	w := eval[struct {
+		Template string
+		Area     struct{ Geometry struct{ Type string } }
+	}](t, ctx, `(function () { const x = new XMLHttpRequest(); x.open('GET', '/api/v1/warnings/`+id+`', false); x.send(); return JSON.parse(x.responseText); })()`)
+	if w.Template != "chemical_leak" || !strings.Contains(w.Area.Geometry.Type, "Polygon") {
+		t.Errorf("warning drafted from the plume zone: %+v", w)
+	}
 }

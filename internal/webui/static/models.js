@@ -134,9 +134,44 @@
     return parts.length ? parts.join('，') : t('models.none');
   }
 
-  // exposureCard lists one zone's exposure: population, counties, records.
-  function exposureCard(title, color, x) {
+  // zoneOf finds a model answer's zone feature whose properties match.
+  function zoneOf(res, match) {
+    const f = ((res.zones && res.zones.features) || []).find(function (z) {
+      return Object.keys(match).every(function (k) { return z.properties && z.properties[k] === match[k]; });
+    });
+    return f ? f.geometry : null;
+  }
+
+  // WARN_TEMPLATES: the warning template a model's zone drafts.
+  const WARN_TEMPLATES = { plume: 'chemical_leak', blast: 'chemical_leak', quake: 'earthquake' };
+
+  // warnLevel is the draft's starting level: by intensity for a quake band
+  // (≥ VIII red, VII orange, VI yellow); orange for a plume or blast zone.
+  // The drafter reviews it on the edit page before anyone approves.
+  function warnLevel(intensity) {
+    if (!intensity) return 'orange';
+    return intensity >= 8 ? 'red' : intensity >= 7 ? 'orange' : 'yellow';
+  }
+
+  // warnButton drafts a public warning whose area is the zone (template by
+  // the model) and opens it for editing: one click from a model's zone.
+  function warnButton(kind, geometry, intensity) {
+    const can = Y.me && (Y.me.permissions || []).indexOf('warnings.draft') >= 0;
+    if (!geometry || !can || geometry.type.indexOf('Polygon') < 0) return null;
+    return el('button', { type: 'button', class: 'btn small zone-warn', onclick: async function () {
+      try {
+        const d = await Y.api('/api/v1/warnings', { method: 'POST', body: { template: WARN_TEMPLATES[kind], level: warnLevel(intensity), area: { geometry: geometry },
+          expires: new Date(Date.now() + 12 * 3600e3).toISOString() } });
+        location.href = '/warnings/' + d.id + '/edit';
+      } catch (e) { errBox.textContent = t('error.generic', { detail: e.message }); errBox.hidden = false; }
+    } }, t('models.warn'));
+  }
+
+  // exposureCard lists one zone's exposure: population, counties, records;
+  // with a zone geometry, a button drafts a warning for it.
+  function exposureCard(title, color, x, warn) {
     const card = el('div', { class: 'zone-card', style: 'border-color:' + color }, el('h3', {}, title));
+    if (warn) card.append(warn);
     if (!x) return card;
     card.append(el('div', {}, t('models.population') + '：' + Y.num(x.population) + '　' + t('models.area') + '：' + Y.num(Math.round(x.area_km2)) + ' km²'));
     const tb = el('table', { class: 'exposure-counties' }, el('tr', {}, el('th', {}, t('models.county')), el('th', {}, t('models.share')), el('th', {}, t('models.population'))));
@@ -171,13 +206,14 @@
     if (kind === 'quake') {
       summary.textContent = t('models.quake.summary', { i0: Y.num(Math.round(res.epicentral_intensity * 10) / 10), rel: res.relation.name })
         + (res.in_region ? '' : '　' + t('models.quake.outside'));
-      for (const b of res.bands.slice().reverse()) zonesBox.append(exposureCard(t('models.quake.band', { roman: b.roman, a: Y.num(Math.round(b.major_km)), b: Y.num(Math.round(b.minor_km)) }), INTENSITY[b.intensity], b.exposure));
+      for (const b of res.bands.slice().reverse()) zonesBox.append(exposureCard(t('models.quake.band', { roman: b.roman, a: Y.num(Math.round(b.major_km)), b: Y.num(Math.round(b.minor_km)) }), INTENSITY[b.intensity], b.exposure,
+        warnButton(kind, zoneOf(res, { intensity: b.intensity }), b.intensity)));
     } else if (kind === 'plume') {
       summary.textContent = t('models.plume.summary', { cls: res.class });
-      res.footprints.forEach(function (f, i) { zonesBox.append(exposureCard(f.name + '（' + Y.num(Math.round(f.length_m)) + ' m）', RAMP[i % RAMP.length], f.exposure)); });
+      res.footprints.forEach(function (f, i) { zonesBox.append(exposureCard(f.name + '（' + Y.num(Math.round(f.length_m)) + ' m）', RAMP[i % RAMP.length], f.exposure, warnButton(kind, zoneOf(res, { name: f.name })))); });
     } else if (kind === 'blast') {
       summary.textContent = t('models.blast.summary', { tnt: Y.num(res.tnt_kg) });
-      res.rings.forEach(function (r, i) { zonesBox.append(exposureCard(r.name + ' ≥ ' + Y.num(r.kpa) + ' kPa（' + Y.num(Math.round(r.radius_m)) + ' m）', RAMP[i % RAMP.length], r.exposure)); });
+      res.rings.forEach(function (r, i) { zonesBox.append(exposureCard(r.name + ' ≥ ' + Y.num(r.kpa) + ' kPa（' + Y.num(Math.round(r.radius_m)) + ' m）', RAMP[i % RAMP.length], r.exposure, warnButton(kind, zoneOf(res, { name: r.name })))); });
     } else if (kind === 'landslide') {
       const c = res.counts;
       summary.textContent = t('models.landslide.summary', { n: res.points.length, gauges: res.gauges, red: c.red, orange: c.orange, yellow: c.yellow, blue: c.blue, nodata: c.no_data });
