@@ -7,22 +7,13 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"mime"
 	"net"
 	"net/http"
@@ -40,6 +31,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/yingji/yingji/internal/outbox/channel"
+	"github.com/yingji/yingji/internal/outbox/channel/channeltest"
 )
 
 // arrival is one message as a peer received it.
@@ -305,48 +297,15 @@ func (p *pushService) check(r *http.Request) (*channel.PushPayload, error) {
 	if sub == nil {
 		return nil, fmt.Errorf("no subscription at %s", r.URL.Path)
 	}
-	rest, ok := strings.CutPrefix(r.Header.Get("Authorization"), "vapid ")
-	if !ok {
-		return nil, errors.New("no vapid authorization")
+	claims, err := channeltest.VerifyVAPID(r, p.vapidPub)
+	if err != nil {
+		return nil, err
 	}
-	var tok, k string
-	for _, part := range strings.Split(rest, ",") {
-		part = strings.TrimSpace(part)
-		if v, ok := strings.CutPrefix(part, "t="); ok {
-			tok = v
-		}
-		if v, ok := strings.CutPrefix(part, "k="); ok {
-			k = v
-		}
-	}
-	if k != strings.TrimRight(p.vapidPub, "=") {
-		return nil, fmt.Errorf("k %q is not the application server key", k)
-	}
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return nil, errors.New("malformed JWT")
-	}
-	kb, _ := base64.RawURLEncoding.DecodeString(k)
-	x, y := elliptic.Unmarshal(elliptic.P256(), kb)
-	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
-	if x == nil || len(sig) != 64 {
-		return nil, errors.New("bad key or ES256 signature")
-	}
-	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if !ecdsa.Verify(&ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-		return nil, errors.New("JWT signature does not verify")
-	}
-	var claims struct {
-		Aud string
-		Exp int64
-	}
-	cb, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	json.Unmarshal(cb, &claims)
 	if claims.Aud != "http://"+r.Host || claims.Exp < time.Now().Unix() {
 		return nil, fmt.Errorf("JWT claims %+v", claims)
 	}
 	body, _ := io.ReadAll(r.Body)
-	plain, err := sub.decrypt(body)
+	plain, err := channeltest.DecryptWebPush(sub.priv, sub.auth, body)
 	if err != nil {
 		return nil, err
 	}
@@ -355,45 +314,4 @@ func (p *pushService) check(r *http.Request) (*channel.PushPayload, error) {
 		return nil, err
 	}
 	return &pl, nil
-}
-
-func (s *pushSub) decrypt(body []byte) ([]byte, error) {
-	if len(body) < 21+65 || body[20] != 65 {
-		return nil, errors.New("aes128gcm header: keyid must be the 65-byte sender key")
-	}
-	salt, rs := body[:16], binary.BigEndian.Uint32(body[16:20])
-	asPub, err := ecdh.P256().NewPublicKey(body[21 : 21+65])
-	if err != nil {
-		return nil, err
-	}
-	ct := body[21+65:]
-	if uint32(len(ct)) > rs {
-		return nil, errors.New("more than one record")
-	}
-	secret, err := s.priv.ECDH(asPub)
-	if err != nil {
-		return nil, err
-	}
-	info := append(append([]byte("WebPush: info\x00"), s.priv.PublicKey().Bytes()...), asPub.Bytes()...)
-	ikm, err := hkdf.Key(sha256.New, secret, s.auth, string(info), 32)
-	if err != nil {
-		return nil, err
-	}
-	prk, _ := hkdf.Extract(sha256.New, ikm, salt)
-	cek, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: aes128gcm\x00", 16)
-	nonce, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: nonce\x00", 12)
-	block, _ := aes.NewCipher(cek)
-	gcm, _ := cipher.NewGCM(block)
-	padded, err := gcm.Open(nil, nonce, ct, nil)
-	if err != nil {
-		return nil, fmt.Errorf("decrypt: %w", err)
-	}
-	i := len(padded) - 1
-	for i >= 0 && padded[i] == 0 {
-		i--
-	}
-	if i < 0 || padded[i] != 2 {
-		return nil, errors.New("last record must end with delimiter 2")
-	}
-	return padded[:i], nil
 }

@@ -31,6 +31,9 @@ type HTTPSMSSender struct {
 // DefaultSMSTemplate is used when none is configured.
 const DefaultSMSTemplate = `{"phone":{{.Phone}},"text":{{.Text}},"client_ref":{{.Key}}}`
 
+// defaultSMSTemplate is DefaultSMSTemplate parsed once, not per message.
+var defaultSMSTemplate = template.Must(template.New("sms").Parse(DefaultSMSTemplate))
+
 func (s *HTTPSMSSender) Channel() outbox.Channel { return outbox.SMS }
 
 func jsonString(v string) string {
@@ -50,7 +53,7 @@ func SMSText(sign string, m *outbox.MessageBody) string {
 func (s *HTTPSMSSender) Send(ctx context.Context, m *outbox.MessageBody, c outbox.Contact, key string) (bool, string, error) {
 	tpl := s.Template
 	if tpl == nil {
-		tpl = template.Must(template.New("sms").Parse(DefaultSMSTemplate))
+		tpl = defaultSMSTemplate
 	}
 	var body bytes.Buffer
 	if err := tpl.Execute(&body, map[string]string{"Phone": jsonString(c.Phone), "Text": jsonString(SMSText(s.Sign, m)), "Key": jsonString(key), "Sign": jsonString(s.Sign)}); err != nil {

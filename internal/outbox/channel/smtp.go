@@ -163,14 +163,27 @@ func (s *SMTPSender) transact(cl *smtp.Client, to string, msg []byte) error {
 
 // Subject is a message's subject line: level, event, headline.
 func Subject(m *outbox.MessageBody) string {
-	prefix := map[string]string{"Update": "【更新】", "Cancel": "【解除】"}[m.MsgType]
+	var prefix string
+	switch m.MsgType {
+	case "Update":
+		prefix = "【更新】"
+	case "Cancel":
+		prefix = "【解除】"
+	}
 	return prefix + LevelName(m.Level) + " " + m.Headline
 }
 
 // LevelName is the Chinese name of a warning level.
 func LevelName(l string) string {
-	if n, ok := map[string]string{"red": "红色预警", "orange": "橙色预警", "yellow": "黄色预警", "blue": "蓝色预警"}[l]; ok {
-		return n
+	switch l {
+	case "red":
+		return "红色预警"
+	case "orange":
+		return "橙色预警"
+	case "yellow":
+		return "黄色预警"
+	case "blue":
+		return "蓝色预警"
 	}
 	return l
 }

@@ -3,21 +3,13 @@ package channel_test
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,6 +18,7 @@ import (
 
 	"github.com/yingji/yingji/internal/outbox"
 	"github.com/yingji/yingji/internal/outbox/channel"
+	"github.com/yingji/yingji/internal/outbox/channel/channeltest"
 )
 
 // pushService is a Web Push service as browsers' vendors run it: it checks
@@ -51,59 +44,18 @@ func (p *pushService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *pushService) check(r *http.Request) error {
-	auth := r.Header.Get("Authorization")
-	rest, ok := strings.CutPrefix(auth, "vapid ")
-	if !ok {
-		return errors.New("no vapid authorization")
+	claims, err := channeltest.VerifyVAPID(r, p.vapidPub)
+	if err != nil {
+		return err
 	}
-	var tok, k string
-	for _, part := range strings.Split(rest, ",") {
-		part = strings.TrimSpace(part)
-		if v, ok := strings.CutPrefix(part, "t="); ok {
-			tok = v
-		}
-		if v, ok := strings.CutPrefix(part, "k="); ok {
-			k = v
-		}
-	}
-	if k != strings.TrimRight(p.vapidPub, "=") {
-		return fmt.Errorf("k %q is not the application server key", k)
-	}
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return errors.New("malformed JWT")
-	}
-	kb, _ := base64.RawURLEncoding.DecodeString(k)
-	x, y := elliptic.Unmarshal(elliptic.P256(), kb)
-	if x == nil {
-		return errors.New("bad k")
-	}
-	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
-	if len(sig) != 64 {
-		return errors.New("ES256 signature must be 64 bytes")
-	}
-	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if !ecdsa.Verify(&ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-		return errors.New("JWT signature does not verify")
-	}
-	var hdr struct{ Alg string }
-	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
-	json.Unmarshal(hb, &hdr)
-	var claims struct {
-		Aud string
-		Exp int64
-		Sub string
-	}
-	cb, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	json.Unmarshal(cb, &claims)
-	if hdr.Alg != "ES256" || claims.Aud != "http://"+r.Host || claims.Exp < time.Now().Unix() || claims.Exp > time.Now().Add(24*time.Hour).Unix() || !strings.HasPrefix(claims.Sub, "mailto:") {
-		return fmt.Errorf("JWT claims %+v alg %s", claims, hdr.Alg)
+	if claims.Alg != "ES256" || claims.Aud != "http://"+r.Host || claims.Exp < time.Now().Unix() || claims.Exp > time.Now().Add(24*time.Hour).Unix() || !strings.HasPrefix(claims.Sub, "mailto:") {
+		return fmt.Errorf("JWT claims %+v alg %s", claims, claims.Alg)
 	}
 	if r.Header.Get("Content-Encoding") != "aes128gcm" || r.Header.Get("TTL") == "" {
 		return errors.New("headers")
 	}
 	body, _ := io.ReadAll(r.Body)
-	plain, err := p.decrypt(body)
+	plain, err := channeltest.DecryptWebPush(p.uaPriv, p.auth, body)
 	if err != nil {
 		return err
 	}
@@ -113,50 +65,6 @@ func (p *pushService) check(r *http.Request) error {
 	}
 	p.received = append(p.received, pl)
 	return nil
-}
-
-func (p *pushService) decrypt(body []byte) ([]byte, error) {
-	if len(body) < 21 {
-		return nil, errors.New("short body")
-	}
-	salt, rs, idlen := body[:16], binary.BigEndian.Uint32(body[16:20]), int(body[20])
-	if idlen != 65 || len(body) < 21+idlen {
-		return nil, errors.New("keyid must be the 65-byte sender key")
-	}
-	asPub, err := ecdh.P256().NewPublicKey(body[21 : 21+idlen])
-	if err != nil {
-		return nil, err
-	}
-	ct := body[21+idlen:]
-	if uint32(len(ct)) > rs {
-		return nil, errors.New("more than one record")
-	}
-	secret, err := p.uaPriv.ECDH(asPub)
-	if err != nil {
-		return nil, err
-	}
-	info := append(append([]byte("WebPush: info\x00"), p.uaPriv.PublicKey().Bytes()...), asPub.Bytes()...)
-	ikm, err := hkdf.Key(sha256.New, secret, p.auth, string(info), 32)
-	if err != nil {
-		return nil, err
-	}
-	prk, _ := hkdf.Extract(sha256.New, ikm, salt)
-	cek, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: aes128gcm\x00", 16)
-	nonce, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: nonce\x00", 12)
-	block, _ := aes.NewCipher(cek)
-	gcm, _ := cipher.NewGCM(block)
-	padded, err := gcm.Open(nil, nonce, ct, nil)
-	if err != nil {
-		return nil, fmt.Errorf("decrypt: %w", err)
-	}
-	i := len(padded) - 1
-	for i >= 0 && padded[i] == 0 {
-		i--
-	}
-	if i < 0 || padded[i] != 2 {
-		return nil, errors.New("last record must end with delimiter 2")
-	}
-	return padded[:i], nil
 }
 
 func TestWebPushVAPID(t *testing.T) {
