@@ -167,27 +167,16 @@ func (a *app) startLandslide(ctx context.Context, exp *exposure.Service, per *pe
 	if per == nil || per.feed == nil {
 		return l, nil
 	}
-	queue := make(chan []landslide.Total, 1024)
+	// The subscriber runs on the bus delivery path under the live feed's
+	// lock: it only queues the raw batch; decoding is the loop's job.
+	queue := make(chan []byte, 1024)
 	var dropped atomic.Int64
 	go per.feed.Subscribe(ctx, func(e httpapi.LiveEvent) {
 		if e.Type != "latest" {
 			return
 		}
-		var vs []ingest.LatestValue
-		if json.Unmarshal(e.Data, &vs) != nil {
-			return
-		}
-		var ts []landslide.Total
-		for _, v := range vs {
-			if v.Unit == "mm" {
-				ts = append(ts, landslide.Total{Gauge: v.Point, T: time.UnixMilli(v.TS).UTC(), Value: v.Value})
-			}
-		}
-		if len(ts) == 0 {
-			return
-		}
 		select {
-		case queue <- ts:
+		case queue <- e.Data:
 		default:
 			dropped.Add(1)
 		}
@@ -199,7 +188,11 @@ func (a *app) startLandslide(ctx context.Context, exp *exposure.Service, per *pe
 			select {
 			case <-ctx.Done():
 				return
-			case ts := <-queue:
+			case data := <-queue:
+				ts := rainTotals(data)
+				if len(ts) == 0 {
+					continue
+				}
 				for _, st := range ev.Observe(ts) {
 					a.log.Info("geohazard warning level changed", "point", st.Point, "level", st.Level,
 						"effective_mm", st.Effective, "id_ratio", st.Ratio)
@@ -221,4 +214,20 @@ func (a *app) startLandslide(ctx context.Context, exp *exposure.Service, per *pe
 		}
 	}()
 	return l, nil
+}
+
+// rainTotals reads the gauges' running totals (values in mm) out of a live
+// "latest" batch.
+func rainTotals(data []byte) []landslide.Total {
+	var vs []ingest.LatestValue
+	if json.Unmarshal(data, &vs) != nil {
+		return nil
+	}
+	var ts []landslide.Total
+	for _, v := range vs {
+		if v.Unit == "mm" {
+			ts = append(ts, landslide.Total{Gauge: v.Point, T: time.UnixMilli(v.TS).UTC(), Value: v.Value})
+		}
+	}
+	return ts
 }

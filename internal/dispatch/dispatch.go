@@ -47,6 +47,10 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/yingji/yingji/internal/geo"
 )
 
 // Resource kinds.
@@ -167,14 +171,9 @@ func coverage(needs map[string]float64, has func(string) float64) float64 {
 }
 
 // HaversineKm returns the great-circle distance in kilometres between two
-// WGS84 positions (see the package documentation).
+// WGS84 positions (see the package documentation): geo.Distance in km.
 func HaversineKm(lon1, lat1, lon2, lat2 float64) float64 {
-	const rad = math.Pi / 180
-	sinLat := math.Sin((lat2 - lat1) * rad / 2)
-	sinLon := math.Sin((lon2 - lon1) * rad / 2)
-	h := sinLat*sinLat + math.Cos(lat1*rad)*math.Cos(lat2*rad)*sinLon*sinLon
-	h = math.Min(1, math.Max(0, h))
-	return 2 * earthRadiusKm * math.Asin(math.Sqrt(h))
+	return geo.Distance(orb.Point{lon1, lat1}, orb.Point{lon2, lat2}) / 1000
 }
 
 // earthRadiusKm is orb.EarthRadius in kilometres.

@@ -14,14 +14,9 @@ import (
 func (s *Service) Handover(ctx context.Context, in HandoverInput) (*Handover, error) {
 	a := core.ActorFrom(ctx)
 	var p core.Problems
-	div, err := s.scoped(ctx, "division_code", in.Division)
-	if err != nil && core.ErrorCode(err) != core.EINVALID {
-		return nil, err
-	}
+	div, err := s.required(ctx, in.Division, &p)
 	if err != nil {
-		p = append(p, core.ErrorFields(err)...)
-	} else if strings.TrimSpace(in.Division) == "" {
-		p.Add(0, "division_code", "is required")
+		return nil, err
 	}
 	open, watch := strings.TrimSpace(in.Open), strings.TrimSpace(in.Watch)
 	if utf8.RuneCountInString(open) > 5000 {

@@ -83,6 +83,22 @@ func (s *Service) scoped(ctx context.Context, field, code string) (string, error
 	return code, nil
 }
 
+// required resolves the division an input must name (field division_code):
+// an unknown code or a missing one goes into p; any other scope error is
+// returned.
+func (s *Service) required(ctx context.Context, code string, p *core.Problems) (string, error) {
+	div, err := s.scoped(ctx, "division_code", code)
+	if err != nil && core.ErrorCode(err) != core.EINVALID {
+		return "", err
+	}
+	if err != nil {
+		*p = append(*p, core.ErrorFields(err)...)
+	} else if strings.TrimSpace(code) == "" {
+		p.Add(0, "division_code", "is required")
+	}
+	return div, nil
+}
+
 func (s *Service) tree() *region.Tree {
 	if s.Regions == nil {
 		return nil
@@ -141,14 +157,9 @@ func (s *Service) Shift(ctx context.Context, id int64) (*Shift, error) {
 // build validates in and turns it into a shift with its members resolved.
 func (s *Service) build(ctx context.Context, in ShiftInput) (*Shift, error) {
 	var p core.Problems
-	div, err := s.scoped(ctx, "division_code", in.Division)
-	if err != nil && core.ErrorCode(err) != core.EINVALID {
-		return nil, err
-	}
+	div, err := s.required(ctx, in.Division, &p)
 	if err != nil {
-		p = append(p, core.ErrorFields(err)...)
-	} else if strings.TrimSpace(in.Division) == "" {
-		p.Add(0, "division_code", "is required")
+		return nil, err
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {

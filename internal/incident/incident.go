@@ -157,11 +157,7 @@ type Attachment struct {
 // NumberPrefix is the part of a readable number before the sequence:
 // YJ-<county code>-<date in Asia/Shanghai>.
 func NumberPrefix(division string, received time.Time, loc *time.Location) string {
-	d := division
-	if len(d) > 6 {
-		d = d[:6]
-	}
-	return fmt.Sprintf("YJ-%s-%s", d, received.In(loc).Format("20060102"))
+	return fmt.Sprintf("YJ-%s-%s", county(division), received.In(loc).Format("20060102"))
 }
 
 // Number is the readable number: the prefix and a four-digit sequence.

@@ -111,8 +111,6 @@ type sheetLayout struct {
 	headers   map[int]string
 }
 
-func (l *sheetLayout) colOf(key string) (int, bool) { i, ok := l.byKey[key]; return i, ok }
-
 // locate finds the header row among the first rows and maps its cells to
 // columns; it fails when the code column is missing or a column repeats.
 func locate(k *registry.Kind, t *Table, rep *Report) (*sheetLayout, error) {

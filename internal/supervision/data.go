@@ -3,13 +3,12 @@ package supervision
 import (
 	"bytes"
 	"embed"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/supervision/gb18218"
 	"io"
 	"strconv"
-	"strings"
 )
 
 //go:embed data/*.csv
@@ -90,32 +89,15 @@ type Row struct {
 // ParseCSV reads a CSV with a header, skipping '#' comments; every record
 // must have the header's number of fields.
 func ParseCSV(r io.Reader) ([]Row, error) {
-	cr := csv.NewReader(r)
-	cr.Comment = '#'
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	maps, lines, err := gb18218.CSVRows(r, nil)
 	if err != nil {
-		return nil, fmt.Errorf("no header line: %v", err)
+		return nil, err
 	}
 	var rows []Row
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != len(header) {
-			return nil, fmt.Errorf("line %d: %d fields, want %d", line, len(rec), len(header))
-		}
-		m := make(map[string]string, len(header))
-		for i, h := range header {
-			m[strings.TrimSpace(h)] = strings.TrimSpace(rec[i])
-		}
-		rows = append(rows, Row{Line: line, Fields: m})
+	for i, m := range maps {
+		rows = append(rows, Row{Line: lines[i], Fields: m})
 	}
+	return rows, nil
 }
 
 func (ref *Reference) take(name string, rows []Row) error {

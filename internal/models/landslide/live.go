@@ -104,14 +104,7 @@ func (l *Live) Observe(totals []Total) []Status {
 			batch = append(batch, Reading{x.Gauge, x.T.UTC(), mm})
 		}
 	}
-	if len(batch) == 0 {
-		return nil
-	}
-	changed := l.eval.Add(batch)
-	l.history = append(l.history, batch...)
-	l.prune()
-	l.updated = l.eval.Now()
-	return changed
+	return l.add(batch)
 }
 
 // Add feeds interval amounts (readings already in mm per interval, such as
@@ -128,14 +121,7 @@ func (l *Live) Add(readings []Reading) []Status {
 			l.eval.Dropped++
 		}
 	}
-	if len(batch) == 0 {
-		return nil
-	}
-	changed := l.eval.Add(batch)
-	l.history = append(l.history, batch...)
-	l.prune()
-	l.updated = l.eval.Now()
-	return changed
+	return l.add(batch)
 }
 
 // Tick moves the evaluation time on (silent gauges go stale, windows move).
@@ -144,6 +130,19 @@ func (l *Live) Tick(now time.Time) []Status {
 	defer l.mu.Unlock()
 	l.updated = now
 	return l.eval.AdvanceTo(now)
+}
+
+// add evaluates a batch of known gauges' readings and keeps it for
+// Rebuild; l.mu is held.
+func (l *Live) add(batch []Reading) []Status {
+	if len(batch) == 0 {
+		return nil
+	}
+	changed := l.eval.Add(batch)
+	l.history = append(l.history, batch...)
+	l.prune()
+	l.updated = l.eval.Now()
+	return changed
 }
 
 // prune drops kept readings older than the evaluator's window.

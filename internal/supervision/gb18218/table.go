@@ -164,9 +164,12 @@ func (t *Table) Category(code string) (*Category, bool) {
 	return &t.Categories[i], true
 }
 
-// csvRows reads a CSV with a header line, skipping '#' comment lines, and
-// returns each row as a map by column name with its line number.
-func csvRows(r io.Reader, want []string) ([]map[string]string, []int, error) {
+// CSVRows reads a CSV with a header line, skipping '#' comment lines, and
+// returns each row as a map by column name with its line number. Every
+// record must have the header's number of fields and every wanted column
+// must be in the header. The supervision reference tables are read with it
+// too.
+func CSVRows(r io.Reader, want []string) ([]map[string]string, []int, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
 	cr.FieldsPerRecord = -1
@@ -227,7 +230,7 @@ func boolean(line int, field, v string) (bool, error) {
 
 // ParseCategories reads categories.csv.
 func ParseCategories(r io.Reader) ([]Category, error) {
-	rows, lines, err := csvRows(r, []string{"category", "description", "critical_t", "beta", "verified"})
+	rows, lines, err := CSVRows(r, []string{"category", "description", "critical_t", "beta", "verified"})
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +261,7 @@ func ParseCategories(r io.Reader) ([]Category, error) {
 
 // ParseSubstances reads substances.csv.
 func ParseSubstances(r io.Reader) ([]Substance, error) {
-	rows, lines, err := csvRows(r, []string{"name", "aliases", "cas", "category", "critical_t", "q_verified", "beta", "beta_verified"})
+	rows, lines, err := CSVRows(r, []string{"name", "aliases", "cas", "category", "critical_t", "q_verified", "beta", "beta_verified"})
 	if err != nil {
 		return nil, err
 	}
