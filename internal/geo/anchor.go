@@ -23,6 +23,16 @@ func Distance(a, b orb.Point) float64 {
 	return 2 * orb.EarthRadius * math.Asin(math.Sqrt(h))
 }
 
+// MeanEarthRadiusKm is the IUGG mean Earth radius, the sphere the hazard
+// models and distance rules use (Distance keeps orb's equatorial radius).
+const MeanEarthRadiusKm = 6371.0088
+
+// DistanceKm is the great-circle (haversine) distance in km between two
+// WGS84 points on the sphere of mean radius.
+func DistanceKm(lon1, lat1, lon2, lat2 float64) float64 {
+	return Distance(orb.Point{lon1, lat1}, orb.Point{lon2, lat2}) / orb.EarthRadius * MeanEarthRadiusKm
+}
+
 // Anchor returns a single representative position for g: where a map pin or
 // a "nearest team" search should go. Unlike a plain centroid it always lies
 // on the geometry, because a pin in the middle of a lake next to a U-shaped

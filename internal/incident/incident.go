@@ -3,6 +3,7 @@ package incident
 import (
 	"fmt"
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/geo"
 	"math"
 	"strings"
 	"time"
@@ -166,13 +167,10 @@ func Number(prefix string, seq int) string { return fmt.Sprintf("%s-%04d", prefi
 // Shanghai is the time zone numbers and the UI use.
 var Shanghai = core.Beijing
 
-// DistanceKm is the great-circle distance between two WGS84 points.
+// DistanceKm is the great-circle distance between two WGS84 points
+// (geo.DistanceKm).
 func DistanceKm(lon1, lat1, lon2, lat2 float64) float64 {
-	const r = 6371.0088
-	rad := math.Pi / 180
-	dLat, dLon := (lat2-lat1)*rad, (lon2-lon1)*rad
-	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+	return geo.DistanceKm(lon1, lat1, lon2, lat2)
 }
 
 // DuplicatePolicy says when two incidents are possibly the same event: the

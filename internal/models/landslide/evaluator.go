@@ -3,6 +3,7 @@ package landslide
 import (
 	"errors"
 	"fmt"
+	"github.com/yingji/yingji/internal/geo"
 	"math"
 	"slices"
 	"sort"
@@ -267,14 +268,10 @@ func nearest(cfg Config, gauges []Gauge, p Point) []neighbour {
 	return out
 }
 
-// DistanceKm is the great-circle distance (haversine, R = 6371.0088 km).
+// DistanceKm is the great-circle distance (haversine, R = 6371.0088 km;
+// geo.DistanceKm).
 func DistanceKm(lon1, lat1, lon2, lat2 float64) float64 {
-	const r = 6371.0088
-	rad := math.Pi / 180
-	dlat := (lat2 - lat1) * rad
-	dlon := (lon2 - lon1) * rad
-	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+	return geo.DistanceKm(lon1, lat1, lon2, lat2)
 }
 
 func validLonLat(lon, lat float64) bool {
