@@ -118,16 +118,6 @@ func incSubID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// incIfMatch sets *version from If-Match when the header is sent (the
-// shared reader, ifMatch).
-func incIfMatch(r *http.Request, version *int) error {
-	v, err := ifMatch(r, *version)
-	if err == nil {
-		*version = v
-	}
-	return err
-}
-
 // decodeTo reads a JSON body into v; with the path id.
 func (h *incidentHandler) decodeTo(w http.ResponseWriter, r *http.Request, v any) (int64, bool) {
 	var id int64
@@ -224,7 +214,8 @@ func (h *incidentHandler) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := incIfMatch(r, &in.Version); err != nil {
+	var err error
+	if in.Version, err = ifMatch(r, in.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
@@ -313,7 +304,7 @@ func (h *incidentHandler) updateTask(w http.ResponseWriter, r *http.Request) {
 	}
 	tid, err := incSubID(r, "task")
 	if err == nil {
-		err = incIfMatch(r, &t.Version)
+		t.Version, err = ifMatch(r, t.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -361,7 +352,7 @@ func (h *incidentHandler) advance(w http.ResponseWriter, r *http.Request) {
 	}
 	did, err := incSubID(r, "dispatch")
 	if err == nil {
-		err = incIfMatch(r, &c.Version)
+		c.Version, err = ifMatch(r, c.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -389,7 +380,7 @@ func (h *incidentHandler) editReport(w http.ResponseWriter, r *http.Request) {
 	}
 	rid, err := incSubID(r, "report")
 	if err == nil {
-		err = incIfMatch(r, &in.Version)
+		in.Version, err = ifMatch(r, in.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -549,11 +540,12 @@ func (h *incidentHandler) putType(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.Code = r.PathValue("code")
-	if err := incIfMatch(r, &t.Version); err != nil {
+	var err error
+	if t.Version, err = ifMatch(r, t.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
-	err := h.svc.PutType(r.Context(), &t)
+	err = h.svc.PutType(r.Context(), &t)
 	h.reply(w, r, http.StatusOK, &t, err)
 }
 
@@ -589,7 +581,8 @@ func (h *incidentHandler) updatePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.ID = id
-	if err := incIfMatch(r, &p.Version); err != nil {
+	var err error
+	if p.Version, err = ifMatch(r, p.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
@@ -597,6 +590,6 @@ func (h *incidentHandler) updatePlan(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, core.Invalid("version", "send the version you read (body or If-Match)"))
 		return
 	}
-	err := h.svc.SavePlan(r.Context(), &p)
+	err = h.svc.SavePlan(r.Context(), &p)
 	h.reply(w, r, http.StatusOK, &p, err)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -153,13 +152,9 @@ func (h *recipientHandler) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if v := r.Header.Get("If-Match"); v != "" {
-		n, err := strconv.Atoi(strings.Trim(v, `"W/`))
-		if err != nil {
-			h.s.fail(w, r, core.Invalid("If-Match", "%q is not a record version", v))
-			return
-		}
-		in.Version = n
+	if in.Version, err = ifMatch(r, in.Version); err != nil {
+		h.s.fail(w, r, err)
+		return
 	}
 	out, err := h.svc.Update(r.Context(), id, in.Recipient, in.Version, in.Clear)
 	if err != nil {

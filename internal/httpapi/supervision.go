@@ -248,11 +248,9 @@ func (s *Server) actOnHazard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if v := r.Header.Get("If-Match"); v != "" {
-		if act.Version, err = strconv.Atoi(strings.Trim(v, `"W/`)); err != nil {
-			s.fail(w, r, core.Invalid("If-Match", "%q is not a version", v))
-			return
-		}
+	if act.Version, err = ifMatch(r, act.Version); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	a := core.ActorFrom(r.Context())
 	h, err := s.sv().Act(r.Context(), id, act, a != nil && auth.Can(a.Role, auth.SupervisionWrite))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -248,19 +247,6 @@ func (s *Server) getWarning(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.viewWarning(x))
-}
-
-// ifMatch reads the version from If-Match, else from the body's field.
-func ifMatch(r *http.Request, body int) (int, error) {
-	v := r.Header.Get("If-Match")
-	if v == "" {
-		return body, nil
-	}
-	n, err := strconv.Atoi(strings.Trim(v, `"W/`))
-	if err != nil {
-		return 0, core.Invalid("If-Match", "%q is not a record version", v)
-	}
-	return n, nil
 }
 
 func (s *Server) editWarning(w http.ResponseWriter, r *http.Request) {
