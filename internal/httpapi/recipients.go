@@ -114,7 +114,7 @@ func (h *recipientHandler) list(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []*outbox.Recipient{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset})
+	writeJSON(w, http.StatusOK, List[*outbox.Recipient]{Items: items, Total: total, Limit: f.Limit, Offset: f.Offset})
 }
 
 func (h *recipientHandler) create(w http.ResponseWriter, r *http.Request) {

@@ -174,7 +174,7 @@ func (s *Server) listWarnings(w http.ResponseWriter, r *http.Request) {
 	for i, x := range ws {
 		items[i] = s.viewWarning(x)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset})
+	writeJSON(w, http.StatusOK, List[warningView]{Items: items, Total: total, Limit: f.Limit, Offset: f.Offset})
 }
 
 // boundary is a division's boundary, or its children's when it has none.
