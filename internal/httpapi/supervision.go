@@ -139,11 +139,9 @@ func (s *Server) listHazards(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Division, f.Level, f.Source, f.States = q.Get("division"), q.Get("level"), q.Get("source"), splitList(q.Get("state"))
-	if v := q.Get("enterprise_id"); v != "" {
-		if f.EnterpriseID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s.fail(w, r, core.Invalid("enterprise_id", "%q is not an ID", v))
-			return
-		}
+	if f.EnterpriseID, err = enterpriseParam(r); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if q.Get("overdue") == "true" {
 		f.OverdueAt = s.sv().Clock()
