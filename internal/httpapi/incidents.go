@@ -3,8 +3,10 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/yingji/yingji/internal/auth"
@@ -191,7 +193,7 @@ func (h *incidentHandler) create(w http.ResponseWriter, r *http.Request) {
 	if de, ok := err.(*incident.DuplicatesError); ok {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusConflict)
-		incWriteBody(w, incidentDuplicates{Problem: Problem{Type: "https://yingji.dev/problems/conflict", Title: http.StatusText(http.StatusConflict),
+		json.NewEncoder(w).Encode(incidentDuplicates{Problem: Problem{Type: "https://yingji.dev/problems/conflict", Title: http.StatusText(http.StatusConflict),
 			Status: http.StatusConflict, Code: core.ECONFLICT, Detail: de.Error()}, Duplicates: de.Candidates})
 		return
 	}
@@ -510,7 +512,7 @@ func (h *incidentHandler) attachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+incURLEscape(a.Name))
+	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+url.PathEscape(a.Name))
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data)
 }
