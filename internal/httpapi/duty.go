@@ -232,7 +232,7 @@ func (h *dutyHandler) listHandovers(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": limit, "offset": offset})
+	writeJSON(w, http.StatusOK, List[*duty.Handover]{Items: items, Total: total, Limit: limit, Offset: offset})
 }
 
 func (h *dutyHandler) createHandover(w http.ResponseWriter, r *http.Request) {

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/yingji/yingji/internal/auth"
@@ -118,16 +120,6 @@ func incSubID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// incIfMatch sets *version from If-Match when the header is sent (the
-// shared reader, ifMatch).
-func incIfMatch(r *http.Request, version *int) error {
-	v, err := ifMatch(r, *version)
-	if err == nil {
-		*version = v
-	}
-	return err
-}
-
 // decodeTo reads a JSON body into v; with the path id.
 func (h *incidentHandler) decodeTo(w http.ResponseWriter, r *http.Request, v any) (int64, bool) {
 	var id int64
@@ -201,7 +193,7 @@ func (h *incidentHandler) create(w http.ResponseWriter, r *http.Request) {
 	if de, ok := err.(*incident.DuplicatesError); ok {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusConflict)
-		incWriteBody(w, incidentDuplicates{Problem: Problem{Type: "https://yingji.dev/problems/conflict", Title: http.StatusText(http.StatusConflict),
+		json.NewEncoder(w).Encode(incidentDuplicates{Problem: Problem{Type: "https://yingji.dev/problems/conflict", Title: http.StatusText(http.StatusConflict),
 			Status: http.StatusConflict, Code: core.ECONFLICT, Detail: de.Error()}, Duplicates: de.Candidates})
 		return
 	}
@@ -224,7 +216,8 @@ func (h *incidentHandler) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := incIfMatch(r, &in.Version); err != nil {
+	var err error
+	if in.Version, err = ifMatch(r, in.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
@@ -313,7 +306,7 @@ func (h *incidentHandler) updateTask(w http.ResponseWriter, r *http.Request) {
 	}
 	tid, err := incSubID(r, "task")
 	if err == nil {
-		err = incIfMatch(r, &t.Version)
+		t.Version, err = ifMatch(r, t.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -361,7 +354,7 @@ func (h *incidentHandler) advance(w http.ResponseWriter, r *http.Request) {
 	}
 	did, err := incSubID(r, "dispatch")
 	if err == nil {
-		err = incIfMatch(r, &c.Version)
+		c.Version, err = ifMatch(r, c.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -389,7 +382,7 @@ func (h *incidentHandler) editReport(w http.ResponseWriter, r *http.Request) {
 	}
 	rid, err := incSubID(r, "report")
 	if err == nil {
-		err = incIfMatch(r, &in.Version)
+		in.Version, err = ifMatch(r, in.Version)
 	}
 	if err != nil {
 		h.s.fail(w, r, err)
@@ -519,7 +512,7 @@ func (h *incidentHandler) attachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+incURLEscape(a.Name))
+	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+url.PathEscape(a.Name))
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data)
 }
@@ -549,11 +542,12 @@ func (h *incidentHandler) putType(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.Code = r.PathValue("code")
-	if err := incIfMatch(r, &t.Version); err != nil {
+	var err error
+	if t.Version, err = ifMatch(r, t.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
-	err := h.svc.PutType(r.Context(), &t)
+	err = h.svc.PutType(r.Context(), &t)
 	h.reply(w, r, http.StatusOK, &t, err)
 }
 
@@ -589,7 +583,8 @@ func (h *incidentHandler) updatePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.ID = id
-	if err := incIfMatch(r, &p.Version); err != nil {
+	var err error
+	if p.Version, err = ifMatch(r, p.Version); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}
@@ -597,6 +592,6 @@ func (h *incidentHandler) updatePlan(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, core.Invalid("version", "send the version you read (body or If-Match)"))
 		return
 	}
-	err := h.svc.SavePlan(r.Context(), &p)
+	err = h.svc.SavePlan(r.Context(), &p)
 	h.reply(w, r, http.StatusOK, &p, err)
 }

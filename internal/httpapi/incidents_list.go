@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -12,12 +11,6 @@ import (
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/incident"
 )
-
-func incWriteBody(w http.ResponseWriter, v any) {
-	json.NewEncoder(w).Encode(v)
-}
-
-func incURLEscape(s string) string { return url.PathEscape(s) }
 
 func (h *incidentHandler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -121,7 +114,7 @@ func writeIncidentFeatures(w http.ResponseWriter, items []*incident.Incident, to
 				"trapped": in.Trapped, "overdue": in.Overdue, "next_due": in.NextDue}})
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
-	incWriteBody(w, fc)
+	json.NewEncoder(w).Encode(fc)
 }
 
 func (h *incidentHandler) timeline(w http.ResponseWriter, r *http.Request) {

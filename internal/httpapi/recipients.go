@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -115,7 +114,7 @@ func (h *recipientHandler) list(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []*outbox.Recipient{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset})
+	writeJSON(w, http.StatusOK, List[*outbox.Recipient]{Items: items, Total: total, Limit: f.Limit, Offset: f.Offset})
 }
 
 func (h *recipientHandler) create(w http.ResponseWriter, r *http.Request) {
@@ -153,13 +152,9 @@ func (h *recipientHandler) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if v := r.Header.Get("If-Match"); v != "" {
-		n, err := strconv.Atoi(strings.Trim(v, `"W/`))
-		if err != nil {
-			h.s.fail(w, r, core.Invalid("If-Match", "%q is not a record version", v))
-			return
-		}
-		in.Version = n
+	if in.Version, err = ifMatch(r, in.Version); err != nil {
+		h.s.fail(w, r, err)
+		return
 	}
 	out, err := h.svc.Update(r.Context(), id, in.Recipient, in.Version, in.Clear)
 	if err != nil {

@@ -39,6 +39,19 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// ifMatch reads the version from If-Match, else from the body's field.
+func ifMatch(r *http.Request, body int) (int, error) {
+	v := r.Header.Get("If-Match")
+	if v == "" {
+		return body, nil
+	}
+	n, err := strconv.Atoi(strings.Trim(v, `"W/`))
+	if err != nil {
+		return 0, core.Invalid("If-Match", "%q is not a record version", v)
+	}
+	return n, nil
+}
+
 func splitList(v string) []string {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
@@ -410,13 +423,9 @@ func (h *kindHandler) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if v := r.Header.Get("If-Match"); v != "" {
-		n, err := strconv.Atoi(strings.Trim(v, `"W/`))
-		if err != nil {
-			h.s.fail(w, r, core.Invalid("If-Match", "%q is not a record version", v))
-			return
-		}
-		in.Version = n
+	if in.Version, err = ifMatch(r, in.Version); err != nil {
+		h.s.fail(w, r, err)
+		return
 	}
 	o, err := h.s.Registry.Update(r.Context(), h.k, id, in)
 	if err != nil {

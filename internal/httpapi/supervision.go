@@ -139,11 +139,9 @@ func (s *Server) listHazards(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Division, f.Level, f.Source, f.States = q.Get("division"), q.Get("level"), q.Get("source"), splitList(q.Get("state"))
-	if v := q.Get("enterprise_id"); v != "" {
-		if f.EnterpriseID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s.fail(w, r, core.Invalid("enterprise_id", "%q is not an ID", v))
-			return
-		}
+	if f.EnterpriseID, err = enterpriseParam(r); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if q.Get("overdue") == "true" {
 		f.OverdueAt = s.sv().Clock()
@@ -248,11 +246,9 @@ func (s *Server) actOnHazard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if v := r.Header.Get("If-Match"); v != "" {
-		if act.Version, err = strconv.Atoi(strings.Trim(v, `"W/`)); err != nil {
-			s.fail(w, r, core.Invalid("If-Match", "%q is not a version", v))
-			return
-		}
+	if act.Version, err = ifMatch(r, act.Version); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	a := core.ActorFrom(r.Context())
 	h, err := s.sv().Act(r.Context(), id, act, a != nil && auth.Can(a.Role, auth.SupervisionWrite))

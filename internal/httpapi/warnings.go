@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -175,7 +174,7 @@ func (s *Server) listWarnings(w http.ResponseWriter, r *http.Request) {
 	for i, x := range ws {
 		items[i] = s.viewWarning(x)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset})
+	writeJSON(w, http.StatusOK, List[warningView]{Items: items, Total: total, Limit: f.Limit, Offset: f.Offset})
 }
 
 // boundary is a division's boundary, or its children's when it has none.
@@ -248,19 +247,6 @@ func (s *Server) getWarning(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.viewWarning(x))
-}
-
-// ifMatch reads the version from If-Match, else from the body's field.
-func ifMatch(r *http.Request, body int) (int, error) {
-	v := r.Header.Get("If-Match")
-	if v == "" {
-		return body, nil
-	}
-	n, err := strconv.Atoi(strings.Trim(v, `"W/`))
-	if err != nil {
-		return 0, core.Invalid("If-Match", "%q is not a record version", v)
-	}
-	return n, nil
 }
 
 func (s *Server) editWarning(w http.ResponseWriter, r *http.Request) {
