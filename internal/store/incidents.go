@@ -36,13 +36,6 @@ func incJSONOrNull(v any, empty bool) (any, error) {
 	return string(b), nil
 }
 
-func incFloatPtr(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func incidentRow(in *incident.Incident) ([]any, error) {
 	extra, err := incJSONOrNull(in.Extra, len(in.Extra) == 0)
 	if err != nil {
@@ -56,14 +49,10 @@ func incidentRow(in *incident.Incident) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var next any
-	if in.NextDue != nil {
-		next = in.NextDue.UnixMilli()
-	}
-	return []any{in.Title, in.Type, in.Category, in.Status, in.OccurredAt.UnixMilli(), in.ReceivedAt.UnixMilli(), incFloatPtr(in.Lon), incFloatPtr(in.Lat),
+	return []any{in.Title, in.Type, in.Category, in.Status, in.OccurredAt.UnixMilli(), in.ReceivedAt.UnixMilli(), nullFloat(in.Lon), nullFloat(in.Lat),
 		in.Address, in.Division, nullInt(in.EnterpriseID), in.Source, in.Reporter, in.ReporterPhone, in.Unit, in.Deaths, in.Missing, in.SeriousInjuries, in.Trapped,
 		in.LossCNY, extra, in.Description, int(in.Level), string(grading), nullInt(in.AlarmID), nullInt(in.MergedInto), in.ResponsePlan, in.ResponseLevel,
-		msPtr(in.InitialReportedAt), msPtr(in.OnwardReportedAt), msPtr(in.LastReportAt), next, in.Summary, msPtr(in.ClosedAt), review,
+		msPtr(in.InitialReportedAt), msPtr(in.OnwardReportedAt), msPtr(in.LastReportAt), msPtr(in.NextDue), in.Summary, msPtr(in.ClosedAt), review,
 		in.UpdatedAt.UnixMilli()}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,23 +45,9 @@ func scanRecipient(s scanner) (*outbox.Record, error) {
 	return &r, nil
 }
 
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nullFloat(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func recipientRow(r *outbox.Record) []any {
-	return []any{r.Kind, r.Name, r.Division, nullFloat(r.Lon), nullFloat(r.Lat), strings.Join(r.Follows, " "), r.PhoneSealed, nullStr(r.PhoneHash), r.PhoneMasked,
-		r.EmailSealed, nullStr(r.EmailHash), r.EmailMasked, r.PushSealed, r.PushMasked, r.AppUser, r.Webhook, r.Topic, r.Note, boolInt(r.Enabled), int(r.Channels),
+	return []any{r.Kind, r.Name, r.Division, nullFloat(r.Lon), nullFloat(r.Lat), strings.Join(r.Follows, " "), r.PhoneSealed, nullString(r.PhoneHash), r.PhoneMasked,
+		r.EmailSealed, nullString(r.EmailHash), r.EmailMasked, r.PushSealed, r.PushMasked, r.AppUser, r.Webhook, r.Topic, r.Note, boolInt(r.Enabled), int(r.Channels),
 		r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli()}
 }
 
@@ -275,7 +262,7 @@ func (db *DB) LoadTargets(ctx context.Context, fn func(outbox.Target)) error {
 
 func nan(v sql.NullFloat64) float64 {
 	if !v.Valid {
-		return func() float64 { var z float64; return z / z }()
+		return math.NaN()
 	}
 	return v.Float64
 }
@@ -550,7 +537,7 @@ func (db *DB) FinishJobs(ctx context.Context, os []outbox.Outcome) error {
 				_, err = t.exec(ctx, `UPDATE outbox SET state = 'queued', due_at = ?, error = ? WHERE id = ? AND state = 'sending'`, o.Due.UnixMilli(), o.Error, o.ID)
 			default:
 				_, err = t.exec(ctx, `UPDATE outbox SET state = ?, error = ?, ref = ?, done_at = ? WHERE id = ? AND state = 'sending'`,
-					o.State, nullStr(o.Error), nullStr(o.Ref), o.At.UnixMilli(), o.ID)
+					o.State, nullString(o.Error), nullString(o.Ref), o.At.UnixMilli(), o.ID)
 			}
 			if err != nil {
 				return fmt.Errorf("store: finish outbox row %d: %w", o.ID, err)
@@ -567,7 +554,7 @@ func (db *DB) RecordReceipt(ctx context.Context, ch outbox.Channel, ref string, 
 		state = outbox.StateFailed
 	}
 	res, err := db.exec(ctx, `UPDATE outbox SET state = ?, error = ?, done_at = ? WHERE channel = ? AND ref = ? AND state IN ('sent', 'delivered', 'failed')`,
-		state, nullStr(reason), at.UnixMilli(), int(ch), ref)
+		state, nullString(reason), at.UnixMilli(), int(ch), ref)
 	if err != nil {
 		return false, fmt.Errorf("store: receipt: %w", err)
 	}

@@ -26,13 +26,6 @@ const warningSet = `chain_id = ?, msg_type = ?, status = ?, template = ?, level 
 	identifier = ?, sender = ?, sent = ?, refs = ?, scope = ?, drafted_by = ?, drafter = ?, approved_by = ?, approver = ?, approved_at = ?, published_by = ?, publisher = ?,
 	delivered_at = ?, delivery_error = ?, source = ?, forwarded_from = ?, from_alarm = ?, from_incident = ?, cap_xml = ?, created_at = ?, updated_at = ?`
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func warningRow(w *warning.Warning) ([]any, error) {
 	area, err := json.Marshal(w.Area)
 	if err != nil {
