@@ -318,19 +318,8 @@ func (db *DB) ListHandovers(ctx context.Context, f duty.HandoverFilter) ([]*duty
 		limit = 50
 	}
 	rows, err := db.query(ctx, `SELECT `+handoverCols+` FROM duty_handovers`+where+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list handovers: %w", err)
-	}
-	defer rows.Close()
-	out := []*duty.Handover{}
-	for rows.Next() {
-		h, err := scanHandover(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, h)
-	}
-	return out, total, rows.Err()
+	out, err := collect(rows, err, "list handovers", scanHandover)
+	return out, total, err
 }
 
 // AcceptHandover implements duty.Store.

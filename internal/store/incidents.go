@@ -229,19 +229,8 @@ func (db *DB) ListIncidents(ctx context.Context, f incident.Filter) ([]*incident
 	}
 	order := ` ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at, occurred_at DESC, id DESC`
 	rows, err := db.query(ctx, `SELECT `+incidentCols+` FROM incidents`+where+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list incidents: %w", err)
-	}
-	defer rows.Close()
-	out := []*incident.Incident{}
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, in)
-	}
-	return out, total, rows.Err()
+	out, err := collect(rows, err, "list incidents", scanIncident)
+	return out, total, err
 }
 
 // Candidates implements incident.Store.
@@ -249,19 +238,7 @@ func (db *DB) Candidates(ctx context.Context, typeCode string, from, to time.Tim
 	sc, sargs := scopeClause(ctx)
 	rows, err := db.query(ctx, `SELECT `+incidentCols+` FROM incidents WHERE type_code = ? AND status <> 'merged' AND occurred_at >= ? AND occurred_at <= ?`+sc+
 		` ORDER BY occurred_at DESC LIMIT 50`, append([]any{typeCode, from.UnixMilli(), to.UnixMilli()}, sargs...)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: duplicate candidates: %w", err)
-	}
-	defer rows.Close()
-	var out []*incident.Incident
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "duplicate candidates", scanIncident)
 }
 
 // updateIncident writes after over before in t, failing with ECONFLICT when

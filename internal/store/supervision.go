@@ -190,19 +190,7 @@ func (db *DB) ListHazards(ctx context.Context, f supervision.HazardFilter) ([]*s
 func (db *DB) DueHazards(ctx context.Context, now time.Time, limit int) ([]*supervision.HiddenDanger, error) {
 	rows, err := db.query(ctx, `SELECT `+hazardCols+` FROM supervision_hazards WHERE state IN ('reported', 'rectifying') AND deadline < ? AND escalation < 2 ORDER BY deadline LIMIT ?`,
 		now.UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: due hidden dangers: %w", err)
-	}
-	defer rows.Close()
-	var out []*supervision.HiddenDanger
-	for rows.Next() {
-		h, err := scanHazard(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "due hidden dangers", scanHazard)
 }
 
 // AddPhoto implements supervision.Store.

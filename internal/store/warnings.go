@@ -241,19 +241,8 @@ func (db *DB) ListWarnings(ctx context.Context, f warning.Filter, now time.Time)
 		limit = 100
 	}
 	rows, err := db.query(ctx, `SELECT `+warningCols+` FROM warnings`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list warnings: %w", err)
-	}
-	defer rows.Close()
-	var out []*warning.Warning
-	for rows.Next() {
-		w, err := scanWarning(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, w)
-	}
-	return out, total, rows.Err()
+	out, err := collect(rows, err, "list warnings", scanWarning)
+	return out, total, err
 }
 
 // FindMessage implements warning.Store.
@@ -272,17 +261,5 @@ func (db *DB) FindMessage(ctx context.Context, sender, identifier string) (*warn
 func (db *DB) PendingDelivery(ctx context.Context, now time.Time, limit int) ([]*warning.Warning, error) {
 	rows, err := db.query(ctx, `SELECT `+warningCols+` FROM warnings WHERE source = 'local' AND identifier IS NOT NULL AND delivered_at IS NULL
 		AND status = 'published' AND expires > ? ORDER BY id LIMIT ?`, now.UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: pending deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []*warning.Warning
-	for rows.Next() {
-		w, err := scanWarning(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "pending deliveries", scanWarning)
 }
