@@ -18,7 +18,6 @@ import (
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/notify"
 	"github.com/yingji/yingji/internal/outbox"
-	"github.com/yingji/yingji/internal/region"
 )
 
 const recipientCols = `id, kind, name, division_code, lon, lat, follows, phone_sealed, phone_hash, phone_masked, email_sealed, email_hash, email_masked,
@@ -152,40 +151,31 @@ func (db *DB) GetRecipient(ctx context.Context, id int64) (*outbox.Record, error
 
 // ListRecipients implements outbox.Store.
 func (db *DB) ListRecipients(ctx context.Context, f outbox.Filter, phoneHash string) ([]*outbox.Record, int, error) {
-	where := ` WHERE 1 = 1`
-	var args []any
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
+	cond := newFilter()
+	cond.division("division_code", f.Division)
 	if f.Kind != "" {
-		where += ` AND kind = ?`
-		args = append(args, f.Kind)
+		cond.add(`kind = ?`, f.Kind)
 	}
 	if f.Channel != 0 {
-		where += ` AND (channels & ?) <> 0`
-		args = append(args, int(f.Channel))
+		cond.add(`(channels & ?) <> 0`, int(f.Channel))
 	}
 	if f.Query != "" {
-		where += ` AND name LIKE ? ESCAPE '\'`
-		args = append(args, "%"+likeEscape(f.Query)+"%")
+		cond.add(`name LIKE ? ESCAPE '\'`, "%"+likeEscape(f.Query)+"%")
 	}
 	if f.AppUser != "" {
-		where += ` AND app_user = ?`
-		args = append(args, f.AppUser)
+		cond.add(`app_user = ?`, f.AppUser)
 	}
 	if phoneHash != "" {
-		where += ` AND phone_hash = ?`
-		args = append(args, phoneHash)
+		cond.add(`phone_hash = ?`, phoneHash)
 	}
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM recipients`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM recipients`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count recipients: %w", err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := db.query(ctx, `SELECT `+recipientCols+` FROM recipients`+where+` ORDER BY id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	rows, err := db.query(ctx, `SELECT `+recipientCols+` FROM recipients`+cond.where+` ORDER BY id LIMIT ? OFFSET ?`, append(cond.args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: list recipients: %w", err)
 	}

@@ -199,48 +199,35 @@ func (db *DB) GetWarning(ctx context.Context, id int64) (*warning.Warning, error
 
 // ListWarnings implements warning.Store.
 func (db *DB) ListWarnings(ctx context.Context, f warning.Filter, now time.Time) ([]*warning.Warning, int, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
-	sc, sargs := warningScope(ctx)
-	where += sc
-	args = append(args, sargs...)
+	cond := newFilter()
+	cond.scope(warningScope(ctx))
 	switch f.View {
 	case "":
 	case "active":
-		where += ` AND status = 'published' AND msg_type <> 'Cancel' AND expires > ?`
-		args = append(args, now.UnixMilli())
+		cond.add(`status = 'published' AND msg_type <> 'Cancel' AND expires > ?`, now.UnixMilli())
 	case "drafts":
-		where += ` AND status IN ('draft', 'approved')`
+		cond.add(`status IN ('draft', 'approved')`)
 	case "history":
-		where += ` AND source = 'local' AND (status IN ('superseded', 'cancelled', 'withdrawn') OR (status = 'published' AND (msg_type = 'Cancel' OR expires <= ?)))`
-		args = append(args, now.UnixMilli())
+		cond.add(`source = 'local' AND (status IN ('superseded', 'cancelled', 'withdrawn') OR (status = 'published' AND (msg_type = 'Cancel' OR expires <= ?)))`, now.UnixMilli())
 	case "imported":
-		where += ` AND source = 'import'`
+		cond.add(`source = 'import'`)
 	default:
 		return nil, 0, core.Invalid("view", "%q is not active, drafts, history or imported", f.View)
 	}
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
-	if len(f.Levels) > 0 {
-		where += ` AND level IN (` + placeholders(len(f.Levels)) + `)`
-		for _, l := range f.Levels {
-			args = append(args, string(l))
-		}
-	}
+	cond.division("division_code", f.Division)
+	filterIn(cond, "level", f.Levels)
 	if f.ChainID != 0 {
-		where += ` AND chain_id = ?`
-		args = append(args, f.ChainID)
+		cond.add(`chain_id = ?`, f.ChainID)
 	}
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM warnings`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM warnings`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count warnings: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.query(ctx, `SELECT `+warningCols+` FROM warnings`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+	rows, err := db.query(ctx, `SELECT `+warningCols+` FROM warnings`+cond.where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(cond.args, limit, f.Offset)...)
 	out, err := collect(rows, err, "list warnings", scanWarning)
 	return out, total, err
 }
