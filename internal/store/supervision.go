@@ -407,10 +407,7 @@ func (db *DB) SaveWeights(ctx context.Context, w *supervision.Weights) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, `DELETE FROM settings WHERE key = ?`, weightsKey); err != nil {
-			return err
-		}
-		if _, err := t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, weightsKey, doc); err != nil {
+		if err := putSetting(ctx, t, weightsKey, doc); err != nil {
 			return err
 		}
 		return record(ctx, t, "update", "risk_weights", 0, "", before, *w)
