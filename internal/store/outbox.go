@@ -176,19 +176,8 @@ func (db *DB) ListRecipients(ctx context.Context, f outbox.Filter, phoneHash str
 		f.Limit = 100
 	}
 	rows, err := db.query(ctx, `SELECT `+recipientCols+` FROM recipients`+cond.where+` ORDER BY id LIMIT ? OFFSET ?`, append(cond.args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list recipients: %w", err)
-	}
-	defer rows.Close()
-	var out []*outbox.Record
-	for rows.Next() {
-		r, err := scanRecipient(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	out, err := collect(rows, err, "list recipients", scanRecipient)
+	return out, total, err
 }
 
 // ImportRecipients implements outbox.Store: all in one transaction.
