@@ -11,7 +11,6 @@ import (
 	"github.com/yingji/yingji/internal/alarm"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/notify"
-	"github.com/yingji/yingji/internal/region"
 )
 
 const alarmCols = `id, point_id, point_code, point_name, point_kind, rule, kind, level, max_level, state, value, unit, message, recovered,
@@ -177,51 +176,31 @@ func (db *DB) GetAlarm(ctx context.Context, id int64) (*alarm.Alarm, error) {
 
 // ListAlarms implements alarm.Store: the most severe first, then newest.
 func (db *DB) ListAlarms(ctx context.Context, f alarm.Filter) ([]*alarm.Alarm, int, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
-	if len(f.Levels) > 0 {
-		where += ` AND level IN (` + placeholders(len(f.Levels)) + `)`
-		for _, l := range f.Levels {
-			args = append(args, string(l))
-		}
-	}
-	if len(f.States) > 0 {
-		where += ` AND state IN (` + placeholders(len(f.States)) + `)`
-		for _, s := range f.States {
-			args = append(args, string(s))
-		}
-	}
+	cond := newFilter()
+	cond.division("division_code", f.Division)
+	filterIn(cond, "level", f.Levels)
+	filterIn(cond, "state", f.States)
 	if f.Industry != "" {
-		where += ` AND industry = ?`
-		args = append(args, f.Industry)
+		cond.add(`industry = ?`, f.Industry)
 	}
 	if f.EnterpriseID != 0 {
-		where += ` AND enterprise_id = ?`
-		args = append(args, f.EnterpriseID)
+		cond.add(`enterprise_id = ?`, f.EnterpriseID)
 	}
 	if f.PointID != 0 {
-		where += ` AND point_id = ?`
-		args = append(args, f.PointID)
+		cond.add(`point_id = ?`, f.PointID)
 	}
 	if f.Overdue {
-		where += ` AND overdue = 1`
+		cond.add(`overdue = 1`)
 	}
 	if !f.From.IsZero() {
-		where += ` AND raised_at >= ?`
-		args = append(args, f.From.UnixMilli())
+		cond.add(`raised_at >= ?`, f.From.UnixMilli())
 	}
 	if !f.To.IsZero() {
-		where += ` AND raised_at < ?`
-		args = append(args, f.To.UnixMilli())
+		cond.add(`raised_at < ?`, f.To.UnixMilli())
 	}
-	sc, sargs := scopeClause(ctx)
-	where += sc
-	args = append(args, sargs...)
+	cond.scope(scopeClause(ctx))
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM alarms`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM alarms`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count alarms: %w", err)
 	}
 	limit := f.Limit
@@ -229,7 +208,7 @@ func (db *DB) ListAlarms(ctx context.Context, f alarm.Filter) ([]*alarm.Alarm, i
 		limit = math.MaxInt32
 	}
 	order := ` ORDER BY CASE level WHEN 'red' THEN 4 WHEN 'orange' THEN 3 WHEN 'yellow' THEN 2 WHEN 'blue' THEN 1 ELSE 0 END DESC, raised_at DESC, id DESC`
-	rows, err := db.query(ctx, `SELECT `+alarmCols+` FROM alarms`+where+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+	rows, err := db.query(ctx, `SELECT `+alarmCols+` FROM alarms`+cond.where+order+` LIMIT ? OFFSET ?`, append(cond.args, limit, f.Offset)...)
 	out, err := collect(rows, err, "list alarms", scanAlarm)
 	return out, total, err
 }

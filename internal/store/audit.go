@@ -65,6 +65,22 @@ func nullInt(v int64) any {
 	return v
 }
 
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullFloat stores a nil pointer as NULL.
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 func nullText(b []byte) any {
 	if b == nil {
 		return nil

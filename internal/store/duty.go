@@ -301,36 +301,20 @@ func (db *DB) GetHandover(ctx context.Context, id int64) (*duty.Handover, error)
 
 // ListHandovers implements duty.Store: newest first.
 func (db *DB) ListHandovers(ctx context.Context, f duty.HandoverFilter) ([]*duty.Handover, int, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
-	sc, sargs := dutyScope(ctx, "division_code")
-	where += sc
-	args = append(args, sargs...)
+	cond := newFilter()
+	cond.division("division_code", f.Division)
+	cond.scope(dutyScope(ctx, "division_code"))
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM duty_handovers`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM duty_handovers`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count handovers: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := db.query(ctx, `SELECT `+handoverCols+` FROM duty_handovers`+where+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list handovers: %w", err)
-	}
-	defer rows.Close()
-	out := []*duty.Handover{}
-	for rows.Next() {
-		h, err := scanHandover(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, h)
-	}
-	return out, total, rows.Err()
+	rows, err := db.query(ctx, `SELECT `+handoverCols+` FROM duty_handovers`+cond.where+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, append(cond.args, limit, f.Offset)...)
+	out, err := collect(rows, err, "list handovers", scanHandover)
+	return out, total, err
 }
 
 // AcceptHandover implements duty.Store.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/incident"
-	"github.com/yingji/yingji/internal/region"
 )
 
 const incidentCols = `id, number, title, type_code, category, status, occurred_at, received_at, lon, lat, address, division_code, enterprise_id,
@@ -36,13 +35,6 @@ func incJSONOrNull(v any, empty bool) (any, error) {
 	return string(b), nil
 }
 
-func incFloatPtr(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func incidentRow(in *incident.Incident) ([]any, error) {
 	extra, err := incJSONOrNull(in.Extra, len(in.Extra) == 0)
 	if err != nil {
@@ -56,14 +48,10 @@ func incidentRow(in *incident.Incident) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var next any
-	if in.NextDue != nil {
-		next = in.NextDue.UnixMilli()
-	}
-	return []any{in.Title, in.Type, in.Category, in.Status, in.OccurredAt.UnixMilli(), in.ReceivedAt.UnixMilli(), incFloatPtr(in.Lon), incFloatPtr(in.Lat),
+	return []any{in.Title, in.Type, in.Category, in.Status, in.OccurredAt.UnixMilli(), in.ReceivedAt.UnixMilli(), nullFloat(in.Lon), nullFloat(in.Lat),
 		in.Address, in.Division, nullInt(in.EnterpriseID), in.Source, in.Reporter, in.ReporterPhone, in.Unit, in.Deaths, in.Missing, in.SeriousInjuries, in.Trapped,
 		in.LossCNY, extra, in.Description, int(in.Level), string(grading), nullInt(in.AlarmID), nullInt(in.MergedInto), in.ResponsePlan, in.ResponseLevel,
-		msPtr(in.InitialReportedAt), msPtr(in.OnwardReportedAt), msPtr(in.LastReportAt), next, in.Summary, msPtr(in.ClosedAt), review,
+		msPtr(in.InitialReportedAt), msPtr(in.OnwardReportedAt), msPtr(in.LastReportAt), msPtr(in.NextDue), in.Summary, msPtr(in.ClosedAt), review,
 		in.UpdatedAt.UnixMilli()}, nil
 }
 
@@ -185,53 +173,37 @@ func (db *DB) GetIncident(ctx context.Context, id int64, full bool) (*incident.I
 // ListIncidents implements incident.Store: open ones first, the most
 // urgent clock first, then the newest.
 func (db *DB) ListIncidents(ctx context.Context, f incident.Filter) ([]*incident.Incident, int, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
-	if len(f.Statuses) > 0 {
-		where += ` AND status IN (` + placeholders(len(f.Statuses)) + `)`
-		for _, s := range f.Statuses {
-			args = append(args, s)
-		}
-	}
+	cond := newFilter()
+	cond.division("division_code", f.Division)
+	filterIn(cond, "status", f.Statuses)
 	if f.Category != "" {
-		where += ` AND category = ?`
-		args = append(args, f.Category)
+		cond.add(`category = ?`, f.Category)
 	}
 	if f.Type != "" {
-		where += ` AND (type_code = ? OR type_code LIKE ? ESCAPE '\')`
-		args = append(args, f.Type, likeEscape(f.Type)+".%")
+		cond.add(`(type_code = ? OR type_code LIKE ? ESCAPE '\')`, f.Type, likeEscape(f.Type)+".%")
 	}
 	if len(f.Levels) > 0 {
-		where += ` AND level IN (` + placeholders(len(f.Levels)) + `)`
+		cond.add(`level IN (` + placeholders(len(f.Levels)) + `)`)
 		for _, l := range f.Levels {
-			args = append(args, int(l))
+			cond.args = append(cond.args, int(l))
 		}
 	}
 	if f.Overdue {
-		where += ` AND status = 'open' AND next_due_at IS NOT NULL AND next_due_at < ?`
-		args = append(args, f.Now.UnixMilli())
+		cond.add(`status = 'open' AND next_due_at IS NOT NULL AND next_due_at < ?`, f.Now.UnixMilli())
 	}
 	if !f.From.IsZero() {
-		where += ` AND occurred_at >= ?`
-		args = append(args, f.From.UnixMilli())
+		cond.add(`occurred_at >= ?`, f.From.UnixMilli())
 	}
 	if !f.To.IsZero() {
-		where += ` AND occurred_at < ?`
-		args = append(args, f.To.UnixMilli())
+		cond.add(`occurred_at < ?`, f.To.UnixMilli())
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND (LOWER(number) LIKE ? ESCAPE '\' OR LOWER(title) LIKE ? ESCAPE '\' OR LOWER(address) LIKE ? ESCAPE '\')`
 		pat := "%" + likeEscape(strings.ToLower(q)) + "%"
-		args = append(args, pat, pat, pat)
+		cond.add(`(LOWER(number) LIKE ? ESCAPE '\' OR LOWER(title) LIKE ? ESCAPE '\' OR LOWER(address) LIKE ? ESCAPE '\')`, pat, pat, pat)
 	}
-	sc, sargs := scopeClause(ctx)
-	where += sc
-	args = append(args, sargs...)
+	cond.scope(scopeClause(ctx))
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM incidents`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM incidents`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count incidents: %w", err)
 	}
 	limit := f.Limit
@@ -239,20 +211,9 @@ func (db *DB) ListIncidents(ctx context.Context, f incident.Filter) ([]*incident
 		limit = math.MaxInt32
 	}
 	order := ` ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at, occurred_at DESC, id DESC`
-	rows, err := db.query(ctx, `SELECT `+incidentCols+` FROM incidents`+where+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list incidents: %w", err)
-	}
-	defer rows.Close()
-	out := []*incident.Incident{}
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, in)
-	}
-	return out, total, rows.Err()
+	rows, err := db.query(ctx, `SELECT `+incidentCols+` FROM incidents`+cond.where+order+` LIMIT ? OFFSET ?`, append(cond.args, limit, f.Offset)...)
+	out, err := collect(rows, err, "list incidents", scanIncident)
+	return out, total, err
 }
 
 // Candidates implements incident.Store.
@@ -260,19 +221,7 @@ func (db *DB) Candidates(ctx context.Context, typeCode string, from, to time.Tim
 	sc, sargs := scopeClause(ctx)
 	rows, err := db.query(ctx, `SELECT `+incidentCols+` FROM incidents WHERE type_code = ? AND status <> 'merged' AND occurred_at >= ? AND occurred_at <= ?`+sc+
 		` ORDER BY occurred_at DESC LIMIT 50`, append([]any{typeCode, from.UnixMilli(), to.UnixMilli()}, sargs...)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: duplicate candidates: %w", err)
-	}
-	defer rows.Close()
-	var out []*incident.Incident
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "duplicate candidates", scanIncident)
 }
 
 // updateIncident writes after over before in t, failing with ECONFLICT when

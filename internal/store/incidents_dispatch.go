@@ -38,19 +38,7 @@ func incScanDispatch(s scanner) (*incident.Dispatch, error) {
 
 func (db *DB) listDispatches(ctx context.Context, incidentID int64) ([]*incident.Dispatch, error) {
 	rows, err := db.query(ctx, `SELECT `+incDispatchCols+` FROM incident_dispatches WHERE incident_id = ? ORDER BY id`, incidentID)
-	if err != nil {
-		return nil, fmt.Errorf("store: dispatches: %w", err)
-	}
-	defer rows.Close()
-	out := []*incident.Dispatch{}
-	for rows.Next() {
-		d, err := incScanDispatch(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "dispatches", incScanDispatch)
 }
 
 // GetDispatch implements incident.Store.

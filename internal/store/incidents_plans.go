@@ -110,19 +110,7 @@ func incPlanBody(p *incident.Plan) (string, error) {
 // ListEmergencyPlans implements incident.Store.
 func (db *DB) ListEmergencyPlans(ctx context.Context) ([]*incident.Plan, error) {
 	rows, err := db.query(ctx, `SELECT id, code, name, body, updated_at, version FROM emergency_plans ORDER BY code`)
-	if err != nil {
-		return nil, fmt.Errorf("store: plans: %w", err)
-	}
-	defer rows.Close()
-	out := []*incident.Plan{}
-	for rows.Next() {
-		p, err := incScanPlan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "plans", incScanPlan)
 }
 
 // GetEmergencyPlan implements incident.Store.

@@ -26,19 +26,7 @@ func incScanTask(s scanner) (*incident.Task, error) {
 
 func (db *DB) listTasks(ctx context.Context, incidentID int64) ([]*incident.Task, error) {
 	rows, err := db.query(ctx, `SELECT `+incTaskCols+` FROM incident_tasks WHERE incident_id = ? ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id`, incidentID)
-	if err != nil {
-		return nil, fmt.Errorf("store: tasks: %w", err)
-	}
-	defer rows.Close()
-	out := []*incident.Task{}
-	for rows.Next() {
-		t, err := incScanTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "tasks", incScanTask)
 }
 
 // CreateTasks implements incident.Store.
@@ -123,19 +111,7 @@ func incScanReport(s scanner) (*incident.Report, error) {
 
 func (db *DB) listReports(ctx context.Context, incidentID int64) ([]*incident.Report, error) {
 	rows, err := db.query(ctx, `SELECT `+incReportCols+` FROM incident_reports WHERE incident_id = ? ORDER BY id`, incidentID)
-	if err != nil {
-		return nil, fmt.Errorf("store: reports: %w", err)
-	}
-	defer rows.Close()
-	out := []*incident.Report{}
-	for rows.Next() {
-		r, err := incScanReport(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "reports", incScanReport)
 }
 
 // CreateReport implements incident.Store.

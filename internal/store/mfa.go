@@ -266,12 +266,11 @@ func (db *DB) SetMFAPolicy(ctx context.Context, roles []string) error {
 		var before any
 		var old string
 		err := t.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, mfaPolicyKey).Scan(&old)
-		switch {
-		case err == sql.ErrNoRows:
-			_, err = t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, mfaPolicyKey, strings.Join(roles, ","))
-		case err == nil:
+		if err == nil {
 			before = map[string]string{"required_roles": old}
-			_, err = t.exec(ctx, `UPDATE settings SET value = ? WHERE key = ?`, strings.Join(roles, ","), mfaPolicyKey)
+		}
+		if err == nil || err == sql.ErrNoRows {
+			err = putSetting(ctx, t, mfaPolicyKey, strings.Join(roles, ","))
 		}
 		if err != nil {
 			return fmt.Errorf("store: mfa policy: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,6 @@ import (
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/notify"
 	"github.com/yingji/yingji/internal/outbox"
-	"github.com/yingji/yingji/internal/region"
 )
 
 const recipientCols = `id, kind, name, division_code, lon, lat, follows, phone_sealed, phone_hash, phone_masked, email_sealed, email_hash, email_masked,
@@ -44,23 +44,9 @@ func scanRecipient(s scanner) (*outbox.Record, error) {
 	return &r, nil
 }
 
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nullFloat(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func recipientRow(r *outbox.Record) []any {
-	return []any{r.Kind, r.Name, r.Division, nullFloat(r.Lon), nullFloat(r.Lat), strings.Join(r.Follows, " "), r.PhoneSealed, nullStr(r.PhoneHash), r.PhoneMasked,
-		r.EmailSealed, nullStr(r.EmailHash), r.EmailMasked, r.PushSealed, r.PushMasked, r.AppUser, r.Webhook, r.Topic, r.Note, boolInt(r.Enabled), int(r.Channels),
+	return []any{r.Kind, r.Name, r.Division, nullFloat(r.Lon), nullFloat(r.Lat), strings.Join(r.Follows, " "), r.PhoneSealed, nullString(r.PhoneHash), r.PhoneMasked,
+		r.EmailSealed, nullString(r.EmailHash), r.EmailMasked, r.PushSealed, r.PushMasked, r.AppUser, r.Webhook, r.Topic, r.Note, boolInt(r.Enabled), int(r.Channels),
 		r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli()}
 }
 
@@ -165,53 +151,33 @@ func (db *DB) GetRecipient(ctx context.Context, id int64) (*outbox.Record, error
 
 // ListRecipients implements outbox.Store.
 func (db *DB) ListRecipients(ctx context.Context, f outbox.Filter, phoneHash string) ([]*outbox.Record, int, error) {
-	where := ` WHERE 1 = 1`
-	var args []any
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
+	cond := newFilter()
+	cond.division("division_code", f.Division)
 	if f.Kind != "" {
-		where += ` AND kind = ?`
-		args = append(args, f.Kind)
+		cond.add(`kind = ?`, f.Kind)
 	}
 	if f.Channel != 0 {
-		where += ` AND (channels & ?) <> 0`
-		args = append(args, int(f.Channel))
+		cond.add(`(channels & ?) <> 0`, int(f.Channel))
 	}
 	if f.Query != "" {
-		where += ` AND name LIKE ? ESCAPE '\'`
-		args = append(args, "%"+likeEscape(f.Query)+"%")
+		cond.add(`name LIKE ? ESCAPE '\'`, "%"+likeEscape(f.Query)+"%")
 	}
 	if f.AppUser != "" {
-		where += ` AND app_user = ?`
-		args = append(args, f.AppUser)
+		cond.add(`app_user = ?`, f.AppUser)
 	}
 	if phoneHash != "" {
-		where += ` AND phone_hash = ?`
-		args = append(args, phoneHash)
+		cond.add(`phone_hash = ?`, phoneHash)
 	}
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM recipients`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM recipients`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count recipients: %w", err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := db.query(ctx, `SELECT `+recipientCols+` FROM recipients`+where+` ORDER BY id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list recipients: %w", err)
-	}
-	defer rows.Close()
-	var out []*outbox.Record
-	for rows.Next() {
-		r, err := scanRecipient(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	rows, err := db.query(ctx, `SELECT `+recipientCols+` FROM recipients`+cond.where+` ORDER BY id LIMIT ? OFFSET ?`, append(cond.args, f.Limit, f.Offset)...)
+	out, err := collect(rows, err, "list recipients", scanRecipient)
+	return out, total, err
 }
 
 // ImportRecipients implements outbox.Store: all in one transaction.
@@ -275,7 +241,7 @@ func (db *DB) LoadTargets(ctx context.Context, fn func(outbox.Target)) error {
 
 func nan(v sql.NullFloat64) float64 {
 	if !v.Valid {
-		return func() float64 { var z float64; return z / z }()
+		return math.NaN()
 	}
 	return v.Float64
 }
@@ -550,7 +516,7 @@ func (db *DB) FinishJobs(ctx context.Context, os []outbox.Outcome) error {
 				_, err = t.exec(ctx, `UPDATE outbox SET state = 'queued', due_at = ?, error = ? WHERE id = ? AND state = 'sending'`, o.Due.UnixMilli(), o.Error, o.ID)
 			default:
 				_, err = t.exec(ctx, `UPDATE outbox SET state = ?, error = ?, ref = ?, done_at = ? WHERE id = ? AND state = 'sending'`,
-					o.State, nullStr(o.Error), nullStr(o.Ref), o.At.UnixMilli(), o.ID)
+					o.State, nullString(o.Error), nullString(o.Ref), o.At.UnixMilli(), o.ID)
 			}
 			if err != nil {
 				return fmt.Errorf("store: finish outbox row %d: %w", o.ID, err)
@@ -567,7 +533,7 @@ func (db *DB) RecordReceipt(ctx context.Context, ch outbox.Channel, ref string, 
 		state = outbox.StateFailed
 	}
 	res, err := db.exec(ctx, `UPDATE outbox SET state = ?, error = ?, done_at = ? WHERE channel = ? AND ref = ? AND state IN ('sent', 'delivered', 'failed')`,
-		state, nullStr(reason), at.UnixMilli(), int(ch), ref)
+		state, nullString(reason), at.UnixMilli(), int(ch), ref)
 	if err != nil {
 		return false, fmt.Errorf("store: receipt: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/yingji/yingji/internal/region"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -210,4 +211,45 @@ func placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// filter builds a list query's WHERE clause and its arguments; it starts
+// as " WHERE 1 = 1" and each condition is ANDed on.
+type filter struct {
+	where string
+	args  []any
+}
+
+func newFilter() *filter { return &filter{where: ` WHERE 1 = 1`} }
+
+// add appends " AND cond" and cond's arguments.
+func (f *filter) add(cond string, args ...any) {
+	f.where += ` AND ` + cond
+	f.args = append(f.args, args...)
+}
+
+// division keeps the rows whose col is in division code or under it; ""
+// keeps all.
+func (f *filter) division(col, code string) {
+	if code != "" {
+		f.add(col+` LIKE ?`, region.Prefix(code)+"%")
+	}
+}
+
+// scope appends a clause from scopeClause or dutyScope as it is.
+func (f *filter) scope(sc string, args []any) {
+	f.where += sc
+	f.args = append(f.args, args...)
+}
+
+// filterIn keeps the rows whose col is one of vals; none keeps all.
+func filterIn[T ~string](f *filter, col string, vals []T) {
+	if len(vals) == 0 {
+		return
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = string(v)
+	}
+	f.add(col+` IN (`+placeholders(len(vals))+`)`, args...)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/yingji/yingji/internal/core"
-	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/supervision"
 )
 
@@ -141,38 +140,24 @@ func (db *DB) GetHazard(ctx context.Context, id int64) (*supervision.HiddenDange
 // ListHazards implements supervision.Store: overdue first, then by
 // deadline, then newest.
 func (db *DB) ListHazards(ctx context.Context, f supervision.HazardFilter) ([]*supervision.HiddenDanger, int, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
+	cond := newFilter()
+	cond.division("division_code", f.Division)
 	if f.EnterpriseID != 0 {
-		where += ` AND enterprise_id = ?`
-		args = append(args, f.EnterpriseID)
+		cond.add(`enterprise_id = ?`, f.EnterpriseID)
 	}
-	if len(f.States) > 0 {
-		where += ` AND state IN (` + placeholders(len(f.States)) + `)`
-		for _, s := range f.States {
-			args = append(args, s)
-		}
-	}
+	filterIn(cond, "state", f.States)
 	if f.Level != "" {
-		where += ` AND level = ?`
-		args = append(args, f.Level)
+		cond.add(`level = ?`, f.Level)
 	}
 	if f.Source != "" {
-		where += ` AND source = ?`
-		args = append(args, f.Source)
+		cond.add(`source = ?`, f.Source)
 	}
 	if !f.OverdueAt.IsZero() {
-		where += ` AND state IN ('reported', 'rectifying') AND deadline < ?`
-		args = append(args, f.OverdueAt.UnixMilli())
+		cond.add(`state IN ('reported', 'rectifying') AND deadline < ?`, f.OverdueAt.UnixMilli())
 	}
-	sc, sargs := scopeClause(ctx)
-	where += sc
-	args = append(args, sargs...)
+	cond.scope(scopeClause(ctx))
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM supervision_hazards`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM supervision_hazards`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count hidden dangers: %w", err)
 	}
 	limit := f.Limit
@@ -181,7 +166,7 @@ func (db *DB) ListHazards(ctx context.Context, f supervision.HazardFilter) ([]*s
 	}
 	now := f.Now.UnixMilli()
 	order := ` ORDER BY CASE WHEN state IN ('reported', 'rectifying') AND deadline < ? THEN 0 WHEN state IN ('closed') THEN 2 ELSE 1 END, COALESCE(deadline, reported_at), id DESC`
-	rows, err := db.query(ctx, `SELECT `+hazardCols+` FROM supervision_hazards`+where+order+` LIMIT ? OFFSET ?`, append(args, now, limit, f.Offset)...)
+	rows, err := db.query(ctx, `SELECT `+hazardCols+` FROM supervision_hazards`+cond.where+order+` LIMIT ? OFFSET ?`, append(cond.args, now, limit, f.Offset)...)
 	out, err := collect(rows, err, "list hidden dangers", scanHazard)
 	return out, total, err
 }
@@ -190,19 +175,7 @@ func (db *DB) ListHazards(ctx context.Context, f supervision.HazardFilter) ([]*s
 func (db *DB) DueHazards(ctx context.Context, now time.Time, limit int) ([]*supervision.HiddenDanger, error) {
 	rows, err := db.query(ctx, `SELECT `+hazardCols+` FROM supervision_hazards WHERE state IN ('reported', 'rectifying') AND deadline < ? AND escalation < 2 ORDER BY deadline LIMIT ?`,
 		now.UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: due hidden dangers: %w", err)
-	}
-	defer rows.Close()
-	var out []*supervision.HiddenDanger
-	for rows.Next() {
-		h, err := scanHazard(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "due hidden dangers", scanHazard)
 }
 
 // AddPhoto implements supervision.Store.
@@ -434,10 +407,7 @@ func (db *DB) SaveWeights(ctx context.Context, w *supervision.Weights) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, `DELETE FROM settings WHERE key = ?`, weightsKey); err != nil {
-			return err
-		}
-		if _, err := t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, weightsKey, doc); err != nil {
+		if err := putSetting(ctx, t, weightsKey, doc); err != nil {
 			return err
 		}
 		return record(ctx, t, "update", "risk_weights", 0, "", before, *w)

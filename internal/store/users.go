@@ -216,16 +216,19 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 
 // SetSetting writes a key to the settings table.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
-	return db.inTx(ctx, func(t *tx) error {
-		res, err := t.exec(ctx, `UPDATE settings SET value = ? WHERE key = ?`, value, key)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, key, value)
-		}
+	return db.inTx(ctx, func(t *tx) error { return putSetting(ctx, t, key, value) })
+}
+
+// putSetting writes a key to the settings table inside t.
+func putSetting(ctx context.Context, t *tx, key, value string) error {
+	res, err := t.exec(ctx, `UPDATE settings SET value = ? WHERE key = ?`, value, key)
+	if err != nil {
 		return err
-	})
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err = t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, key, value)
+	}
+	return err
 }
 
 // DeleteTokenByHash implements auth.Store: it ends the session or revokes

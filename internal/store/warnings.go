@@ -26,13 +26,6 @@ const warningSet = `chain_id = ?, msg_type = ?, status = ?, template = ?, level 
 	identifier = ?, sender = ?, sent = ?, refs = ?, scope = ?, drafted_by = ?, drafter = ?, approved_by = ?, approver = ?, approved_at = ?, published_by = ?, publisher = ?,
 	delivered_at = ?, delivery_error = ?, source = ?, forwarded_from = ?, from_alarm = ?, from_incident = ?, cap_xml = ?, created_at = ?, updated_at = ?`
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func warningRow(w *warning.Warning) ([]any, error) {
 	area, err := json.Marshal(w.Area)
 	if err != nil {
@@ -206,61 +199,37 @@ func (db *DB) GetWarning(ctx context.Context, id int64) (*warning.Warning, error
 
 // ListWarnings implements warning.Store.
 func (db *DB) ListWarnings(ctx context.Context, f warning.Filter, now time.Time) ([]*warning.Warning, int, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
-	sc, sargs := warningScope(ctx)
-	where += sc
-	args = append(args, sargs...)
+	cond := newFilter()
+	cond.scope(warningScope(ctx))
 	switch f.View {
 	case "":
 	case "active":
-		where += ` AND status = 'published' AND msg_type <> 'Cancel' AND expires > ?`
-		args = append(args, now.UnixMilli())
+		cond.add(`status = 'published' AND msg_type <> 'Cancel' AND expires > ?`, now.UnixMilli())
 	case "drafts":
-		where += ` AND status IN ('draft', 'approved')`
+		cond.add(`status IN ('draft', 'approved')`)
 	case "history":
-		where += ` AND source = 'local' AND (status IN ('superseded', 'cancelled', 'withdrawn') OR (status = 'published' AND (msg_type = 'Cancel' OR expires <= ?)))`
-		args = append(args, now.UnixMilli())
+		cond.add(`source = 'local' AND (status IN ('superseded', 'cancelled', 'withdrawn') OR (status = 'published' AND (msg_type = 'Cancel' OR expires <= ?)))`, now.UnixMilli())
 	case "imported":
-		where += ` AND source = 'import'`
+		cond.add(`source = 'import'`)
 	default:
 		return nil, 0, core.Invalid("view", "%q is not active, drafts, history or imported", f.View)
 	}
-	if f.Division != "" {
-		where += ` AND division_code LIKE ?`
-		args = append(args, region.Prefix(f.Division)+"%")
-	}
-	if len(f.Levels) > 0 {
-		where += ` AND level IN (` + placeholders(len(f.Levels)) + `)`
-		for _, l := range f.Levels {
-			args = append(args, string(l))
-		}
-	}
+	cond.division("division_code", f.Division)
+	filterIn(cond, "level", f.Levels)
 	if f.ChainID != 0 {
-		where += ` AND chain_id = ?`
-		args = append(args, f.ChainID)
+		cond.add(`chain_id = ?`, f.ChainID)
 	}
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM warnings`+where, args...).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM warnings`+cond.where, cond.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count warnings: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.query(ctx, `SELECT `+warningCols+` FROM warnings`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: list warnings: %w", err)
-	}
-	defer rows.Close()
-	var out []*warning.Warning
-	for rows.Next() {
-		w, err := scanWarning(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, w)
-	}
-	return out, total, rows.Err()
+	rows, err := db.query(ctx, `SELECT `+warningCols+` FROM warnings`+cond.where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(cond.args, limit, f.Offset)...)
+	out, err := collect(rows, err, "list warnings", scanWarning)
+	return out, total, err
 }
 
 // FindMessage implements warning.Store.
@@ -279,17 +248,5 @@ func (db *DB) FindMessage(ctx context.Context, sender, identifier string) (*warn
 func (db *DB) PendingDelivery(ctx context.Context, now time.Time, limit int) ([]*warning.Warning, error) {
 	rows, err := db.query(ctx, `SELECT `+warningCols+` FROM warnings WHERE source = 'local' AND identifier IS NOT NULL AND delivered_at IS NULL
 		AND status = 'published' AND expires > ? ORDER BY id LIMIT ?`, now.UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: pending deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []*warning.Warning
-	for rows.Next() {
-		w, err := scanWarning(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "pending deliveries", scanWarning)
 }
