@@ -37,6 +37,17 @@ const (
 	SupervisionWrite Permission = "supervision.write" // grading, hidden dangers, inspections, enforcement
 	// HazardsReport lets an enterprise report and rectify its own hidden dangers.
 	HazardsReport Permission = "hazards.report"
+	// Three-role separation (三员分立, issue 9). SystemManage runs the
+	// system (configuration, feeds, ingestion, health) without business
+	// data; SecurityManage sets security policy, keys and sees the security
+	// situation; AuditExport exports the audit trail. UsersManage belongs to
+	// the security administrator, AuditRead to the audit administrator.
+	SystemManage   Permission = "system.manage"
+	SecurityManage Permission = "security.manage"
+	AuditExport    Permission = "audit.export"
+	// PersonalReveal shows a record's personal data (phone, ID number,
+	// address) in clear; every reveal is audited.
+	PersonalReveal Permission = "personal.reveal"
 	// Authenticated is needed by routes any signed-in user may call.
 	Authenticated Permission = "authenticated"
 )
@@ -54,9 +65,9 @@ type Role struct {
 var Roles = []Role{
 	{"admin", "管理员", "administrator", []Permission{RegistryRead, RegistryWrite, RegionsWrite, UsersManage, AuditRead, AlarmsRead, AlarmsAct, DevicesManage, IngestAdmin,
 		IncidentsRead, IncidentsWrite, IncidentsCommand, PlansManage, DutyManage, WarningsRead, WarningsDraft, WarningsApprove, RecipientsManage,
-		SupervisionRead, SupervisionWrite, HazardsReport}},
+		SupervisionRead, SupervisionWrite, HazardsReport, PersonalReveal}},
 	{"commander", "指挥长", "commander", []Permission{RegistryRead, AlarmsRead, AlarmsAct,
-		IncidentsRead, IncidentsWrite, IncidentsCommand, PlansManage, DutyManage, WarningsRead, WarningsDraft, WarningsApprove, SupervisionRead}},
+		IncidentsRead, IncidentsWrite, IncidentsCommand, PlansManage, DutyManage, WarningsRead, WarningsDraft, WarningsApprove, SupervisionRead, PersonalReveal}},
 	{"duty_officer", "值班员", "duty officer", []Permission{RegistryRead, AlarmsRead, AlarmsAct,
 		IncidentsRead, IncidentsWrite, WarningsRead, WarningsDraft, SupervisionRead}},
 	{"inspector", "执法人员", "safety inspector", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage,
@@ -64,6 +75,11 @@ var Roles = []Role{
 	{"enterprise", "企业用户", "enterprise user", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage,
 		SupervisionRead, HazardsReport}},
 	{"viewer", "只读用户", "viewer", []Permission{RegistryRead, AlarmsRead, IncidentsRead, WarningsRead, SupervisionRead}},
+	// The three administrators of 三员分立: no business data, and none
+	// holds another's powers.
+	{"sysadmin", "系统管理员", "system administrator", []Permission{SystemManage, IngestAdmin, RegionsWrite}},
+	{"secadmin", "安全管理员", "security administrator", []Permission{UsersManage, SecurityManage}},
+	{"auditadmin", "审计管理员", "audit administrator", []Permission{AuditRead, AuditExport}},
 }
 
 // RoleNamed returns the role with that name.

@@ -295,6 +295,10 @@ func TestRouteDivisionScope(t *testing.T) {
 							Division string `json:"division_code"`
 						}
 					}
+					if !auth.Can(role.Name, rt.Permission) {
+						e.call("GET", rt.Pattern+"?limit=5000", user, nil, 403, nil)
+						continue
+					}
 					e.call("GET", rt.Pattern+"?limit=5000", user, nil, 200, &mine)
 					for _, it := range mine.Items {
 						if !region.Within(it.Division, outside) {
