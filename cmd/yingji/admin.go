@@ -80,7 +80,7 @@ The password is read from YINGJI_PASSWORD, or from standard input (one line).`
 	}
 	sub := args[0]
 	fs, cfg := commonFlags("user "+sub, synopsis, stderr)
-	role := fs.String("role", "viewer", "role: admin, commander, duty_officer, inspector, enterprise, viewer")
+	role := fs.String("role", "viewer", "role: "+roleNames())
 	division := fs.String("division", "", "division code the account is scoped to (default: the whole region)")
 	enterprise := fs.Int64("enterprise", 0, "enterprise ID (enterprise users)")
 	display := fs.String("display-name", "", "display name")
@@ -222,4 +222,13 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", n)
 	return nil
+}
+
+// roleNames lists the built-in roles for the help text.
+func roleNames() string {
+	names := make([]string, len(auth.Roles))
+	for i, r := range auth.Roles {
+		names[i] = r.Name
+	}
+	return strings.Join(names, ", ")
 }

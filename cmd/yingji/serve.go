@@ -37,7 +37,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err := a.firstStart(sys); err != nil {
 		return err
 	}
-	created, generated, err := a.ensureAdmin(ctx)
+	created, err := a.ensureAccounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -97,13 +97,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	url := "http://" + ln.Addr().String()
 	log.Info("yingji is serving", "url", url, "database", a.db.DSN, "version", version)
 	fmt.Fprintf(stdout, "\nYingji 应急 is running at %s\n", url)
-	switch {
-	case created && generated != "":
-		fmt.Fprintf(stdout, "Sign in as admin with the password %s (shown only this once; change it with 'yingji user passwd admin').\n\n", generated)
-	case created:
-		fmt.Fprintf(stdout, "Sign in as admin with the password from YINGJI_ADMIN_PASSWORD.\n\n")
-	default:
+	if len(created) == 0 {
 		fmt.Fprintf(stdout, "Sign in with your account (reset a password with 'yingji user passwd NAME').\n\n")
+	}
+	for _, c := range created {
+		if c.Generated != "" {
+			fmt.Fprintf(stdout, "Sign in as %s (%s) with the password %s (shown only this once; change it with 'yingji user passwd %s').\n", c.Username, c.Role, c.Generated, c.Username)
+		} else {
+			fmt.Fprintf(stdout, "Sign in as %s (%s) with the password from %s.\n", c.Username, c.Role, passwordEnv(c.Username))
+		}
+	}
+	if len(created) > 0 {
+		fmt.Fprintln(stdout)
 	}
 	if per.broker != nil {
 		defer announce(url, per.broker.Addr())()
