@@ -32,8 +32,8 @@ func (s *Server) mfaRoutes() []Route {
 		{"POST", "/api/v1/auth/mfa/recovery-codes", auth.Authenticated, "Replace your recovery codes (a current code needed)", s.renewRecovery},
 		{"GET", "/api/v1/users/{id}/mfa", auth.UsersManage, "An account's two-factor state", s.userMFA},
 		{"DELETE", "/api/v1/users/{id}/mfa", auth.UsersManage, "Reset an account's second factor (lost device); ends its sessions", s.resetMFA},
-		{"GET", "/api/v1/security/mfa-policy", auth.UsersManage, "Roles that must sign in with a second factor", s.mfaPolicy},
-		{"PUT", "/api/v1/security/mfa-policy", auth.UsersManage, "Set the roles that must sign in with a second factor", s.setMFAPolicy},
+		{"GET", "/api/v1/security/mfa-policy", auth.SecurityManage, "Roles that must sign in with a second factor", s.mfaPolicy},
+		{"PUT", "/api/v1/security/mfa-policy", auth.SecurityManage, "Set the roles that must sign in with a second factor", s.setMFAPolicy},
 	}...)
 }
 
@@ -246,7 +246,7 @@ func writeRoles() []string {
 	out := []string{}
 	for _, ro := range auth.Roles {
 		for _, p := range ro.Permissions {
-			if p != auth.RegistryRead && p != auth.AlarmsRead && p != auth.IncidentsRead && p != auth.WarningsRead && p != auth.SupervisionRead && p != auth.AuditRead {
+			if p != auth.RegistryRead && p != auth.AlarmsRead && p != auth.IncidentsRead && p != auth.WarningsRead && p != auth.SupervisionRead && p != auth.AuditRead && p != auth.AuditExport {
 				out = append(out, ro.Name)
 				break
 			}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
+	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 )
 
@@ -51,6 +54,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		Errors: core.ErrorFields(err),
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	// a sign-in refused during a lockout says when to try again.
+	if le := (*auth.LockedError)(nil); errors.As(err, &le) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.Wait.Seconds()))))
+	}
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(p)
 }

@@ -6,6 +6,15 @@ import (
 )
 
 // buildRoutes is the one list of every endpoint and its permission.
+//
+// Three-role separation (三员分立, docs/security.md §2 d): accounts and the
+// second-factor resets need users.manage and the security policy
+// security.manage (the security administrator); the audit trail audit.read
+// (the audit administrator); the division tree, the ingestion dead-letter
+// log and the external feeds' pushes and health the system administrator's
+// regions.write, ingest.admin and system.manage. The administrative
+// divisions themselves are reference data (the national code list) every
+// signed-in account needs to read, the administrators included.
 func (s *Server) buildRoutes() []Route {
 	rs := []Route{
 		{"GET", "/healthz", "", "Liveness", s.healthz},
@@ -28,12 +37,12 @@ func (s *Server) buildRoutes() []Route {
 
 		{"GET", "/api/v1/audit", auth.AuditRead, "Audit trail", s.listAudit},
 
-		{"GET", "/api/v1/divisions", auth.RegistryRead, "List administrative divisions", s.listDivisions},
+		{"GET", "/api/v1/divisions", auth.Authenticated, "List administrative divisions", s.listDivisions},
 		{"POST", "/api/v1/divisions/import", auth.RegionsWrite, "Import divisions (CSV: code,name,level,parent_code)", s.importDivisions},
-		{"GET", "/api/v1/divisions/locate", auth.RegistryRead, "The division containing a point", s.locateDivision},
-		{"GET", "/api/v1/divisions/{code}", auth.RegistryRead, "Get a division", s.getDivision},
-		{"GET", "/api/v1/divisions/{code}/children", auth.RegistryRead, "Child divisions", s.divisionChildren},
-		{"GET", "/api/v1/divisions/{code}/ancestors", auth.RegistryRead, "Ancestor divisions, root first", s.divisionAncestors},
+		{"GET", "/api/v1/divisions/locate", auth.Authenticated, "The division containing a point", s.locateDivision},
+		{"GET", "/api/v1/divisions/{code}", auth.Authenticated, "Get a division", s.getDivision},
+		{"GET", "/api/v1/divisions/{code}/children", auth.Authenticated, "Child divisions", s.divisionChildren},
+		{"GET", "/api/v1/divisions/{code}/ancestors", auth.Authenticated, "Ancestor divisions, root first", s.divisionAncestors},
 		{"GET", "/api/v1/registry/kinds", auth.RegistryRead, "Registry kinds with their fields and options", s.listKinds},
 	}
 	if s.Perception != nil {
