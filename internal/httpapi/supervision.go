@@ -265,9 +265,14 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, supervision.MaxPhotoBytes+1))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, supervision.MaxPhotoBytes))
 	if err != nil {
-		s.fail(w, r, core.Invalid("photo", "is larger than %d bytes (5 MB)", supervision.MaxPhotoBytes))
+		if e := tooLarge(err); e != nil {
+			err = e
+		} else {
+			err = core.Invalid("photo", "could not be read: %v", err)
+		}
+		s.fail(w, r, err)
 		return
 	}
 	p, err := s.sv().AddPhoto(r.Context(), id, data)

@@ -67,7 +67,9 @@ const DefaultMaxKeys = 100_000
 type Limiter struct {
 	// Scope names the limit in reports and problems: login, ingest, api, mqtt.
 	Scope string
-	Spec  Spec
+	// Flag is the setting that configures it, named in problems.
+	Flag string
+	Spec Spec
 	// MaxKeys bounds memory (default DefaultMaxKeys); keys whose bucket
 	// is full again are forgotten first, then arbitrary ones.
 	MaxKeys int
