@@ -1,0 +1,179 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/yingji/yingji/internal/certtest"
+)
+
+// TestServeTLS runs the real serve command with --tls-cert/--tls-key (one
+// pair for HTTP and MQTT): an HTTPS client with the CA gets the API over
+// HTTP/2 with HSTS and a Secure session cookie; a plain-HTTP request on the
+// port is refused with 400; a client without the CA fails; a device
+// publishes over MQTT with TLS and its reading arrives; a plain MQTT
+// client cannot connect.
+func TestServeTLS(t *testing.T) {
+	set := certtest.New(t)
+	url, out := server(t, "--data", t.TempDir(), "--mqtt-addr", "127.0.0.1:0", "--tls-cert", set.CertFile, "--tls-key", set.KeyFile)
+	if !strings.HasPrefix(url, "https://") || !strings.Contains(out.String(), "is running at "+url) {
+		t.Fatalf("url %q, start-up message %q", url, out.String())
+	}
+	tlsClient := &http.Client{Timeout: time.Minute, Transport: &http.Transport{ForceAttemptHTTP2: true,
+		TLSClientConfig: &tls.Config{RootCAs: set.Pool, MinVersion: tls.VersionTLS12}}}
+	// the package's helpers use the default client
+	saved := http.DefaultClient
+	http.DefaultClient = tlsClient
+	t.Cleanup(func() { http.DefaultClient = saved })
+
+	resp, err := tlsClient.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ProtoMajor != 2 || !strings.Contains(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Fatalf("GET /healthz over TLS = %d %s, HSTS %q", resp.StatusCode, resp.Proto, resp.Header.Get("Strict-Transport-Security"))
+	}
+	body := strings.NewReader(fmt.Sprintf(`{"username":"admin","password":%q}`, adminPassword))
+	resp, err = tlsClient.Post(url+"/api/v1/auth/login", "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	secure := false
+	for _, c := range resp.Cookies() {
+		secure = secure || c.Name == "yingji_session" && c.Secure
+	}
+	if resp.StatusCode != 200 || !secure {
+		t.Fatalf("sign-in over TLS = %d, Secure session cookie %v", resp.StatusCode, secure)
+	}
+	// the page's language cookie and HSTS come from the web UI
+	if resp, err = tlsClient.Get(url + "/login"); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("the login page has no HSTS under TLS")
+	}
+
+	plain, err := saved.Get("http://" + strings.TrimPrefix(url, "https://") + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, plain.Body)
+	plain.Body.Close()
+	if plain.StatusCode != 400 {
+		t.Errorf("plain HTTP on the TLS port = %d, want 400", plain.StatusCode)
+	}
+	noCA := &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: x509.NewCertPool()}}}
+	if resp, err := noCA.Get(url + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatal("a client without the CA got an answer")
+	}
+
+	c := login(t, url, "admin", adminPassword)
+	var v struct{ MQTT string }
+	c.get("/api/v1/version", &v)
+	if v.MQTT == "" {
+		t.Fatal("no MQTT address in /api/v1/version")
+	}
+	p := phreaticPoints(c, 1)[0]
+	var dev struct{ Code, Secret string }
+	c.do("POST", "/api/v1/devices", map[string]any{"code": "DEV-TLS", "name": "TLS采集器", "owner_id": p.OwnerID}, 201, &dev)
+	connect := func(scheme, id string, cfg *tls.Config) (paho.Client, error) {
+		o := paho.NewClientOptions().AddBroker(scheme+"://"+v.MQTT).SetClientID(id).SetUsername(dev.Code).SetPassword(dev.Secret).
+			SetProtocolVersion(4).SetAutoReconnect(false).SetConnectTimeout(20 * time.Second)
+		if cfg != nil {
+			o.SetTLSConfig(cfg)
+		}
+		cl := paho.NewClient(o)
+		tok := cl.Connect()
+		if !tok.WaitTimeout(30 * time.Second) {
+			return nil, fmt.Errorf("no CONNACK")
+		}
+		return cl, tok.Error()
+	}
+	cl, err := connect("ssl", "tls-device", &tls.Config{RootCAs: set.Pool, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatalf("MQTT over TLS with the CA: %v", err)
+	}
+	defer cl.Disconnect(0)
+	const value = 0.75
+	msg := fmt.Sprintf(`{"ts":%d,"readings":[{"point":%q,"value":%v,"unit":"m"}]}`, time.Now().UnixMilli(), p.Code, value)
+	if tok := cl.Publish("yingji/v1/readings/"+dev.Code, 1, false, msg); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish over TLS: %v", tok.Error())
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var series struct{ Items []struct{ Value float64 } }
+		c.get("/api/v1/monitoring-points/"+p.Code+"/readings?from="+fmt.Sprint(time.Now().Add(-time.Hour).UnixMilli()), &series)
+		if len(series.Items) == 1 && series.Items[0].Value == value {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readings after the TLS publish = %+v", series.Items)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := connect("ssl", "no-ca", &tls.Config{RootCAs: x509.NewCertPool()}); err == nil {
+		t.Error("an MQTT client without the CA connected")
+	}
+	if _, err := connect("tcp", "plain", nil); err == nil {
+		t.Error("a plain MQTT client connected to the TLS broker")
+	}
+}
+
+// TestServeTLSBusyPortFallback: with TLS on, a busy default address still
+// moves to the next free port, which then serves HTTPS.
+func TestServeTLSBusyPortFallback(t *testing.T) {
+	set := certtest.New(t)
+	cfg := &Config{Addr: defaultAddr}
+	busy, err := net.Listen("tcp", defaultAddr)
+	if err != nil {
+		// something already holds it: that is the case under test too
+		busy = nil
+	}
+	if busy != nil {
+		defer busy.Close()
+	}
+	ln, err := listen(cfg, discardWarn{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if ln.Addr().String() == defaultAddr {
+		t.Fatalf("listened on the busy default %s", defaultAddr)
+	}
+	nc := netConfig{TLSCert: set.CertFile, TLSKey: set.KeyFile}
+	if err := nc.prepare(t.Context(), nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }),
+		TLSConfig: nc.httpCert.Config("h2", "http/1.1")}
+	go srv.ServeTLS(ln, "", "")
+	defer srv.Close()
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: set.Pool}}}
+	resp, err := client.Get("https://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("HTTPS on the fallback port = %d", resp.StatusCode)
+	}
+}
+
+type discardWarn struct{}
+
+func (discardWarn) Warn(string, ...any) {}
