@@ -311,7 +311,7 @@ type benchE struct {
 
 func benchEnv(b *testing.B) *benchE {
 	db, tree := storetest.Open(b, storetest.Backends()[0])
-	authSvc := &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: time.Hour}
+	authSvc := &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: time.Hour, Divisions: func(string) bool { return true }}
 	api := &httpapi.Server{Auth: authSvc, Regions: treeOnly{tree}, DB: db, Logger: slog.New(slog.DiscardHandler), Version: "bench"}
 	ctx := core.WithActor(context.Background(), core.SystemActor)
 	u, err := authSvc.CreateUser(ctx, auth.UserInput{Username: "bench", Role: "viewer", Division: "530500", Password: password})
