@@ -3,17 +3,23 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/certtest"
+	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/ratelimit"
+	"github.com/yingji/yingji/internal/store"
 )
 
 // TestServeTLS runs the real serve command with --tls-cert/--tls-key (one
@@ -24,7 +30,8 @@ import (
 // client cannot connect.
 func TestServeTLS(t *testing.T) {
 	set := certtest.New(t)
-	url, out := server(t, "--data", t.TempDir(), "--mqtt-addr", "127.0.0.1:0", "--tls-cert", set.CertFile, "--tls-key", set.KeyFile)
+	dir := t.TempDir()
+	url, out := server(t, "--data", dir, "--mqtt-addr", "127.0.0.1:0", "--tls-cert", set.CertFile, "--tls-key", set.KeyFile, "--rate-mqtt", "3/1h")
 	if !strings.HasPrefix(url, "https://") || !strings.Contains(out.String(), "is running at "+url) {
 		t.Fatalf("url %q, start-up message %q", url, out.String())
 	}
@@ -126,6 +133,44 @@ func TestServeTLS(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+
+	// --rate-mqtt 3/1h: one reading sent, two more pass, eight are refused,
+	// counted in /metrics and audited once
+	for i := range 10 {
+		cl.Publish("yingji/v1/readings/"+dev.Code, 0, false, fmt.Sprintf(`{"point":%q,"value":%d,"unit":"m"}`, p.Code, i))
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		resp, err := tlsClient.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(m), `yingji_ratelimit_refused_total{scope="mqtt"} 8`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics never counted 8 refused publishes: %s", grepLines(string(m), "ratelimit"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// the trail as the store has it (an address or device key has no division)
+	ctx := core.WithActor(t.Context(), core.SystemActor)
+	db, err := store.Open(ctx, filepath.Join(dir, "yingji.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, err := db.ListAudit(ctx, audit.Filter{Entity: "ratelimit", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev ratelimit.Event
+	if len(entries) != 1 || entries[0].Action != "limited" || json.Unmarshal(entries[0].After, &ev) != nil ||
+		ev != (ratelimit.Event{Scope: "mqtt", Key: "device:" + dev.Code, Count: 1}) {
+		t.Fatalf("audit of the MQTT flood = %+v, want one entry", entries)
+	}
+
 	if _, err := connect("ssl", "no-ca", &tls.Config{RootCAs: x509.NewCertPool()}); err == nil {
 		t.Error("an MQTT client without the CA connected")
 	}
@@ -177,3 +222,13 @@ func TestServeTLSBusyPortFallback(t *testing.T) {
 type discardWarn struct{}
 
 func (discardWarn) Warn(string, ...any) {}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
