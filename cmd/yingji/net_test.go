@@ -99,7 +99,7 @@ func TestServeTLS(t *testing.T) {
 	var dev struct{ Code, Secret string }
 	c.do("POST", "/api/v1/devices", map[string]any{"code": "DEV-TLS", "name": "TLS采集器", "owner_id": p.OwnerID}, 201, &dev)
 	connect := func(scheme, id string, cfg *tls.Config) (paho.Client, error) {
-		o := paho.NewClientOptions().AddBroker(scheme+"://"+v.MQTT).SetClientID(id).SetUsername(dev.Code).SetPassword(dev.Secret).
+		o := paho.NewClientOptions().AddBroker(scheme + "://" + v.MQTT).SetClientID(id).SetUsername(dev.Code).SetPassword(dev.Secret).
 			SetProtocolVersion(4).SetAutoReconnect(false).SetConnectTimeout(20 * time.Second)
 		if cfg != nil {
 			o.SetTLSConfig(cfg)

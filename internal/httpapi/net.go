@@ -6,8 +6,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/ratelimit"
@@ -44,6 +46,38 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.detail }
 
+// BodyTimeout is how long a request body may take to arrive once its
+// handler starts reading it (a client trickling a body holds a connection
+// and a goroutine no longer than this). The header has ReadHeaderTimeout.
+var BodyTimeout = 5 * time.Minute
+
+// bodyDeadline sets the connection's read deadline for reading r's body and
+// returns the function to call after the read: when it succeeded the
+// deadline is cleared at once, so that a long handler is not cut off by it;
+// when it failed the deadline stays, so that the server's attempt to drain
+// the rest of a stalled body ends too and the connection is closed.
+func bodyDeadline(w http.ResponseWriter, r *http.Request) func(err error) {
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(BodyTimeout)) != nil {
+		return func(error) {} // a test recorder, or a writer without deadlines
+	}
+	return func(err error) {
+		if err == nil {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+	}
+}
+
+// bodyError is a 413 naming the limit when err is a body that hit it, a
+// 408 when the body did not arrive within BodyTimeout, else nil.
+func bodyError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &httpError{status: http.StatusRequestTimeout, code: "timeout", limit: BodyTimeout.String(),
+			detail: fmt.Sprintf("the request body did not arrive within %s", BodyTimeout)}
+	}
+	return tooLarge(err)
+}
+
 // tooLarge is a 413 naming the limit when err is a body that hit it, else nil.
 func tooLarge(err error) error {
 	var mbe *http.MaxBytesError
@@ -58,8 +92,11 @@ func tooLarge(err error) error {
 // one is a 413 naming the limit.
 func parseMultipart(w http.ResponseWriter, r *http.Request, limit int64, field string) error {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		if e := tooLarge(err); e != nil {
+	done := bodyDeadline(w, r)
+	err := r.ParseMultipartForm(8 << 20)
+	done(err)
+	if err != nil {
+		if e := bodyError(err); e != nil {
 			return e
 		}
 		return core.Invalid(field, "send a multipart/form-data body: %v", err)

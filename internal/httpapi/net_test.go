@@ -1,11 +1,13 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -330,4 +332,32 @@ type treeOnly struct{ t *region.Tree }
 func (r treeOnly) Tree() *region.Tree { return r.t }
 func (r treeOnly) Import(context.Context, []region.Division, []byte) (int, int, error) {
 	return 0, 0, nil
+}
+
+// TestSlowBodyTimesOut: a client that sends the headers and then trickles
+// nothing is answered 408 once BodyTimeout has passed, naming the limit,
+// instead of holding the connection; a prompt body on the same server
+// is served as usual.
+func TestSlowBodyTimesOut(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0])
+	saved := httpapi.BodyTimeout
+	httpapi.BodyTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { httpapi.BodyTimeout = saved })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user", strings.TrimPrefix(e.url, "http://"))
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if p := problemOf(t, data); resp.StatusCode != 408 || p.Code != "timeout" || p.Limit != "300ms" {
+		t.Fatalf("stalled body = %d %+v", resp.StatusCode, p)
+	}
+	e.login("viewer")
 }

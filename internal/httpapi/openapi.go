@@ -146,9 +146,9 @@ func commonSchemas() obj {
 	})
 	return obj{
 		"Problem": object([]string{"type", "title", "status", "code", "detail"}, obj{
-			"type": str(), "title": str(), "status": integer(), "code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "internal", "unavailable", "too_large", "rate_limited"}},
+			"type": str(), "title": str(), "status": integer(), "code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "internal", "unavailable", "too_large", "rate_limited", "timeout"}},
 			"detail": str(), "errors": arrayOf(ref("FieldError")),
-			"limit":  obj{"type": "string", "description": "the limit a 413 (a size) or 429 (login, ingest, api) answer hit"},
+			"limit": obj{"type": "string", "description": "the limit a 408 (body time), 413 (a size) or 429 (login, ingest, api) answer hit"},
 		}),
 		"FieldError": object([]string{"field", "message"}, obj{"row": integer(), "field": str(), "message": str()}),
 		"Geometry": object([]string{"type", "coordinates"}, obj{

@@ -79,8 +79,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // readBody reads the request body, refusing more than max bytes.
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	done := bodyDeadline(w, r)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	if e := tooLarge(err); e != nil {
+	done(err)
+	if e := bodyError(err); e != nil {
 		return nil, e
 	}
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -265,13 +264,8 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, supervision.MaxPhotoBytes))
+	data, err := readBody(w, r, supervision.MaxPhotoBytes)
 	if err != nil {
-		if e := tooLarge(err); e != nil {
-			err = e
-		} else {
-			err = core.Invalid("photo", "could not be read: %v", err)
-		}
 		s.fail(w, r, err)
 		return
 	}

@@ -124,7 +124,7 @@ func TestBrokerTLS(t *testing.T) {
 	}
 	t.Cleanup(func() { b.Close() })
 	connect := func(id string, pool *x509.CertPool) (paho.Client, error) {
-		cl := paho.NewClient(paho.NewClientOptions().AddBroker("ssl://"+b.Addr()).SetClientID(id).
+		cl := paho.NewClient(paho.NewClientOptions().AddBroker("ssl://" + b.Addr()).SetClientID(id).
 			SetUsername("dev-a").SetPassword("secret-a").SetProtocolVersion(4).SetAutoReconnect(false).
 			SetConnectTimeout(patience).SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
 		tok := cl.Connect()
