@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -100,9 +99,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	root.Handle("/", ui.Handler())
 	// No ReadTimeout or WriteTimeout: the live feed (SSE) stays open and
-	// imports may be large; bodies are bounded by size (httpapi).
-	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	// imports may be large; API bodies are bounded in size and in time
+	// (httpapi.MaxRequestBody, BodyTimeout).
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	url := "http://" + ln.Addr().String()
 	if cfg.Net.httpCert != nil {
 		srv.TLSConfig = cfg.Net.httpCert.Config("h2", "http/1.1")
