@@ -80,14 +80,14 @@ func (c *netConfig) prepare(ctx context.Context, store ratelimit.EventStore, log
 		if c.httpCert, err = tlsconf.Load(c.TLSCert, c.TLSKey, log); err != nil {
 			return fmt.Errorf("--tls-cert: %w", err)
 		}
-		go c.httpCert.Watch(ctx, 30*time.Second)
+		c.httpCert.Watch(ctx, 30*time.Second)
 	}
 	switch {
 	case c.MQTTTLSCert != "" && (c.MQTTTLSCert != c.TLSCert || c.MQTTTLSKey != c.TLSKey):
 		if c.mqttCert, err = tlsconf.Load(c.MQTTTLSCert, c.MQTTTLSKey, log); err != nil {
 			return fmt.Errorf("--mqtt-tls-cert: %w", err)
 		}
-		go c.mqttCert.Watch(ctx, 30*time.Second)
+		c.mqttCert.Watch(ctx, 30*time.Second)
 	default:
 		c.mqttCert = c.httpCert
 	}

@@ -94,10 +94,16 @@ func (c *Cert) Config(nextProtos ...string) *tls.Config {
 
 // Watch reloads on SIGHUP and when the files' size or modification time
 // changes (checked every interval), until ctx ends. A failed reload is
-// logged and the old certificate kept.
+// logged and the old certificate kept. SIGHUP is caught once Watch returns
+// (it then no longer ends the process); the watching goes on in the
+// background.
 func (c *Cert) Watch(ctx context.Context, every time.Duration) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	go c.watch(ctx, every, hup)
+}
+
+func (c *Cert) watch(ctx context.Context, every time.Duration, hup chan os.Signal) {
 	defer signal.Stop(hup)
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,7 +67,7 @@ func TestConfigAndReload(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go c.Watch(ctx, 20*time.Millisecond)
+	c.Watch(ctx, 20*time.Millisecond)
 	time.Sleep(30 * time.Millisecond) // a different modification time
 	set.Renew(t, "renewed")
 	deadline := time.Now().Add(20 * time.Second)
@@ -89,3 +91,30 @@ func TestLoadNamesTheFile(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestReloadOnSIGHUP: kill -HUP serves the renewed certificate (the file
+// check is an hour away here, so only the signal can have done it).
+func TestReloadOnSIGHUP(t *testing.T) {
+	set := certtest.New(t)
+	c, err := Load(set.CertFile, set.KeyFile, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, c.Config())
+	c.Watch(t.Context(), time.Hour)
+	set.Renew(t, "after-hup")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cn, err := peerCN(t, addr, &tls.Config{RootCAs: set.Pool})
+		if err == nil && cn == "after-hup" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after SIGHUP the server still presents %q (%v)", cn, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
