@@ -232,3 +232,71 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestIngestRateLimits runs serve with small HTTP ingestion limits: a
+// device over --rate-ingest gets 429 naming its key while another device
+// still passes, then the address over --rate-ingest-ip is refused before
+// any credentials are checked; each limited key is audited once.
+func TestIngestRateLimits(t *testing.T) {
+	dir := t.TempDir()
+	url, _ := server(t, "--data", dir, "--mqtt-addr", "", "--rate-ingest", "3/1h", "--rate-ingest-ip", "5/1h")
+	c := login(t, url, "admin", adminPassword)
+	p := phreaticPoints(c, 1)[0]
+	devs := map[string]struct{ Code, Secret string }{}
+	for _, code := range []string{"DEV-RL-A", "DEV-RL-B"} {
+		var d struct{ Code, Secret string }
+		c.do("POST", "/api/v1/devices", map[string]any{"code": code, "name": "限流测试", "owner_id": p.OwnerID}, 201, &d)
+		devs[code] = d
+	}
+	send := func(dev, secret string) (int, string, string) {
+		payload := fmt.Sprintf(`{"ts":%d,"readings":[{"point":%q,"value":0.5,"unit":"m"}]}`, time.Now().UnixMilli(), p.Code)
+		req, _ := http.NewRequest("POST", url+"/api/v1/ingest", strings.NewReader(payload))
+		req.SetBasicAuth(dev, secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		c.v.Check(t, req, resp, data)
+		var prob struct{ Detail, Limit string }
+		json.Unmarshal(data, &prob)
+		return resp.StatusCode, prob.Detail, resp.Header.Get("Retry-After")
+	}
+	a, b := devs["DEV-RL-A"], devs["DEV-RL-B"]
+	for i := range 3 {
+		if st, d, _ := send(a.Code, a.Secret); st != 200 {
+			t.Fatalf("device A reading %d = %d %s", i+1, st, d)
+		}
+	}
+	if st, d, ra := send(a.Code, a.Secret); st != 429 || !strings.Contains(d, "device:DEV-RL-A") || !strings.Contains(d, "--rate-ingest 3/1h0m0s") || ra == "" {
+		t.Fatalf("device A's 4th = %d %q Retry-After %q", st, d, ra)
+	}
+	if st, d, _ := send(b.Code, b.Secret); st != 200 {
+		t.Fatalf("device B = %d %s", st, d)
+	}
+	// five requests from this address so far: the sixth is refused whatever
+	// the credentials, even wrong ones
+	if st, d, _ := send(b.Code, "wrong"); st != 429 || !strings.Contains(d, "ip:127.0.0.1") {
+		t.Fatalf("sixth from the address = %d %q", st, d)
+	}
+	ctx := core.WithActor(t.Context(), core.SystemActor)
+	db, err := store.Open(ctx, filepath.Join(dir, "yingji.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, err := db.ListAudit(ctx, audit.Filter{Entity: "ratelimit", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, e := range entries {
+		var ev ratelimit.Event
+		json.Unmarshal(e.After, &ev)
+		keys[ev.Scope+" "+ev.Key] = true
+	}
+	if len(entries) != 2 || !keys["ingest device:DEV-RL-A"] || !keys["ingest ip:127.0.0.1"] {
+		t.Fatalf("audit = %v, want the device and the address once each", keys)
+	}
+}
