@@ -156,8 +156,8 @@ func (l *Limiter) limit() rate.Limit {
 // evict makes room for a new key: every minute, and whenever the map is
 // full, keys whose bucket has refilled (they would start afresh anyway) and
 // that were not reported in the last ReportEvery are dropped; if that is
-// not enough, arbitrary keys are (a flood of new keys costs others only
-// their partly used buckets, never unbounded memory).
+// not enough, arbitrary unreported keys, and last any keys (a flood of new
+// keys costs others only their partly used buckets, never unbounded memory).
 func (l *Limiter) evict(now time.Time) {
 	max := l.MaxKeys
 	if max <= 0 {
@@ -172,11 +172,17 @@ func (l *Limiter) evict(now time.Time) {
 			delete(l.keys, k)
 		}
 	}
-	for k := range l.keys {
-		if len(l.keys) < max {
-			break
+	// then keys not reported in the last minute (forgetting one that was
+	// could report it twice in a minute), then any
+	for _, recentToo := range []bool{false, true} {
+		for k, e := range l.keys {
+			if len(l.keys) < max {
+				return
+			}
+			if recentToo || e.reported.IsZero() || now.Sub(e.reported) >= ReportEvery {
+				delete(l.keys, k)
+			}
 		}
-		delete(l.keys, k)
 	}
 }
 
