@@ -172,11 +172,16 @@ func (l *Limiter) evict(now time.Time) {
 			delete(l.keys, k)
 		}
 	}
+	if len(l.keys) < max {
+		return
+	}
 	// then keys not reported in the last minute (forgetting one that was
-	// could report it twice in a minute), then any
+	// could report it twice in a minute), then any, down to 90 % so that a
+	// flood of new keys does not scan the map for each one
+	target := max - max/10
 	for _, recentToo := range []bool{false, true} {
 		for k, e := range l.keys {
-			if len(l.keys) < max {
+			if len(l.keys) <= target {
 				return
 			}
 			if recentToo || e.reported.IsZero() || now.Sub(e.reported) >= ReportEvery {

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"flag"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -133,5 +134,20 @@ func BenchmarkAllow(b *testing.B) {
 	l := New("api", Spec{Burst: 1 << 30, Per: time.Second}, nil)
 	for b.Loop() {
 		l.Allow("user:admin")
+	}
+}
+
+// BenchmarkAllowNewKeys is a flood of distinct keys against a full map
+// (eviction amortised).
+func BenchmarkAllowNewKeys(b *testing.B) {
+	l := New("login", Spec{Burst: 5, Per: time.Minute}, nil)
+	l.MaxKeys = 10_000
+	i := 0
+	for b.Loop() {
+		l.Allow("ip:" + strconv.Itoa(i))
+		i++
+	}
+	if l.Len() > 10_000 {
+		b.Fatalf("%d keys", l.Len())
 	}
 }
