@@ -63,6 +63,8 @@ type Config struct {
 	AccountPasswords map[string]string
 	// Delivery holds the warning channels' settings (cmd/yingji/recipients.go).
 	Delivery deliveryConfig
+	// Net is TLS, trusted proxies and rate limits (cmd/yingji/net.go).
+	Net netConfig
 }
 
 const (
@@ -96,6 +98,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 	c.Delivery.register(fs)
 	c.Security.register(fs)
+	c.Net.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.

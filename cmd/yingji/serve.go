@@ -45,14 +45,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.db.SQL(), a.db.Dialect()))
+	if err := cfg.Net.prepare(ctx, a.db, log, reg); err != nil {
+		return err
+	}
 	per, err := a.startPerception(ctx)
 	if err != nil {
 		return err
 	}
 	defer per.stop()
 	registerPerceptionMetrics(reg, per)
+	secure := cfg.SecureCookies || cfg.Net.httpCert != nil // cookies Secure and HSTS under TLS
 	api := &httpapi.Server{Registry: a.registry, Auth: a.auth, Regions: a, DB: a.db, Logger: log, Metrics: reg,
-		SecureCookies: cfg.SecureCookies, Version: version, Perception: per.api(a)}
+		SecureCookies: secure, Version: version, Perception: per.api(a)}
+	cfg.Net.apply(api)
 	if per.broker != nil {
 		api.MQTTAddr = per.broker.Addr()
 	}
@@ -82,7 +87,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err != nil {
 		return err
 	}
-	ui, err := webui.New(webui.Options{SecureCookies: cfg.SecureCookies, Logger: log, TileURL: cfg.TileURL,
+	ui, err := webui.New(webui.Options{SecureCookies: secure, Logger: log, TileURL: cfg.TileURL,
 		TileWMTS: cfg.TileWMTS, TileKey: cfg.TileKey})
 	if err != nil {
 		return err
@@ -93,8 +98,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		root.Handle(p, apiHandler)
 	}
 	root.Handle("/", ui.Handler())
-	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	// No ReadTimeout or WriteTimeout: the live feed (SSE) stays open and
+	// imports may be large; API bodies are bounded in size and in time
+	// (httpapi.MaxRequestBody, BodyTimeout).
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	url := "http://" + ln.Addr().String()
+	if cfg.Net.httpCert != nil {
+		srv.TLSConfig = cfg.Net.httpCert.Config("h2", "http/1.1")
+		url = "https://" + ln.Addr().String()
+	}
 	log.Info("yingji is serving", "url", url, "database", a.db.DSN, "version", version)
 	fmt.Fprintf(stdout, "\nYingji 应急 is running at %s\n", url)
 	if len(created) == 0 {
@@ -117,7 +129,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		ready <- url
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // a plain HTTP request gets 400
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -30,7 +30,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, clientIP(r))
+	if !s.limitLogin(w, r, req.Username) {
+		return
+	}
+	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, s.clientIP(r))
 	if err != nil {
 		s.Logger.Warn("login failed", "username", req.Username, "remote", r.RemoteAddr)
 		s.fail(w, r, err)
@@ -48,7 +51,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -146,8 +146,9 @@ func commonSchemas() obj {
 	})
 	return obj{
 		"Problem": object([]string{"type", "title", "status", "code", "detail"}, obj{
-			"type": str(), "title": str(), "status": integer(), "code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "internal", "unavailable"}},
+			"type": str(), "title": str(), "status": integer(), "code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "internal", "unavailable", "too_large", "rate_limited", "timeout"}},
 			"detail": str(), "errors": arrayOf(ref("FieldError")),
+			"limit": obj{"type": "string", "description": "the limit a 408 (body time), 413 (a size) or 429 (login, ingest, api) answer hit"},
 		}),
 		"FieldError": object([]string{"field", "message"}, obj{"row": integer(), "field": str(), "message": str()}),
 		"Geometry": object([]string{"type", "coordinates"}, obj{
@@ -345,6 +346,9 @@ func (s *Server) operation(rt Route) obj {
 		op["security"] = []obj{{"bearer": []string{}}, {"cookie": []string{}}}
 		responses["401"] = problem("not signed in")
 		responses["403"] = problem("the role lacks permission " + string(rt.Permission) + ", or the record is outside your area")
+	}
+	if rateLimited(rt) {
+		responses["429"] = problem("a rate limit was reached (--rate-*); the Retry-After header says when to try again")
 	}
 	responses["default"] = problem("error")
 	key := rt.Method + " " + rt.Pattern
