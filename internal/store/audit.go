@@ -141,9 +141,14 @@ func auditWhere(f audit.Filter) (string, []any) {
 		args = append(args, likeEscape(f.DivisionPrefix)+"%")
 	}
 	if f.Text != "" {
-		pat := "%" + likeEscape(strings.ToLower(f.Text)) + "%"
-		q += ` AND (LOWER(COALESCE(before_json, '')) LIKE ? ESCAPE '\' OR LOWER(COALESCE(after_json, '')) LIKE ? ESCAPE '\')`
-		args = append(args, pat, pat)
+		// before and after are stored as JSON, where "<" is "\u003c" and a
+		// quote is "\"": the text is looked for as typed and as JSON writes it.
+		var ors []string
+		for _, p := range textPatterns(f.Text) {
+			ors = append(ors, `LOWER(COALESCE(before_json, '')) LIKE ? ESCAPE '\'`, `LOWER(COALESCE(after_json, '')) LIKE ? ESCAPE '\'`)
+			args = append(args, p, p)
+		}
+		q += ` AND (` + strings.Join(ors, ` OR `) + `)`
 	}
 	if !f.From.IsZero() {
 		q += ` AND at >= ?`
@@ -154,6 +159,17 @@ func auditWhere(f audit.Filter) (string, []any) {
 		args = append(args, f.To.UnixMilli())
 	}
 	return q, args
+}
+
+func textPatterns(text string) []string {
+	text = strings.ToLower(text)
+	pats := []string{"%" + likeEscape(text) + "%"}
+	if b, err := json.Marshal(text); err == nil {
+		if esc := string(b[1 : len(b)-1]); esc != text {
+			pats = append(pats, "%"+likeEscape(strings.ToLower(esc))+"%")
+		}
+	}
+	return pats
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
