@@ -100,8 +100,8 @@ type Filter struct {
 	// newest come first (paging backwards through the trail).
 	BeforeSeq int64
 	Desc      bool
-	AfterSeq int64
-	Limit    int
+	AfterSeq  int64
+	Limit     int
 	// DivisionPrefix limits the entries to one area (see region.Prefix);
 	// entries without a division are then left out.
 	DivisionPrefix string
