@@ -60,6 +60,8 @@ type Config struct {
 	AdminPassword string
 	// Delivery holds the warning channels' settings (cmd/yingji/recipients.go).
 	Delivery deliveryConfig
+	// Audit holds the audit trail's hash and retention (cmd/yingji/audit.go).
+	Audit auditConfig
 }
 
 const (
@@ -93,6 +95,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 	c.Delivery.register(fs)
 	c.Security.register(fs)
+	c.Audit.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.
