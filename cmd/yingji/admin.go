@@ -202,4 +202,3 @@ func cmdDivisions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "divisions: %d inserted, %d updated\n", ins, upd)
 	return nil
 }
-
