@@ -157,7 +157,7 @@ func TestVerifyFileTampered(t *testing.T) {
 		lines := strings.SplitAfter(string(data), "\n")
 		first := 1 // the header
 		if format == FormatCSV {
-			first = 2 // and the column names
+			first = 2 // the column names and the header
 		}
 		row := func(i int) int { return first + i - 1 } // entry i's line index
 		tests := []struct {
@@ -207,12 +207,13 @@ func TestVerifyFileBadInput(t *testing.T) {
 	head, _, _ := strings.Cut(good, "\n")
 	tests := map[string]struct{ in, want string }{
 		"empty":       {"", "line 1: no header"},
-		"not a file":  {"seq,at\n1,2\n", "line 1: the header is not"},
+		"not a file":  {"id,at\n1,2\n", "line 1: the header is not"},
+		"csv no head": {strings.Join(csvColumns, ",") + "\n1,x,sm3,0,a,b,c,d,e,f,g,h,i\n", "line 2: the first row must be the file header"},
 		"version":     {`{"yingji_audit":2,"kind":"export"}` + "\n", "version 2"},
 		"bad entry":   {head + "\n" + `{"seq":"one"}` + "\n", "line 2:"},
 		"unknown alg": {head + "\n" + `{"seq":1,"at":"2026-01-01T00:00:00.000Z","alg":"md5"}` + "\n", `line 2: alg: unknown hash algorithm "md5"`},
 		"bad time":    {head + "\n" + `{"seq":1,"at":"yesterday","alg":"sm3"}` + "\n", "line 2: at:"},
-		"csv columns": {"# " + head + "\nseq,at\n", "line 2: "},
+		"csv columns": {"seq,at\n", "line 1: "},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -227,7 +228,7 @@ func FuzzVerifyFile(f *testing.F) {
 	c := chainAlg(3, SHA256, SM3)
 	f.Add(writeFile(f, FormatJSONL, FileHeader{Kind: "archive", Complete: true, Count: 3, FromSeq: 1, ToSeq: 3}, c))
 	f.Add(writeFile(f, FormatCSV, FileHeader{Kind: "export"}, c))
-	f.Add([]byte("# {\"yingji_audit\":1}\n" + strings.Join(csvColumns, ",") + "\n1,x,sm3,0,a,b,c,d,e,f,g,h,i\n"))
+	f.Add([]byte(strings.Join(csvColumns, ",") + "\n0,x,,0,,file_header,audit,,,,\"{\"\"yingji_audit\"\":1}\",,\n1,x,sm3,0,a,b,c,d,e,f,g,h,i\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := VerifyFile(bytes.NewReader(data))
 		if err != nil {

@@ -18,8 +18,9 @@ import (
 //
 //   - JSON Lines: a header object on the first line, then one entry per
 //     line;
-//   - CSV: the header as "# " and the header object's JSON on the first
-//     line, then a row of column names, then one entry per row.
+//   - CSV: a row of column names, then the header as a row with seq 0 and
+//     action "file_header" whose "after" holds the header object, then one
+//     entry per row.
 //
 // Entries carry their hashes, and before and after as the exact text that
 // was hashed (a JSON document inside a string), so re-encoding cannot
@@ -105,6 +106,9 @@ func fromFile(f fileEntry) (Entry, error) {
 	return e, nil
 }
 
+// csvHeaderAction marks the CSV row that holds the file header.
+const csvHeaderAction = "file_header"
+
 // csvColumns are the CSV file's columns, in order.
 var csvColumns = []string{"seq", "at", "alg", "actor_id", "actor", "action", "entity", "entity_id", "division_code", "before", "after", "prev_hash", "hash"}
 
@@ -129,11 +133,11 @@ func NewFileWriter(w io.Writer, format string, h FileHeader) (*FileWriter, error
 		fw.w.Write(head)
 		fw.w.WriteByte('\n')
 	case FormatCSV:
-		fw.w.WriteString("# ")
-		fw.w.Write(head)
-		fw.w.WriteByte('\n')
 		fw.csv = csv.NewWriter(fw.w)
 		if err := fw.csv.Write(csvColumns); err != nil {
+			return nil, err
+		}
+		if err := fw.csv.Write([]string{"0", h.CreatedAt.UTC().Format(fileTime), "", "0", "", csvHeaderAction, "audit", "", "", "", string(head), "", ""}); err != nil {
 			return nil, err
 		}
 	default:
@@ -184,37 +188,49 @@ type FileReader struct {
 // NewFileReader reads the header and tells the format from it.
 func NewFileReader(r io.Reader) (*FileReader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	first, err := br.ReadBytes('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && len(first) > 0) {
-		return nil, fmt.Errorf("audit file: line 1: no header: %w", err)
-	}
 	fr := &FileReader{r: br, line: 1, Format: FormatJSONL}
-	if rest, ok := bytes.CutPrefix(first, []byte("# ")); ok {
-		fr.Format, first = FormatCSV, rest
-	}
-	dec := json.NewDecoder(bytes.NewReader(first))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fr.Header); err != nil {
-		return nil, fmt.Errorf("audit file: line 1: the header is not a Yingji audit header: %w", err)
-	}
-	if fr.Header.Version != FileVersion {
-		return nil, fmt.Errorf("audit file: line 1: yingji_audit: version %d is not %d", fr.Header.Version, FileVersion)
-	}
-	if fr.Header.PrevSeq < 0 {
-		return nil, fmt.Errorf("audit file: line 1: prev_seq: %d is negative", fr.Header.PrevSeq)
-	}
-	if fr.Format == FormatCSV {
+	var head []byte
+	if peek, _ := br.Peek(4); string(peek) == "seq," {
+		fr.Format = FormatCSV
 		fr.csv = csv.NewReader(br)
 		fr.csv.FieldsPerRecord = len(csvColumns)
 		fr.csv.ReuseRecord = true
 		cols, err := fr.csv.Read()
 		if err != nil {
-			return nil, fmt.Errorf("audit file: line 2: %w", err)
+			return nil, fmt.Errorf("audit file: line 1: %w", err)
 		}
 		if strings.Join(cols, ",") != strings.Join(csvColumns, ",") {
-			return nil, fmt.Errorf("audit file: line 2: the columns are %q, want %q", strings.Join(cols, ","), strings.Join(csvColumns, ","))
+			return nil, fmt.Errorf("audit file: line 1: the columns are %q, want %q", strings.Join(cols, ","), strings.Join(csvColumns, ","))
 		}
+		rec, err := fr.csv.Read()
+		if err == io.EOF {
+			return nil, fmt.Errorf("audit file: line 2: no header row")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("audit file: %w", err)
+		}
+		if rec[0] != "0" || rec[5] != csvHeaderAction {
+			return nil, fmt.Errorf("audit file: line 2: the first row must be the file header (seq 0, action %s)", csvHeaderAction)
+		}
+		head = []byte(rec[10])
 		fr.line = 2
+	} else {
+		first, err := br.ReadBytes('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && len(first) > 0) {
+			return nil, fmt.Errorf("audit file: line 1: no header: %w", err)
+		}
+		head = first
+	}
+	dec := json.NewDecoder(bytes.NewReader(head))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fr.Header); err != nil {
+		return nil, fmt.Errorf("audit file: line %d: the header is not a Yingji audit header: %w", fr.line, err)
+	}
+	if fr.Header.Version != FileVersion {
+		return nil, fmt.Errorf("audit file: line %d: yingji_audit: version %d is not %d", fr.line, fr.Header.Version, FileVersion)
+	}
+	if fr.Header.PrevSeq < 0 {
+		return nil, fmt.Errorf("audit file: line %d: prev_seq: %d is negative", fr.line, fr.Header.PrevSeq)
 	}
 	return fr, nil
 }
@@ -227,17 +243,10 @@ func (fr *FileReader) Next() (Entry, error) {
 		if err == io.EOF {
 			return Entry{}, io.EOF
 		}
-		// The CSV reader counts lines from its own start, after the header.
-		if pe, ok := err.(*csv.ParseError); ok {
-			pe.StartLine++
-			pe.Line++
-			return Entry{}, fmt.Errorf("audit file: %w", pe)
-		}
 		if err != nil {
 			return Entry{}, fmt.Errorf("audit file: %w", err)
 		}
 		line, _ := fr.csv.FieldPos(0)
-		line++
 		fr.line = line
 		var e1, e2 error
 		f.Seq, e1 = strconv.ParseInt(rec[0], 10, 64)
