@@ -59,9 +59,9 @@ func TestAuditSearchAndExport(t *testing.T) {
 			t.Fatalf("denials = %+v", page)
 		}
 		for q, want := range map[string]int64{
-			"action=login_failed":                         1,
-			"entity=login&action=login_failed&q=WRONG+US": 1, // the reason, any case
-			"q=" + url.QueryEscape("GET /api/v1/users"):   1,
+			"action=login_failed":                                         1,
+			"entity=login&action=login_failed&q=WRONG+US":                 1, // the reason, any case
+			"q=" + url.QueryEscape("GET /api/v1/users"):                   1,
 			"entity=permission&entity_id=" + itoa(userID(t, e, "viewer")): 1,
 			"actor=nobody": 0,
 			"from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z": 0,
