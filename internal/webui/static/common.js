@@ -164,6 +164,10 @@
         const navDevices = document.getElementById('nav-devices');
         if (navAdmin) navAdmin.hidden = perms.indexOf('users.manage') < 0;
         if (navDevices) navDevices.hidden = perms.indexOf('devices.manage') < 0;
+        const navAudit = document.getElementById('nav-audit');
+        const navSituation = document.getElementById('nav-situation');
+        if (navAudit) navAudit.hidden = perms.indexOf('audit.read') < 0;
+        if (navSituation) navSituation.hidden = perms.indexOf('security.manage') < 0;
         Y.me = me;
         document.documentElement.dataset.me = 'ready';
       }).catch(function () { /* the page shows its own errors */ });
