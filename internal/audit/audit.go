@@ -42,10 +42,12 @@ func ComputeHash(e *Entry) string {
 	if h == nil {
 		return ""
 	}
+	// The fields are gathered in one buffer and hashed with one write.
+	buf := make([]byte, 0, 256+len(e.Before)+len(e.After))
 	field := func(s string) {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
+		buf = strconv.AppendInt(buf, int64(len(s)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, s...)
 	}
 	if e.Alg != "" && e.Alg != SHA256 {
 		field(e.Alg)
@@ -61,6 +63,7 @@ func ComputeHash(e *Entry) string {
 	field(e.Division)
 	field(string(e.Before))
 	field(string(e.After))
+	h.Write(buf)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
