@@ -157,6 +157,9 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("audit trail BROKEN at entry %d after %d good entries: %w", st.BrokenSeq, st.Checked, st.Err)
 		}
 		fmt.Fprintf(stdout, "audit trail intact: %d entries\n", st.Checked)
+		if st.HeadSeq > 0 {
+			fmt.Fprintf(stdout, "head: entry %d, hash %s (keep a copy elsewhere to detect a rewritten chain)\n", st.HeadSeq, st.HeadHash)
+		}
 		if st.AnchorSeq > 0 {
 			fmt.Fprintf(stdout, "it starts after archived entry %d (hash %s): verify the archives with --file\n", st.AnchorSeq, st.AnchorHash)
 		}

@@ -122,6 +122,7 @@ type ChainStatus struct {
 	FirstSeq   int64  `json:"first_seq"`
 	LastSeq    int64  `json:"last_seq"`
 	HeadSeq    int64  `json:"head_seq"`
+	HeadHash   string `json:"head_hash"`
 	AnchorSeq  int64  `json:"anchor_seq"`
 	AnchorHash string `json:"anchor_hash"`
 	// BrokenSeq is the first broken entry, Error what is wrong with it.

@@ -317,8 +317,8 @@ var auditOps = map[string]opSpec{
 
 // auditSchemas adds the audit and situation schemas.
 func auditSchemas(schemas obj) {
-	schemas["AuditChain"] = object([]string{"ok", "checked", "first_seq", "last_seq", "head_seq", "anchor_seq", "anchor_hash", "algorithms", "checked_at"}, obj{
-		"ok": obj{"type": "boolean"}, "checked": integer(), "first_seq": integer(), "last_seq": integer(), "head_seq": integer(),
+	schemas["AuditChain"] = object([]string{"ok", "checked", "first_seq", "last_seq", "head_seq", "head_hash", "anchor_seq", "anchor_hash", "algorithms", "checked_at"}, obj{
+		"ok": obj{"type": "boolean"}, "checked": integer(), "first_seq": integer(), "last_seq": integer(), "head_seq": integer(), "head_hash": str(),
 		"anchor_seq": obj{"type": "integer", "description": "the last archived entry; the chain starts after it"}, "anchor_hash": str(),
 		"broken_seq": obj{"type": "integer", "description": "the first broken entry"}, "error": str(),
 		"algorithms": obj{"type": "object", "additionalProperties": integer()}, "checked_at": dateTime()})

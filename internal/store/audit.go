@@ -324,7 +324,7 @@ func (db *DB) AuditStatus(ctx context.Context) audit.ChainStatus {
 	if err != nil {
 		return fail(0, err)
 	}
-	st.HeadSeq, st.AnchorSeq, st.AnchorHash = headSeq, anchorSeq, anchorHash
+	st.HeadSeq, st.HeadHash, st.AnchorSeq, st.AnchorHash = headSeq, headHash, anchorSeq, anchorHash
 	seq, prev := anchorSeq, anchorHash
 	var lastArchive *archiveRecord
 	var lastArchiveSeq int64
