@@ -49,6 +49,9 @@ func (c *auditConfig) apply(db *store.DB) error {
 	return nil
 }
 
+// auditNow is the retention's clock (a test moves it half a year on).
+var auditNow = time.Now
+
 // startAuditRetention archives old audit entries now and once a day while
 // the server runs (with --audit-retention); the returned func stops it.
 func (a *app) startAuditRetention(ctx context.Context) func() {
@@ -67,7 +70,7 @@ func (a *app) startAuditRetention(ctx context.Context) func() {
 		t := time.NewTicker(24 * time.Hour)
 		defer t.Stop()
 		for {
-			now := time.Now().UTC()
+			now := auditNow().UTC()
 			out := filepath.Join(dir, "audit-"+now.Format("20060102T150405Z")+".jsonl")
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				a.log.Error("audit archive", "err", err)
