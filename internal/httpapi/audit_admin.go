@@ -50,6 +50,10 @@ func auditScope(a *core.Actor, f *audit.Filter, division string) error {
 		}
 		return nil
 	}
+	if a.Division == "" {
+		// An empty prefix would match every entry.
+		return core.Errorf(core.EFORBIDDEN, "your account has no area, so no audit entries are yours to read")
+	}
 	if division != "" {
 		if !region.Within(division, a.Division) {
 			return core.Errorf(core.EFORBIDDEN, "division %q is outside your area (%s)", division, a.Division)
