@@ -18,7 +18,7 @@ import (
 //
 //   - JSON Lines: a header object on the first line, then one entry per
 //     line;
-//   - CSV: a row of column names, then the header as a row with seq 0 and
+//   - CSV (UTF-8 with a byte-order mark): a row of column names, then the header as a row with seq 0 and
 //     action "file_header" whose "after" holds the header object, then one
 //     entry per row.
 //
@@ -133,6 +133,9 @@ func NewFileWriter(w io.Writer, format string, h FileHeader) (*FileWriter, error
 		fw.w.Write(head)
 		fw.w.WriteByte('\n')
 	case FormatCSV:
+		// A byte-order mark, so that spreadsheets read the UTF-8 (as the
+		// other CSV exports do).
+		fw.w.WriteString("\ufeff")
 		fw.csv = csv.NewWriter(fw.w)
 		if err := fw.csv.Write(csvColumns); err != nil {
 			return nil, err
@@ -190,6 +193,9 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	fr := &FileReader{r: br, line: 1, Format: FormatJSONL}
 	var head []byte
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		br.Discard(3)
+	}
 	if peek, _ := br.Peek(4); string(peek) == "seq," {
 		fr.Format = FormatCSV
 		fr.csv = csv.NewReader(br)

@@ -105,6 +105,9 @@ func TestAuditSearchAndExport(t *testing.T) {
 			if status != 200 || !strings.HasPrefix(h.Get("Content-Type"), tt.ctype) || !strings.Contains(h.Get("Content-Disposition"), "attachment") {
 				t.Fatalf("export %s = %d %s: %.300s", tt.q, status, h.Get("Content-Type"), body)
 			}
+			if strings.HasPrefix(tt.ctype, "text/csv") != bytes.HasPrefix(body, []byte("\ufeffseq,")) {
+				t.Errorf("export %s: a CSV starts with the byte-order mark and the columns, JSON Lines does not: %.20q", tt.q, body)
+			}
 			rep, err := audit.VerifyFile(bytes.NewReader(body))
 			if err != nil || rep.Entries == 0 {
 				t.Fatalf("export %s: %+v, %v\n%.500s", tt.q, rep, err, body)
