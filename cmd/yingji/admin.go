@@ -202,28 +202,6 @@ func cmdDivisions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "divisions: %d inserted, %d updated\n", ins, upd)
 	return nil
 }
-
-func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: yingji audit verify [flags]")
-	}
-	cfg, err := parseCommand("audit verify", "yingji audit verify [flags]", args[1:], stderr, false, nil)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, newLogger(cfg))
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	n, err := a.db.VerifyAudit(ctx)
-	if err != nil {
-		return fmt.Errorf("audit trail BROKEN after %d good entries: %w", n, err)
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", n)
-	return nil
-}
-
 // roleNames lists the built-in roles for the help text.
 func roleNames() string {
 	names := make([]string, len(auth.Roles))

@@ -63,6 +63,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	for _, m := range applied {
 		log.Info("migrated", "migration", m, "database", db.DSN)
 	}
+	if err := cfg.Audit.apply(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a := &app{cfg: cfg, log: log, db: db}
 	a.registry = &registry.Service{Store: db, Regions: func() registry.Regions { return a.tree.Load() }}
 	a.auth = &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: cfg.SessionTTL,

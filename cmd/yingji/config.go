@@ -65,6 +65,8 @@ type Config struct {
 	Delivery deliveryConfig
 	// Net is TLS, trusted proxies and rate limits (cmd/yingji/net.go).
 	Net netConfig
+	// Audit holds the audit trail's hash and retention (cmd/yingji/audit.go).
+	Audit auditConfig
 }
 
 const (
@@ -99,6 +101,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	c.Delivery.register(fs)
 	c.Security.register(fs)
 	c.Net.register(fs)
+	c.Audit.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.

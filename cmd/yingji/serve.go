@@ -42,6 +42,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return err
 	}
 
+	defer a.startAuditRetention(ctx)()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.db.SQL(), a.db.Dialect()))

@@ -35,8 +35,6 @@ func (s *Server) buildRoutes() []Route {
 		{"PATCH", "/api/v1/users/{id}", auth.UsersManage, "Change an account", s.updateUser},
 		{"GET", "/api/v1/roles", auth.Authenticated, "Roles and their permissions", s.listRoles},
 
-		{"GET", "/api/v1/audit", auth.AuditRead, "Audit trail", s.listAudit},
-
 		{"GET", "/api/v1/divisions", auth.Authenticated, "List administrative divisions", s.listDivisions},
 		{"POST", "/api/v1/divisions/import", auth.RegionsWrite, "Import divisions (CSV: code,name,level,parent_code)", s.importDivisions},
 		{"GET", "/api/v1/divisions/locate", auth.Authenticated, "The division containing a point", s.locateDivision},
@@ -70,6 +68,7 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.modelRoutes()...)
 	rs = append(rs, s.dutyRoutes()...)
 	rs = append(rs, s.mfaRoutes()...)
+	rs = append(rs, s.auditRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

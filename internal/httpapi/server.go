@@ -78,6 +78,8 @@ type Server struct {
 	docJSON  []byte
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// chain caches the audit chain's status for the situation page.
+	chain chainCache
 }
 
 // Route is one endpoint and the permission it needs. The route table is

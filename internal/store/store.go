@@ -86,6 +86,8 @@ type DB struct {
 	wmu sync.Mutex
 	// DSN is what the store was opened with, without a password.
 	DSN string
+	// auditAlg is the audit chain's hash for new entries (SetAuditHash).
+	auditAlg string
 }
 
 // Open opens the database at dsn: a postgres:// or postgresql:// URL, or a
@@ -153,6 +155,8 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 type tx struct {
 	*sql.Tx
 	d dialect
+	// auditAlg is the hash algorithm of the audit entries it writes.
+	auditAlg string
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -177,7 +181,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &tx{Tx: stx, d: db.d}
+	t := &tx{Tx: stx, d: db.d, auditAlg: db.auditAlg}
 	if err := fn(t); err != nil {
 		stx.Rollback()
 		return err
