@@ -202,6 +202,7 @@ func cmdDivisions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "divisions: %d inserted, %d updated\n", ins, upd)
 	return nil
 }
+
 // roleNames lists the built-in roles for the help text.
 func roleNames() string {
 	names := make([]string, len(auth.Roles))
