@@ -20,15 +20,14 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("application/x-ndjson", openapi3filter.FileBodyDecoder)
 }
 
-// addAdmins creates and signs in the audit and security administrators of
-// the separation of powers (the business admin no longer reads the trail).
+// addAdmins creates and signs in a county audit administrator beside the
+// city administrators of the harness (三员分立).
 func addAdmins(t *testing.T, e *env) {
 	t.Helper()
 	ctx := core.WithActor(context.Background(), core.SystemActor)
 	for _, u := range []auth.UserInput{
-		{Username: "auditadmin", Role: "auditadmin", Division: "530500"},
+		// the city's three administrators come with the harness.
 		{Username: "tc-auditadmin", Role: "auditadmin", Division: "530581"},
-		{Username: "secadmin", Role: "secadmin", Division: "530500"},
 	} {
 		u.Password = password
 		if _, err := e.api.Auth.CreateUser(ctx, u); err != nil {

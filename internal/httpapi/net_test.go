@@ -210,7 +210,7 @@ func TestRequestSizeLimits(t *testing.T) {
 		body := io.MultiReader(strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"csv\"; filename=\"d.csv\"\r\n\r\n"), io.LimitReader(zeros{}, 70<<20))
 		req, _ := http.NewRequest("POST", e.url+"/api/v1/divisions/import", body)
 		req.Header.Set("Content-Type", ct)
-		req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
+		req.Header.Set("Authorization", "Bearer "+e.tokens["sysadmin"]) // divisions are the system administrator's
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
