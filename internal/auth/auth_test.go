@@ -74,3 +74,38 @@ func TestTokens(t *testing.T) {
 		t.Error("stored hash does not match or contains the token")
 	}
 }
+
+func TestTokenAllows(t *testing.T) {
+	session := &Token{Kind: SessionToken}
+	read := &Token{Kind: APIToken, Scopes: []Permission{RegistryRead}}
+	legacy := &Token{Kind: APIToken, Scopes: []Permission{LegacyScope}}
+	none := &Token{Kind: APIToken}
+	for _, c := range []struct {
+		t      *Token
+		p      Permission
+		method string
+		want   bool
+	}{
+		{nil, RegistryWrite, "POST", true},
+		{session, UsersManage, "POST", true},
+		{session, Authenticated, "POST", true},
+		{read, RegistryRead, "GET", true},
+		{read, RegistryWrite, "POST", false},
+		{read, Authenticated, "GET", true},
+		{read, Authenticated, "POST", false},
+		{read, Authenticated, "DELETE", false},
+		{legacy, RegistryWrite, "POST", true},
+		{none, RegistryRead, "GET", false},
+	} {
+		if got := TokenAllows(c.t, c.p, c.method); got != c.want {
+			t.Errorf("TokenAllows(%+v, %s, %s) = %v", c.t, c.p, c.method, got)
+		}
+	}
+	if _, err := CheckScopes("viewer", []string{"registry.read", "registry.write"}); err == nil || !strings.Contains(err.Error(), "scopes[1]") {
+		t.Errorf("viewer asking for registry.write: %v", err)
+	}
+	got, err := CheckScopes("inspector", []string{"registry.write", " registry.read", "registry.write"})
+	if err != nil || len(got) != 2 || got[0] != RegistryRead || got[1] != RegistryWrite {
+		t.Errorf("CheckScopes = %v, %v", got, err)
+	}
+}
