@@ -24,6 +24,8 @@ type Config struct {
 	SessionTTL    time.Duration
 	// Security holds the login-security settings (security.go).
 	Security securityConfig
+	// SSO is single sign-on through OpenID Connect (sso.go).
+	SSO ssoConfig
 	// MQTTAddr is the embedded broker's address; "" turns it off.
 	MQTTAddr         string
 	mqttAddrExplicit bool
@@ -93,6 +95,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 	c.Delivery.register(fs)
 	c.Security.register(fs)
+	c.SSO.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.

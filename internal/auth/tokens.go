@@ -134,3 +134,36 @@ func (s *Service) RevokeUserToken(ctx context.Context, userID, tokenID int64) er
 	}
 	return s.Store.DeleteToken(ctx, userID, tokenID)
 }
+
+// ExternalLogin opens a session for the account an identity provider has
+// vouched for (single sign-on, method "oidc"). The account must exist and
+// be enabled: none is created. The provider's authentication stands in for
+// the password and the second factor (see docs/security.md), so neither is
+// asked, and the password's expiry does not apply. Audited as a login, or a
+// failed one, with the method.
+func (s *Service) ExternalLogin(ctx context.Context, username, ip, method string) (*LoginResult, error) {
+	u, err := s.Store.UserByName(ctx, strings.TrimSpace(username))
+	if err != nil || u.Disabled {
+		reason := "no Yingji account of that name"
+		if err == nil {
+			reason = "account disabled"
+		} else if core.ErrorCode(err) != core.ENOTFOUND {
+			return nil, err
+		} else {
+			u = nil
+		}
+		s.audit(ctx, "login_failed", u, LoginEvent{Username: username, IP: ip, Method: method, Reason: reason})
+		return nil, core.Errorf(core.EUNAUTHORIZED, "the identity provider signed in %q, but %s", username, reason)
+	}
+	res, err := s.openSession(ctx, u)
+	if err == nil {
+		s.audit(ctx, "login", u, LoginEvent{Username: u.Username, IP: ip, Method: method})
+	}
+	return res, err
+}
+
+// ExternalLoginFailed audits a single sign-on refused before an account was
+// known (a wrong state, nonce, issuer or audience).
+func (s *Service) ExternalLoginFailed(ctx context.Context, ip, method, reason string) {
+	s.audit(ctx, "login_failed", nil, LoginEvent{IP: ip, Method: method, Reason: reason})
+}

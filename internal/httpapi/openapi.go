@@ -317,7 +317,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps, tokenOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps, tokenOps, ssoOps} {
 		for k, v := range ops {
 			if _, dup := staticOps[k]; dup {
 				panic("httpapi: route " + k + " is described twice")

@@ -62,6 +62,7 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.dutyRoutes()...)
 	rs = append(rs, s.mfaRoutes()...)
 	rs = append(rs, s.tokenRoutes()...)
+	rs = append(rs, s.ssoRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

@@ -20,6 +20,7 @@ import (
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/sso"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
 
@@ -38,6 +39,8 @@ var publicRoutes = map[string]string{
 	"POST /api/v1/auth/login/mfa":         "the second step of signing in, bound to its challenge",
 	"POST /api/v1/auth/login/mfa/enrol":   "enrolment during a login that requires a second factor, bound to its challenge",
 	"POST /api/v1/auth/password":          "changing an (expired) password with the old one (lockout-guarded)",
+	"GET /api/v1/auth/oidc/login":         "single sign-on: only redirects to the identity provider",
+	"GET /api/v1/auth/oidc/callback":      "single sign-on: the provider's answer, bound to the browser's state, nonce and PKCE verifier",
 	"POST /api/v1/ingest":                 "devices: HTTP Basic with the device code and secret, checked by the handler",
 	"POST /api/v1/delivery/sms-receipts":  "the SMS gateway's delivery reports, authenticated by a shared secret in the handler",
 	"GET /api/v1/public/inspection-plans": "published double-random inspection plans are public by regulation (双随机、一公开)",
@@ -107,6 +110,12 @@ func newScopeEnv(t *testing.T, b storetest.Backend) *scopeEnv {
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Perception: &httpapi.Perception{}, Incidents: &httpapi.Incidents{}, Warnings: &httpapi.Warnings{}, Supervision: &httpapi.Supervision{},
 		Ledger: &httpapi.Ledger{}, Recipients: &httpapi.Recipients{}, Models: &httpapi.Models{}, Duty: &httpapi.Duty{}}
+	// single sign-on configured (the provider is not contacted by the walk).
+	rp, err := sso.New(sso.Config{Issuer: "https://idp.example", ClientID: "yingji", RedirectURL: "https://yingji.example/api/v1/auth/oidc/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.OIDC = rp
 	srv := httptest.NewUnstartedServer(api.Handler())
 	srv.Config.ErrorLog = nil
 	srv.Start()

@@ -19,6 +19,7 @@ import (
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/sso"
 )
 
 // SessionCookie is the browser session cookie's name.
@@ -66,6 +67,9 @@ type Server struct {
 	Version       string
 	// MQTTAddr is the embedded broker's address, told to devices and tools.
 	MQTTAddr string
+	// OIDC, when set, adds single sign-on through an OpenID Connect
+	// provider (oidc.go).
+	OIDC *sso.RP
 
 	routes   []Route
 	docOnce  sync.Once
