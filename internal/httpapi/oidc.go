@@ -44,8 +44,9 @@ func localPath(p string) string {
 func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	to, f, err := s.OIDC.Begin(r.Context(), localPath(r.URL.Query().Get("next")))
 	if err != nil {
+		// not a sign-in attempt yet: logged, not audited.
 		s.Logger.Error("single sign-on: the identity provider cannot be reached", "err", err)
-		s.ssoRefused(w, r, err)
+		http.Redirect(w, r, "/login?sso_error=idp", http.StatusSeeOther)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: f.Encode(), Path: oidcPath, MaxAge: 600, HttpOnly: true,
