@@ -59,6 +59,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if api.OIDC, err = cfg.SSO.relyingParty(); err != nil {
 		return err
 	}
+	if a.auth.Keys, err = cfg.SSO.keys(a.db); err != nil {
+		return err
+	}
 	if api.Incidents, err = a.incidentsAPI(ctx, per); err != nil {
 		return err
 	}

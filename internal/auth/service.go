@@ -45,6 +45,9 @@ type Service struct {
 	// Security, when set, applies its password policy and history and the
 	// login-failure lockout (policy.go); without it the default policy.
 	Security *Security
+	// Keys, when set, allows WebAuthn security keys as a second factor
+	// (webauthn.go).
+	Keys *Keys
 	// IdleTimeout, when set, ends a browser session unused that long
 	// (SessionTTL stays its absolute lifetime); API tokens are exempt.
 	IdleTimeout time.Duration

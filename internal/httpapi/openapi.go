@@ -317,7 +317,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps, tokenOps, ssoOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps, tokenOps, ssoOps, keyOps} {
 		for k, v := range ops {
 			if _, dup := staticOps[k]; dup {
 				panic("httpapi: route " + k + " is described twice")
@@ -473,7 +473,7 @@ func (s *Server) Document() obj {
 	}
 	// Each area adds its own schemas; a name defined twice would silently
 	// replace another area's schema, so it is refused.
-	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas, mfaSchemas} {
+	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas, mfaSchemas, keySchemas} {
 		part := obj{}
 		add(part)
 		for name, v := range part {

@@ -63,6 +63,7 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.mfaRoutes()...)
 	rs = append(rs, s.tokenRoutes()...)
 	rs = append(rs, s.ssoRoutes()...)
+	rs = append(rs, s.keyRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

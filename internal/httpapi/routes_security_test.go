@@ -31,35 +31,40 @@ import (
 
 // publicRoutes are the routes anyone may call, and why.
 var publicRoutes = map[string]string{
-	"GET /healthz":                        "liveness probe for the orchestrator; says nothing but ok",
-	"GET /readyz":                         "readiness probe; says whether the database answers",
-	"GET /api/v1/openapi.json":            "the API's own description, as published",
-	"GET /api/v1/version":                 "version and MQTT address, told to devices and tools",
-	"POST /api/v1/auth/login":             "the password step of signing in (lockout-guarded)",
-	"POST /api/v1/auth/login/mfa":         "the second step of signing in, bound to its challenge",
-	"POST /api/v1/auth/login/mfa/enrol":   "enrolment during a login that requires a second factor, bound to its challenge",
-	"POST /api/v1/auth/password":          "changing an (expired) password with the old one (lockout-guarded)",
-	"GET /api/v1/auth/oidc/login":         "single sign-on: only redirects to the identity provider",
-	"GET /api/v1/auth/oidc/callback":      "single sign-on: the provider's answer, bound to the browser's state, nonce and PKCE verifier",
-	"POST /api/v1/ingest":                 "devices: HTTP Basic with the device code and secret, checked by the handler",
-	"POST /api/v1/delivery/sms-receipts":  "the SMS gateway's delivery reports, authenticated by a shared secret in the handler",
-	"GET /api/v1/public/inspection-plans": "published double-random inspection plans are public by regulation (双随机、一公开)",
-	"GET /api/v1/warnings/feed.atom":      "public alerts are published to everyone",
-	"GET /api/v1/warnings/{id}/cap.xml":   "CAP message of a published public alert (the handler refuses others)",
-	"GET /api/v1/warnings/{id}/cap.json":  "CAP message of a published public alert (the handler refuses others)",
+	"GET /healthz":                           "liveness probe for the orchestrator; says nothing but ok",
+	"GET /readyz":                            "readiness probe; says whether the database answers",
+	"GET /api/v1/openapi.json":               "the API's own description, as published",
+	"GET /api/v1/version":                    "version and MQTT address, told to devices and tools",
+	"POST /api/v1/auth/login":                "the password step of signing in (lockout-guarded)",
+	"POST /api/v1/auth/login/mfa":            "the second step of signing in, bound to its challenge",
+	"POST /api/v1/auth/login/mfa/enrol":      "enrolment during a login that requires a second factor, bound to its challenge",
+	"POST /api/v1/auth/password":             "changing an (expired) password with the old one (lockout-guarded)",
+	"GET /api/v1/auth/oidc/login":            "single sign-on: only redirects to the identity provider",
+	"GET /api/v1/auth/oidc/callback":         "single sign-on: the provider's answer, bound to the browser's state, nonce and PKCE verifier",
+	"POST /api/v1/auth/login/webauthn/begin": "the second step of signing in with a security key, bound to its challenge",
+	"POST /api/v1/auth/login/webauthn":       "the second step of signing in with a security key, bound to its challenge",
+	"POST /api/v1/ingest":                    "devices: HTTP Basic with the device code and secret, checked by the handler",
+	"POST /api/v1/delivery/sms-receipts":     "the SMS gateway's delivery reports, authenticated by a shared secret in the handler",
+	"GET /api/v1/public/inspection-plans":    "published double-random inspection plans are public by regulation (双随机、一公开)",
+	"GET /api/v1/warnings/feed.atom":         "public alerts are published to everyone",
+	"GET /api/v1/warnings/{id}/cap.xml":      "CAP message of a published public alert (the handler refuses others)",
+	"GET /api/v1/warnings/{id}/cap.json":     "CAP message of a published public alert (the handler refuses others)",
 }
 
 // selfService are the writes every signed-in user may make, about their own
 // account only; every other write must be refused to the read-only role.
 var selfService = map[string]string{
-	"POST /api/v1/auth/logout":             "ends the caller's own session",
-	"POST /api/v1/auth/tokens":             "the caller's own API token",
-	"DELETE /api/v1/auth/tokens/{id}":      "revokes one of the caller's own tokens (the store matches the user)",
-	"POST /api/v1/auth/mfa/enrol":          "the caller's own second factor",
-	"POST /api/v1/auth/mfa/confirm":        "the caller's own second factor",
-	"POST /api/v1/auth/mfa/recovery-codes": "the caller's own recovery codes",
-	"POST /api/v1/webpush/subscriptions":   "the caller's own browser subscription on their own recipient record",
-	"DELETE /api/v1/webpush/subscriptions": "the caller's own browser subscription",
+	"POST /api/v1/auth/logout":                   "ends the caller's own session",
+	"POST /api/v1/auth/tokens":                   "the caller's own API token",
+	"DELETE /api/v1/auth/tokens/{id}":            "revokes one of the caller's own tokens (the store matches the user)",
+	"POST /api/v1/auth/mfa/enrol":                "the caller's own second factor",
+	"POST /api/v1/auth/mfa/confirm":              "the caller's own second factor",
+	"POST /api/v1/auth/mfa/recovery-codes":       "the caller's own recovery codes",
+	"POST /api/v1/auth/webauthn/register/begin":  "the caller's own security key",
+	"POST /api/v1/auth/webauthn/register/finish": "the caller's own security key",
+	"DELETE /api/v1/auth/webauthn/keys/{id}":     "removes one of the caller's own security keys (the store matches the user)",
+	"POST /api/v1/webpush/subscriptions":         "the caller's own browser subscription on their own recipient record",
+	"DELETE /api/v1/webpush/subscriptions":       "the caller's own browser subscription",
 }
 
 // computations are POSTs that compute from the body and store nothing (the
@@ -116,6 +121,10 @@ func newScopeEnv(t *testing.T, b storetest.Backend) *scopeEnv {
 		t.Fatal(err)
 	}
 	api.OIDC = rp
+	// security keys configured too.
+	if authSvc.Keys, err = auth.NewKeys(db, "yingji.example", []string{"https://yingji.example"}); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewUnstartedServer(api.Handler())
 	srv.Config.ErrorLog = nil
 	srv.Start()
