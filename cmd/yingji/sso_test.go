@@ -20,4 +20,14 @@ func TestSSOFlags(t *testing.T) {
 	if err != nil || rp.Claim() != "sub" {
 		t.Errorf("configured: %v", err)
 	}
+	if k, err := (&ssoConfig{}).keys(nil); k != nil || err != nil {
+		t.Errorf("security keys off by default: %v %v", k, err)
+	}
+	if _, err := (&ssoConfig{WebAuthnOrigins: "https://y.example"}).keys(nil); err == nil || !strings.Contains(err.Error(), "--webauthn-rp-id") {
+		t.Errorf("origins without an RP ID: %v", err)
+	}
+	k, err := (&ssoConfig{WebAuthnRPID: "yingji.example"}).keys(nil)
+	if err != nil || len(k.Origins) != 1 || k.Origins[0] != "https://yingji.example" {
+		t.Errorf("default origin: %+v %v", k, err)
+	}
 }
