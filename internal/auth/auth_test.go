@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,4 +109,30 @@ func TestTokenAllows(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0] != RegistryRead || got[1] != RegistryWrite {
 		t.Errorf("CheckScopes = %v, %v", got, err)
 	}
+}
+
+// FuzzCheckScopes: whatever a client sends as scopes, what is accepted is
+// a sorted set of the role's own permissions, never the legacy "*".
+func FuzzCheckScopes(f *testing.F) {
+	f.Add("inspector", "registry.read,registry.write")
+	f.Add("viewer", "*")
+	f.Add("secadmin", "users.manage, security.manage,,authenticated")
+	f.Fuzz(func(t *testing.T, role, list string) {
+		got, err := CheckScopes(role, strings.Split(list, ","))
+		if err != nil {
+			return
+		}
+		r, _ := RoleNamed(role)
+		for i, p := range got {
+			if !slices.Contains(r.Permissions, p) || p == LegacyScope || p == Authenticated {
+				t.Errorf("CheckScopes(%q, %q) accepted %q", role, list, p)
+			}
+			if i > 0 && got[i-1] >= p {
+				t.Errorf("CheckScopes(%q, %q) = %v: not a sorted set", role, list, got)
+			}
+		}
+		if len(got) == 0 {
+			t.Errorf("CheckScopes(%q, %q) accepted no scopes", role, list)
+		}
+	})
 }
