@@ -24,6 +24,8 @@ type Config struct {
 	SessionTTL    time.Duration
 	// Security holds the login-security settings (security.go).
 	Security securityConfig
+	// SSO is single sign-on through OpenID Connect (sso.go).
+	SSO ssoConfig
 	// MQTTAddr is the embedded broker's address; "" turns it off.
 	MQTTAddr         string
 	mqttAddrExplicit bool
@@ -102,6 +104,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	c.Security.register(fs)
 	c.Net.register(fs)
 	c.Audit.register(fs)
+	c.SSO.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.

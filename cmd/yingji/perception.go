@@ -181,6 +181,8 @@ func (p *perception) startBroker(ctx context.Context, a *app) error {
 		err = b.Start()
 		if err == nil {
 			p.broker = b
+			// disabling a device or rotating its secret ends its connections at once.
+			p.devices.Revoked = func(code string) { b.DisconnectDevice(code) }
 			if addr != a.cfg.MQTTAddr {
 				a.log.Warn("the default MQTT address is in use; the embedded broker listens on the next free port", "wanted", a.cfg.MQTTAddr, "using", b.Addr())
 			}

@@ -62,6 +62,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if per.broker != nil {
 		api.MQTTAddr = per.broker.Addr()
 	}
+	if api.OIDC, err = cfg.SSO.relyingParty(); err != nil {
+		return err
+	}
+	if a.auth.Keys, err = cfg.SSO.keys(a.db); err != nil {
+		return err
+	}
 	if api.Incidents, err = a.incidentsAPI(ctx, per); err != nil {
 		return err
 	}
@@ -89,7 +95,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return err
 	}
 	ui, err := webui.New(webui.Options{SecureCookies: secure, Logger: log, TileURL: cfg.TileURL,
-		TileWMTS: cfg.TileWMTS, TileKey: cfg.TileKey})
+		TileWMTS: cfg.TileWMTS, TileKey: cfg.TileKey, SSO: api.OIDC != nil})
 	if err != nil {
 		return err
 	}

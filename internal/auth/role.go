@@ -137,12 +137,14 @@ const (
 
 // Token is a stored session or API token (its hash, never the token).
 type Token struct {
-	ID         int64     `json:"id"`
-	UserID     int64     `json:"user_id"`
-	Kind       string    `json:"kind"`
-	Name       string    `json:"name"`
-	Hash       string    `json:"-"`
-	CreatedAt  time.Time `json:"created_at"`
-	ExpiresAt  time.Time `json:"expires_at"`
-	LastUsedAt time.Time `json:"last_used_at"`
+	ID     int64  `json:"id"`
+	UserID int64  `json:"user_id"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Hash   string `json:"-"`
+	// Scopes are an API token's permissions (tokens.go); nil for sessions.
+	Scopes     []Permission `json:"scopes,omitempty"`
+	CreatedAt  time.Time    `json:"created_at"`
+	ExpiresAt  time.Time    `json:"expires_at"`
+	LastUsedAt time.Time    `json:"last_used_at"`
 }

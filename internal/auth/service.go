@@ -45,6 +45,9 @@ type Service struct {
 	// Security, when set, applies its password policy and history and the
 	// login-failure lockout (policy.go); without it the default policy.
 	Security *Security
+	// Keys, when set, allows WebAuthn security keys as a second factor
+	// (webauthn.go).
+	Keys *Keys
 	// IdleTimeout, when set, ends a browser session unused that long
 	// (SessionTTL stays its absolute lifetime); API tokens are exempt.
 	IdleTimeout time.Duration
@@ -306,19 +309,26 @@ func (s *Service) IssueToken(ctx context.Context, u *User, kind, name string, tt
 
 // Authenticate turns a bearer token into the actor it speaks for.
 func (s *Service) Authenticate(ctx context.Context, token string) (*core.Actor, error) {
+	a, _, err := s.AuthenticateToken(ctx, token)
+	return a, err
+}
+
+// AuthenticateToken is Authenticate that also returns the token, whose
+// kind and scopes the caller checks with TokenAllows.
+func (s *Service) AuthenticateToken(ctx context.Context, token string) (*core.Actor, *Token, error) {
 	if token == "" {
-		return nil, core.Errorf(core.EUNAUTHORIZED, "sign in first")
+		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "sign in first")
 	}
 	t, u, err := s.Store.TokenUser(ctx, HashToken(token), s.Clock())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u.Disabled {
-		return nil, core.Errorf(core.EUNAUTHORIZED, "this account is disabled")
+		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "this account is disabled")
 	}
 	if t.Kind == SessionToken && s.IdleTimeout > 0 && s.Clock().Sub(t.LastUsedAt) > s.IdleTimeout {
 		s.Store.DeleteTokenByHash(ctx, t.Hash)
-		return nil, core.Errorf(core.EUNAUTHORIZED, "the session ended after %s without use; sign in again", s.IdleTimeout)
+		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "the session ended after %s without use; sign in again", s.IdleTimeout)
 	}
-	return &core.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Division: u.Division, EnterpriseID: u.EnterpriseID}, nil
+	return &core.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Division: u.Division, EnterpriseID: u.EnterpriseID}, t, nil
 }

@@ -61,7 +61,7 @@ func TestAuthentication(t *testing.T) {
 
 		// machine tokens: create, use, revoke.
 		var tok struct{ Token string }
-		e.call("POST", "/api/v1/auth/tokens", "viewer", map[string]any{"name": "气象局接口", "days": 30}, 201, &tok)
+		e.call("POST", "/api/v1/auth/tokens", "viewer", map[string]any{"name": "气象局接口", "days": 30, "scopes": []string{"registry.read"}}, 201, &tok)
 		e.call("GET", "/api/v1/divisions?level=county", tok.Token, nil, 200, nil)
 		var toks struct {
 			Items []struct {
@@ -91,7 +91,7 @@ func itoa(n int64) string {
 func TestCookieSessionRefusesCrossSiteWrites(t *testing.T) {
 	e := newEnv(t, storetest.Backends()[0])
 	send := func(method, site string) int {
-		req, _ := http.NewRequest(method, e.url+"/api/v1/auth/tokens", strings.NewReader(`{"name":"x"}`))
+		req, _ := http.NewRequest(method, e.url+"/api/v1/auth/tokens", strings.NewReader(`{"name":"x","scopes":["registry.read"]}`))
 		req.AddCookie(&http.Cookie{Name: "yingji_session", Value: e.tokens["viewer"]})
 		req.Header.Set("Sec-Fetch-Site", site)
 		resp, err := http.DefaultClient.Do(req)

@@ -70,68 +70,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, MeResponse{User: u, Permissions: role.Permissions})
 }
 
-func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
-	toks, err := s.Auth.Store.ListTokens(r.Context(), core.ActorFrom(r.Context()).UserID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if toks == nil {
-		toks = []*auth.Token{}
-	}
-	writeJSON(w, http.StatusOK, List[*auth.Token]{Items: toks, Total: len(toks), Limit: len(toks)})
-}
-
-type tokenRequest struct {
-	Name string `json:"name"`
-	Days int    `json:"days"`
-}
-
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if strings.TrimSpace(req.Name) == "" {
-		s.fail(w, r, core.Invalid("name", "is required (say what the token is for)"))
-		return
-	}
-	if req.Days == 0 {
-		req.Days = 90
-	}
-	if req.Days < 1 || req.Days > 366 {
-		s.fail(w, r, core.Invalid("days", "must be from 1 to 366"))
-		return
-	}
-	a := core.ActorFrom(r.Context())
-	u, err := s.Auth.Store.GetUser(r.Context(), a.UserID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ttl := time.Duration(req.Days) * 24 * time.Hour
-	token, err := s.Auth.IssueToken(r.Context(), u, auth.APIToken, req.Name, ttl)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "name": req.Name, "expires_at": s.Auth.Clock().Add(ttl)})
-}
-
-func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.Auth.Store.DeleteToken(r.Context(), core.ActorFrom(r.Context()).UserID, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	us, err := s.Auth.ListUsers(r.Context())
 	if err != nil {

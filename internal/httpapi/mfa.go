@@ -65,6 +65,8 @@ type MFAChallenge struct {
 	Challenge     string    `json:"challenge"`
 	ExpiresAt     time.Time `json:"expires_at"`
 	EnrolRequired bool      `json:"enrol_required"`
+	// WebAuthn: the account may answer with a security key (webauthn.go).
+	WebAuthn bool `json:"webauthn,omitempty"`
 }
 
 // MFALoginResponse is a session opened by the second step.
@@ -118,7 +120,8 @@ func (s *Server) writeLoginStep(w http.ResponseWriter, r *http.Request, res *aut
 		s.writeSession(w, r, res)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, MFAChallenge{MFARequired: true, Challenge: res.Challenge, ExpiresAt: res.ChallengeExpiresAt, EnrolRequired: res.EnrolRequired})
+	writeJSON(w, http.StatusAccepted, MFAChallenge{MFARequired: true, Challenge: res.Challenge, ExpiresAt: res.ChallengeExpiresAt, EnrolRequired: res.EnrolRequired,
+		WebAuthn: !res.EnrolRequired && s.Auth.HasKeys(r.Context(), res.User.ID)})
 }
 
 func (s *Server) loginMFA(w http.ResponseWriter, r *http.Request) {
@@ -304,6 +307,7 @@ func mfaSchemas(schemas obj) {
 	schemas["MFAChallenge"] = object([]string{"mfa_required", "challenge", "expires_at", "enrol_required"}, obj{
 		"mfa_required": obj{"type": "boolean", "const": true}, "challenge": obj{"type": "string", "description": "for POST /api/v1/auth/login/mfa; good for a few minutes"},
 		"expires_at": dateTime(), "enrol_required": obj{"type": "boolean", "description": "the account must first enrol (POST /api/v1/auth/login/mfa/enrol)"},
+		"webauthn": obj{"type": "boolean", "description": "the account may answer with a security key instead of a code (POST /api/v1/auth/login/webauthn/begin)"},
 	})
 	schemas["MFALoginRequest"] = object([]string{"challenge"}, obj{"challenge": str(), "code": code,
 		"recovery_code": obj{"type": "string", "description": "instead of a code: one of the recovery codes (each works once)"}})

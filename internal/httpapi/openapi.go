@@ -134,6 +134,7 @@ func commonSchemas() obj {
 	})
 	token := object([]string{"id", "kind", "created_at", "expires_at"}, obj{
 		"id": integer(), "user_id": integer(), "kind": obj{"type": "string", "enum": []string{auth.SessionToken, auth.APIToken}}, "name": str(),
+		"scopes":     obj{"type": "array", "items": str(), "description": "an API token's permissions ('*': issued before scopes, the whole role); absent for sessions"},
 		"created_at": dateTime(), "expires_at": dateTime(), "last_used_at": dateTime(),
 	})
 	entry := object([]string{"seq", "at", "actor", "action", "entity", "entity_id", "prev_hash", "hash"}, obj{
@@ -175,12 +176,14 @@ func commonSchemas() obj {
 		"UserList":       listOf(ref("User")),
 		"UserInput": object(nil, obj{"username": str(), "display_name": str(), "password": obj{"type": "string", "format": "password"},
 			"role": str(), "division_code": str(), "enterprise_id": integer(), "disabled": obj{"type": "boolean"}}),
-		"Me":           object([]string{"user", "permissions"}, obj{"user": ref("User"), "permissions": arrayOf(str())}),
-		"Token":        token,
-		"TokenList":    listOf(ref("Token")),
-		"TokenRequest": object([]string{"name"}, obj{"name": str(), "days": obj{"type": "integer", "minimum": 1, "maximum": 366}}),
-		"NewToken":     object([]string{"token", "name", "expires_at"}, obj{"token": str(), "name": str(), "expires_at": dateTime()}),
-		"RoleList":     listOf(object([]string{"name", "permissions"}, obj{"name": str(), "label": str(), "label_en": str(), "permissions": arrayOf(str())})),
+		"Me":        object([]string{"user", "permissions"}, obj{"user": ref("User"), "permissions": arrayOf(str())}),
+		"Token":     token,
+		"TokenList": listOf(ref("Token")),
+		"TokenRequest": object([]string{"name", "scopes"}, obj{"name": str(), "days": obj{"type": "integer", "minimum": 1, "maximum": 366, "description": "default 90"},
+			"scopes": obj{"type": "array", "items": str(), "minItems": 1, "description": "permissions of your role the token may use (GET /api/v1/auth/me lists them)"}}),
+		"NewToken": object([]string{"id", "token", "name", "kind", "scopes", "expires_at"}, obj{"id": integer(), "user_id": integer(), "token": obj{"type": "string", "description": "shown this once"},
+			"name": str(), "kind": str(), "scopes": arrayOf(str()), "created_at": dateTime(), "expires_at": dateTime(), "last_used_at": dateTime()}),
+		"RoleList": listOf(object([]string{"name", "permissions"}, obj{"name": str(), "label": str(), "label_en": str(), "permissions": arrayOf(str())})),
 		"AuditList": object([]string{"items", "total"}, obj{"items": arrayOf(entry), "total": integer(),
 			"next_before_seq": integer(), "next_after_seq": integer()}),
 		"KindList":       listOf(obj{"type": "object"}),
@@ -314,7 +317,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps, auditOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps, tokenOps, ssoOps, keyOps, auditOps} {
 		for k, v := range ops {
 			if _, dup := staticOps[k]; dup {
 				panic("httpapi: route " + k + " is described twice")
@@ -473,7 +476,7 @@ func (s *Server) Document() obj {
 	}
 	// Each area adds its own schemas; a name defined twice would silently
 	// replace another area's schema, so it is refused.
-	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas, mfaSchemas, auditSchemas} {
+	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas, mfaSchemas, keySchemas, auditSchemas} {
 		part := obj{}
 		add(part)
 		for name, v := range part {

@@ -26,7 +26,7 @@ func (s *Server) buildRoutes() []Route {
 		{"POST", "/api/v1/auth/logout", auth.Authenticated, "End the current session", s.logout},
 		{"GET", "/api/v1/auth/me", auth.Authenticated, "The signed-in user and permissions", s.me},
 		{"GET", "/api/v1/auth/tokens", auth.Authenticated, "Your sessions and API tokens", s.listTokens},
-		{"POST", "/api/v1/auth/tokens", auth.Authenticated, "Create an API token for machines", s.createToken},
+		{"POST", "/api/v1/auth/tokens", auth.Authenticated, "Create an API token for machines, with scopes (a subset of your role) and an expiry", s.createToken},
 		{"DELETE", "/api/v1/auth/tokens/{id}", auth.Authenticated, "Revoke a session or API token", s.deleteToken},
 
 		{"GET", "/api/v1/users", auth.UsersManage, "List accounts in your area", s.listUsers},
@@ -69,6 +69,9 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.dutyRoutes()...)
 	rs = append(rs, s.mfaRoutes()...)
 	rs = append(rs, s.auditRoutes()...)
+	rs = append(rs, s.tokenRoutes()...)
+	rs = append(rs, s.ssoRoutes()...)
+	rs = append(rs, s.keyRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

@@ -21,6 +21,7 @@ import (
 	"github.com/yingji/yingji/internal/httpapi"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/sso"
 	"github.com/yingji/yingji/internal/store/storetest"
 )
 
@@ -31,33 +32,40 @@ import (
 
 // publicRoutes are the routes anyone may call, and why.
 var publicRoutes = map[string]string{
-	"GET /healthz":                        "liveness probe for the orchestrator; says nothing but ok",
-	"GET /readyz":                         "readiness probe; says whether the database answers",
-	"GET /api/v1/openapi.json":            "the API's own description, as published",
-	"GET /api/v1/version":                 "version and MQTT address, told to devices and tools",
-	"POST /api/v1/auth/login":             "the password step of signing in (lockout-guarded)",
-	"POST /api/v1/auth/login/mfa":         "the second step of signing in, bound to its challenge",
-	"POST /api/v1/auth/login/mfa/enrol":   "enrolment during a login that requires a second factor, bound to its challenge",
-	"POST /api/v1/auth/password":          "changing an (expired) password with the old one (lockout-guarded)",
-	"POST /api/v1/ingest":                 "devices: HTTP Basic with the device code and secret, checked by the handler",
-	"POST /api/v1/delivery/sms-receipts":  "the SMS gateway's delivery reports, authenticated by a shared secret in the handler",
-	"GET /api/v1/public/inspection-plans": "published double-random inspection plans are public by regulation (双随机、一公开)",
-	"GET /api/v1/warnings/feed.atom":      "public alerts are published to everyone",
-	"GET /api/v1/warnings/{id}/cap.xml":   "CAP message of a published public alert (the handler refuses others)",
-	"GET /api/v1/warnings/{id}/cap.json":  "CAP message of a published public alert (the handler refuses others)",
+	"GET /healthz":                           "liveness probe for the orchestrator; says nothing but ok",
+	"GET /readyz":                            "readiness probe; says whether the database answers",
+	"GET /api/v1/openapi.json":               "the API's own description, as published",
+	"GET /api/v1/version":                    "version and MQTT address, told to devices and tools",
+	"POST /api/v1/auth/login":                "the password step of signing in (lockout-guarded)",
+	"POST /api/v1/auth/login/mfa":            "the second step of signing in, bound to its challenge",
+	"POST /api/v1/auth/login/mfa/enrol":      "enrolment during a login that requires a second factor, bound to its challenge",
+	"POST /api/v1/auth/password":             "changing an (expired) password with the old one (lockout-guarded)",
+	"GET /api/v1/auth/oidc/login":            "single sign-on: only redirects to the identity provider",
+	"GET /api/v1/auth/oidc/callback":         "single sign-on: the provider's answer, bound to the browser's state, nonce and PKCE verifier",
+	"POST /api/v1/auth/login/webauthn/begin": "the second step of signing in with a security key, bound to its challenge",
+	"POST /api/v1/auth/login/webauthn":       "the second step of signing in with a security key, bound to its challenge",
+	"POST /api/v1/ingest":                    "devices: HTTP Basic with the device code and secret, checked by the handler",
+	"POST /api/v1/delivery/sms-receipts":     "the SMS gateway's delivery reports, authenticated by a shared secret in the handler",
+	"GET /api/v1/public/inspection-plans":    "published double-random inspection plans are public by regulation (双随机、一公开)",
+	"GET /api/v1/warnings/feed.atom":         "public alerts are published to everyone",
+	"GET /api/v1/warnings/{id}/cap.xml":      "CAP message of a published public alert (the handler refuses others)",
+	"GET /api/v1/warnings/{id}/cap.json":     "CAP message of a published public alert (the handler refuses others)",
 }
 
 // selfService are the writes every signed-in user may make, about their own
 // account only; every other write must be refused to the read-only role.
 var selfService = map[string]string{
-	"POST /api/v1/auth/logout":             "ends the caller's own session",
-	"POST /api/v1/auth/tokens":             "the caller's own API token",
-	"DELETE /api/v1/auth/tokens/{id}":      "revokes one of the caller's own tokens (the store matches the user)",
-	"POST /api/v1/auth/mfa/enrol":          "the caller's own second factor",
-	"POST /api/v1/auth/mfa/confirm":        "the caller's own second factor",
-	"POST /api/v1/auth/mfa/recovery-codes": "the caller's own recovery codes",
-	"POST /api/v1/webpush/subscriptions":   "the caller's own browser subscription on their own recipient record",
-	"DELETE /api/v1/webpush/subscriptions": "the caller's own browser subscription",
+	"POST /api/v1/auth/logout":                   "ends the caller's own session",
+	"POST /api/v1/auth/tokens":                   "the caller's own API token",
+	"DELETE /api/v1/auth/tokens/{id}":            "revokes one of the caller's own tokens (the store matches the user)",
+	"POST /api/v1/auth/mfa/enrol":                "the caller's own second factor",
+	"POST /api/v1/auth/mfa/confirm":              "the caller's own second factor",
+	"POST /api/v1/auth/mfa/recovery-codes":       "the caller's own recovery codes",
+	"POST /api/v1/auth/webauthn/register/begin":  "the caller's own security key",
+	"POST /api/v1/auth/webauthn/register/finish": "the caller's own security key",
+	"DELETE /api/v1/auth/webauthn/keys/{id}":     "removes one of the caller's own security keys (the store matches the user)",
+	"POST /api/v1/webpush/subscriptions":         "the caller's own browser subscription on their own recipient record",
+	"DELETE /api/v1/webpush/subscriptions":       "the caller's own browser subscription",
 }
 
 // computations are POSTs that compute from the body and store nothing (the
@@ -108,6 +116,16 @@ func newScopeEnv(t *testing.T, b storetest.Backend) *scopeEnv {
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Perception: &httpapi.Perception{}, Incidents: &httpapi.Incidents{}, Warnings: &httpapi.Warnings{}, Supervision: &httpapi.Supervision{},
 		Ledger: &httpapi.Ledger{}, Recipients: &httpapi.Recipients{}, Models: &httpapi.Models{}, Duty: &httpapi.Duty{}}
+	// single sign-on configured (the provider is not contacted by the walk).
+	rp, err := sso.New(sso.Config{Issuer: "https://idp.example", ClientID: "yingji", RedirectURL: "https://yingji.example/api/v1/auth/oidc/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.OIDC = rp
+	// security keys configured too.
+	if authSvc.Keys, err = auth.NewKeys(db, "yingji.example", []string{"https://yingji.example"}); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewUnstartedServer(api.Handler())
 	// a handler reached with its area's empty service panics; the walk
 	// sees the dropped connection, the log need not.
@@ -445,4 +463,58 @@ func kindOfList(rt httpapi.Route) (*registry.Kind, bool) {
 		}
 	}
 	return nil, false
+}
+
+// TestRouteTokenScopes walks every route again with API tokens: for each
+// route with a permission, a token of a role that has the permission but
+// scoped to another one is refused 403 naming the scope, before the
+// handler; every write open to any signed-in user is refused to every
+// token (no token makes a wider token or changes a second factor).
+func TestRouteTokenScopes(t *testing.T) {
+	e := newScopeEnv(t, storetest.Backends()[0])
+	// per role, two tokens each scoped to one of the role's first two permissions.
+	type scoped struct {
+		scope auth.Permission
+		token string
+	}
+	tokens := map[string][]scoped{}
+	for _, r := range auth.Roles {
+		user := "tc-" + strings.ReplaceAll(r.Name, "_", "-")
+		for _, p := range r.Permissions[:2] {
+			var tok struct{ Token string }
+			e.call("POST", "/api/v1/auth/tokens", user, map[string]any{"name": "walk", "days": 1, "scopes": []string{string(p)}}, 201, &tok)
+			tokens[r.Name] = append(tokens[r.Name], scoped{p, tok.Token})
+		}
+	}
+	checked := 0
+	for _, rt := range e.api.Routes() {
+		key := rt.Method + " " + rt.Pattern
+		if rt.Permission == "" || rt.Permission == auth.Authenticated && !isWrite(rt.Method) {
+			continue
+		}
+		path := concrete(rt.Pattern)
+		for _, role := range auth.Roles {
+			if !auth.Can(role.Name, rt.Permission) {
+				continue // the role walk covers it
+			}
+			for _, tk := range tokens[role.Name] {
+				if tk.scope == rt.Permission {
+					continue
+				}
+				e.tokens["token"] = tk.token
+				st, p, err := e.raw(rt.Method, path, "token")
+				switch {
+				case err != nil:
+					t.Errorf("LEAK %s with a %s token scoped to %s: the handler ran (%v)", key, role.Name, tk.scope, err)
+				case st != 403 || !strings.Contains(p.Detail, "token"):
+					t.Errorf("LEAK %s with a %s token scoped to %s = %d %q, want 403", key, role.Name, tk.scope, st, p.Detail)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d refusals checked", checked)
+	}
+	t.Logf("%d scope refusals checked", checked)
 }

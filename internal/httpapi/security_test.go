@@ -200,7 +200,7 @@ func TestSessionIdleAndLifetime(t *testing.T) {
 		var login httpapi.LoginResponse
 		e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "viewer", "password": password}, 200, &login)
 		var tok struct{ Token string }
-		e.call("POST", "/api/v1/auth/tokens", login.Token, map[string]any{"name": "machine", "days": 1}, 201, &tok)
+		e.call("POST", "/api/v1/auth/tokens", login.Token, map[string]any{"name": "machine", "days": 1, "scopes": []string{"registry.read"}}, 201, &tok)
 		// used every 25 minutes, the session lives to its absolute end (1 h here).
 		for range 2 {
 			clock.add(25 * time.Minute)

@@ -20,6 +20,7 @@ import (
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/sso"
 )
 
 // SessionCookie is the browser session cookie's name.
@@ -72,6 +73,9 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (--trusted-proxies); none by default.
 	TrustedProxies []netip.Prefix
+	// OIDC, when set, adds single sign-on through an OpenID Connect
+	// provider (oidc.go).
+	OIDC *sso.RP
 
 	routes   []Route
 	docOnce  sync.Once
@@ -175,7 +179,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 			rt.Handler(sw, r)
 			return
 		}
-		actor, byCookie, err := s.authenticate(r)
+		actor, token, byCookie, err := s.authenticate(r)
 		if err != nil {
 			s.fail(sw, r, err)
 			return
@@ -192,25 +196,31 @@ func (s *Server) wrap(rt Route) http.Handler {
 			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "the %s role may not do this (needs %s)", actor.Role, rt.Permission))
 			return
 		}
+		// an API token needs the permission in its scopes as well (tokens.go).
+		if !auth.TokenAllows(token, rt.Permission, r.Method) {
+			s.Auth.Denied(r.Context(), actor, label)
+			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "%s", scopeRefusal(token, rt.Permission)))
+			return
+		}
 		rt.Handler(sw, r.WithContext(core.WithActor(r.Context(), actor)))
 	})
 }
 
 // authenticate reads a bearer token, or else the session cookie.
-func (s *Server) authenticate(r *http.Request) (*core.Actor, bool, error) {
+func (s *Server) authenticate(r *http.Request) (*core.Actor, *auth.Token, bool, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return nil, false, core.Errorf(core.EUNAUTHORIZED, "the Authorization header must be 'Bearer <token>'")
+			return nil, nil, false, core.Errorf(core.EUNAUTHORIZED, "the Authorization header must be 'Bearer <token>'")
 		}
-		a, err := s.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
-		return a, false, err
+		a, t, err := s.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token))
+		return a, t, false, err
 	}
 	if c, err := r.Cookie(SessionCookie); err == nil {
-		a, err := s.Auth.Authenticate(r.Context(), c.Value)
-		return a, true, err
+		a, t, err := s.Auth.AuthenticateToken(r.Context(), c.Value)
+		return a, t, true, err
 	}
-	return nil, false, core.Errorf(core.EUNAUTHORIZED, "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login")
+	return nil, nil, false, core.Errorf(core.EUNAUTHORIZED, "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login")
 }
 
 // sameOrigin guards cookie-authenticated changes against cross-site forms.
