@@ -61,6 +61,7 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.modelRoutes()...)
 	rs = append(rs, s.dutyRoutes()...)
 	rs = append(rs, s.mfaRoutes()...)
+	rs = append(rs, s.revealRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

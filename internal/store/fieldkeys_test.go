@@ -24,7 +24,7 @@ func expertInput(t testing.TB, tree *region.Tree, n int) *registry.Input {
 func rawAttrs(t *testing.T, db *store.DB, id int64) string {
 	t.Helper()
 	var s string
-	if err := db.SQL().QueryRow(`SELECT attrs FROM registry_objects WHERE id = `+fmt.Sprint(id)).Scan(&s); err != nil {
+	if err := db.SQL().QueryRow(`SELECT attrs FROM registry_objects WHERE id = ` + fmt.Sprint(id)).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
