@@ -60,6 +60,8 @@ type Config struct {
 	AdminPassword string
 	// Delivery holds the warning channels' settings (cmd/yingji/recipients.go).
 	Delivery deliveryConfig
+	// Fields is the field encryption of personal data (keys.go).
+	Fields fieldsConfig
 }
 
 const (
@@ -93,6 +95,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 	c.Delivery.register(fs)
 	c.Security.register(fs)
+	c.Fields.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.
@@ -163,7 +166,7 @@ func usageFor(fs *flag.FlagSet, synopsis string) func() {
 	return func() {
 		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags (each also as YINGJI_<NAME>, e.g. --no-demo as YINGJI_NO_DEMO):\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)\n  YINGJI_TILE_KEY\tkey for {key} in --tile-wmts (天地图 tk)")
+		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)\n  YINGJI_TILE_KEY\tkey for {key} in --tile-wmts (天地图 tk)\n  YINGJI_DATA_KEY\tone key that seals personal data instead of --data-key-file (base64 or hex; 32 bytes for aes-gcm, 16 for sm4-gcm)")
 	}
 }
 

@@ -27,6 +27,7 @@ commands:
   user add|passwd|list|disable   manage accounts
   divisions import  import administrative divisions from a CSV (and boundaries)
   audit verify      check the audit trail's hash chain
+  keys list|rotate|reseal|retire   the keys that seal personal data (docs/security.md)
   sim               publish simulated readings of the demo monitoring points over MQTT
   model fwi|plume|blast|quake|landslide   hazard models: forest-fire weather index, toxic plume, explosion, earthquake, rainfall geohazards
   feed parse KIND FILE   print an external feed file's events as JSON (usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDivisions(ctx, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, stdout, stderr)
+	case "keys":
+		return cmdKeys(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "sim":
