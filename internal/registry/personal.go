@@ -291,32 +291,33 @@ func OpenAttrs(k *Kind, code string, data []byte, s Sealer) (map[string]any, err
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("registry: stored attributes of %s %s: %w", k.Name, code, err)
 	}
+	attrs := make(map[string]any, len(raw))
 	for name, v := range raw {
 		f, ok := k.Field(name)
-		if !ok || f.Personal == "" {
-			continue
+		if !ok {
+			continue // a field removed from the kind since; keep reading
 		}
 		var str string
-		if json.Unmarshal(v, &str) != nil || !strings.HasPrefix(str, SealedPrefix) {
-			continue
+		if f.Personal != "" && len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &str) == nil && strings.HasPrefix(str, SealedPrefix) {
+			if s == nil {
+				return nil, fmt.Errorf("registry: %s %s.%s is sealed and no data key is configured", k.Name, code, name)
+			}
+			plain, err := s.Open(SealContext(k.Name, code, name), str)
+			if err != nil {
+				return nil, fmt.Errorf("registry: %s %s.%s: %w", k.Name, code, name, err)
+			}
+			v = plain
 		}
-		if s == nil {
-			return nil, fmt.Errorf("registry: %s %s.%s is sealed and no data key is configured", k.Name, code, name)
-		}
-		plain, err := s.Open(SealContext(k.Name, code, name), str)
+		val, err := decodeField(f, v)
 		if err != nil {
-			return nil, fmt.Errorf("registry: %s %s.%s: %w", k.Name, code, name, err)
+			return nil, fmt.Errorf("registry: stored %s.%s: %w", k.Name, name, err)
 		}
-		raw[name] = plain
+		attrs[name] = val
 	}
-	clear, err := json.Marshal(raw)
-	if err != nil {
-		return nil, err
-	}
-	return DecodeAttrs(k, clear)
+	return attrs, nil
 }
 
-// SealedKeys returns, for stored attributes, the sealed personal fields
+// SealedValues returns, for stored attributes, the sealed personal fields
 // and the sealed values (for key rotation), and the personal fields still
 // stored in clear.
 func SealedValues(k *Kind, data []byte) (sealed map[string]string, clear []string, err error) {
