@@ -13,6 +13,7 @@ import (
 
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/fieldcrypt"
+	"github.com/yingji/yingji/internal/outbox"
 	"github.com/yingji/yingji/internal/store"
 )
 
@@ -22,6 +23,65 @@ type fieldsConfig struct {
 	Cipher string
 	// KeyFile holds the key ring (default DATA/data.key).
 	KeyFile string
+	// loaded is the ring once opened: it also seals the recipients'
+	// contacts and the TOTP secrets (protector).
+	loaded *fieldcrypt.Ring
+}
+
+// protector is the sealer of the recipients' contacts and the TOTP
+// secrets: the recipient key (YINGJI_RECIPIENT_KEY or
+// --recipient-key-file) for look-up hashes and values sealed before the
+// key ring, the key ring for sealing.
+func (c *Config) protector() (*outbox.Protector, error) {
+	path := c.Delivery.KeyFile
+	if path == "" {
+		path = filepath.Join(c.Data, "recipient.key")
+	}
+	key, err := outbox.LoadKey(c.Delivery.Key, path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := outbox.NewProtector(key)
+	if err != nil {
+		return nil, err
+	}
+	if c.Fields.loaded != nil {
+		p.Ring = c.Fields.loaded
+	}
+	return p, nil
+}
+
+// secretSealer re-seals recipients and TOTP secrets with the ring
+// (store.SecretSealer); the recipient key is read only when a value sealed
+// with it is met.
+type secretSealer struct {
+	cfg  *Config
+	ring *fieldcrypt.Ring
+	p    *outbox.Protector
+}
+
+func (s *secretSealer) Open(field, sealed string) (string, error) {
+	if fieldcrypt.IsSealed(sealed) {
+		b, err := s.ring.Open(field, sealed)
+		return string(b), err
+	}
+	if s.p == nil {
+		p, err := s.cfg.protector()
+		if err != nil {
+			return "", fmt.Errorf("the recipient key, to open %s: %w", field, err)
+		}
+		s.p = p
+	}
+	return s.p.Open(field, sealed)
+}
+
+func (s *secretSealer) Seal(field, plain string) (string, error) {
+	return s.ring.Seal(field, []byte(plain))
+}
+
+func (s *secretSealer) Current(sealed string) bool {
+	kid, err := fieldcrypt.KeyOf(sealed)
+	return err == nil && kid == s.ring.ActiveID()
 }
 
 func (c *fieldsConfig) register(fs *flag.FlagSet) {
@@ -61,6 +121,7 @@ func (c *fieldsConfig) ring(cfg *Config, log *slog.Logger) (*fieldcrypt.Ring, er
 		if err != nil {
 			return nil, fmt.Errorf("YINGJI_DATA_KEY: %w", err)
 		}
+		c.loaded = r
 		return r, nil
 	}
 	path := c.path(cfg)
@@ -68,6 +129,7 @@ func (c *fieldsConfig) ring(cfg *Config, log *slog.Logger) (*fieldcrypt.Ring, er
 	if err != nil {
 		return nil, fmt.Errorf("the data key ring: %w", err)
 	}
+	c.loaded = r
 	if id, have := r.Active(); log != nil && have != alg {
 		log.Warn(fmt.Sprintf("--data-cipher is %s but the active key %s is %s, which goes on sealing: run 'yingji keys rotate --data-cipher %s' to switch (it re-seals every value)", alg, id, have, c.Cipher),
 			"key_file", path)
@@ -129,6 +191,9 @@ stored in clear); retire removes an old key once nothing is sealed with it.`
 			}
 		}
 		fmt.Fprintf(stdout, "%d personal value(s) still stored in clear (run 'yingji keys reseal')\n", u.Clear)
+		if u.Legacy > 0 {
+			fmt.Fprintf(stdout, "%d recipient contact(s) or TOTP secret(s) still sealed with the recipient key (run 'yingji keys reseal')\n", u.Legacy)
+		}
 		return nil
 	case "rotate":
 		if err := cfg.noArgs("keys rotate"); err != nil {
@@ -193,14 +258,20 @@ stored in clear); retire removes an old key once nothing is sealed with it.`
 	return fmt.Errorf("keys: %q is not list, rotate, reseal or retire", sub)
 }
 
-// reseal re-seals the registry under the active key, reporting progress.
+// reseal re-seals the registry, the recipients' contacts and the TOTP
+// secrets under the active key, reporting progress.
 func reseal(ctx context.Context, a *app, batch int, stdout io.Writer) (store.ResealStats, error) {
 	st, err := a.db.ResealRegistry(ctx, a.fields, batch, resealHook)
+	if err == nil {
+		var st2 store.ResealStats
+		st2, err = a.db.ResealSecrets(ctx, &secretSealer{cfg: a.cfg, ring: a.fields}, batch, resealHook)
+		st.Scanned, st.Resealed, st.Batches = st.Scanned+st2.Scanned, st.Resealed+st2.Resealed, st.Batches+st2.Batches
+	}
 	if err != nil {
 		fmt.Fprintf(stdout, "stopped after %d record(s) (%d re-sealed); every value is still readable, run 'yingji keys reseal' to finish: %v\n", st.Scanned, st.Resealed, err)
 		return st, err
 	}
-	fmt.Fprintf(stdout, "re-sealed %d of %d record(s) with personal fields in %d batch(es) under %s\n", st.Resealed, st.Scanned, st.Batches, a.fields.ActiveID())
+	fmt.Fprintf(stdout, "re-sealed %d of %d record(s) (registry, recipients, TOTP secrets) in %d batch(es) under %s\n", st.Resealed, st.Scanned, st.Batches, a.fields.ActiveID())
 	return st, nil
 }
 

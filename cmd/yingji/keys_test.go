@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/fieldcrypt"
+	"github.com/yingji/yingji/internal/outbox"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store"
 	"github.com/yingji/yingji/internal/store/storetest"
@@ -60,8 +63,27 @@ func TestKeysRotateDemoRegistry(t *testing.T) {
 			if err := run(ctx, append(args("migrate"), "--data-cipher", "aes-gcm"), io.Discard, &logs); err != nil || !strings.Contains(logs.String(), "keys rotate") {
 				t.Fatalf("cipher mismatch: %v %s", err, logs.String())
 			}
+			// a TOTP secret sealed with the recipient key before the ring existed
+			t.Setenv("YINGJI_PASSWORD", "Correct-horse-7x")
+			if err := run(ctx, append(args("user", "add", "otp1"), "--role", "viewer", "--division", "530502"), io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			var uid int64
+			if err := db.SQL().QueryRow(`SELECT id FROM users WHERE username = 'otp1'`).Scan(&uid); err != nil {
+				t.Fatal(err)
+			}
+			rkey, err := outbox.LoadKey("", filepath.Join(dir, "recipient.key"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			legacy, _ := outbox.NewProtector(rkey)
+			secretField := fmt.Sprintf("totp_secret:%d", uid)
+			if err := db.BeginMFA(sys, uid, legacy.Seal(secretField, "JBSWY3DPEHPK3PXP"), time.Now()); err != nil {
+				t.Fatal(err)
+			}
 			var out bytes.Buffer
-			if err := run(ctx, args("keys", "list"), &out, io.Discard); err != nil || !strings.Contains(out.String(), old) || !strings.Contains(out.String(), "sm4-gcm") {
+			if err := run(ctx, args("keys", "list"), &out, io.Discard); err != nil || !strings.Contains(out.String(), old) || !strings.Contains(out.String(), "sm4-gcm") ||
+				!strings.Contains(out.String(), "1 recipient contact(s) or TOTP secret(s) still sealed with the recipient key") {
 				t.Fatalf("keys list: %v\n%s", err, out.String())
 			}
 			// rotate to AES, crashing after the second batch
@@ -118,6 +140,13 @@ func TestKeysRotateDemoRegistry(t *testing.T) {
 			db.SetSealer(only)
 			if n := countAll(); n != total {
 				t.Fatalf("%d records read with the new key only, want %d", n, total)
+			}
+			mfa, err := db.GetMFA(sys, uid)
+			if err != nil || !strings.HasPrefix(mfa.Secret, "yj1.aes256gcm."+newID+".") {
+				t.Fatalf("TOTP secret after the rotation: %v %v", mfa, err)
+			}
+			if p, err := only.Open(secretField, mfa.Secret); err != nil || string(p) != "JBSWY3DPEHPK3PXP" {
+				t.Fatalf("TOTP secret with the new key only: %q %v", p, err)
 			}
 			entries, err := db.ListAudit(sys, audit.Filter{Entity: "key"})
 			if err != nil {
