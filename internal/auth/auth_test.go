@@ -47,7 +47,10 @@ func TestPermissions(t *testing.T) {
 		p    Permission
 		want bool
 	}{
-		{"admin", UsersManage, true},
+		{"admin", UsersManage, false},
+		{"secadmin", UsersManage, true},
+		{"auditadmin", AuditRead, true},
+		{"sysadmin", RegistryRead, false},
 		{"inspector", RegistryWrite, true},
 		{"duty_officer", RegistryWrite, false},
 		{"viewer", RegistryRead, true},

@@ -605,6 +605,11 @@ func (s *Service) ResetMFA(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	// resetting one's own second factor would let a stolen session sign in
+	// with the password alone: another security administrator must.
+	if a := core.ActorFrom(ctx); a != nil && !a.System && a.UserID == u.ID {
+		return core.Errorf(core.EFORBIDDEN, "you cannot reset your own second factor; renew your recovery codes, or ask another security administrator")
+	}
 	return s.MFA.Store.ResetMFA(ctx, u.ID)
 }
 

@@ -6,10 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
-	"github.com/yingji/yingji/internal/region"
 )
 
 type loginRequest struct {
@@ -30,7 +28,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, clientIP(r))
+	if !s.limitLogin(w, r, req.Username) {
+		return
+	}
+	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, s.clientIP(r))
 	if err != nil {
 		s.Logger.Warn("login failed", "username", req.Username, "remote", r.RemoteAddr)
 		s.fail(w, r, err)
@@ -48,7 +49,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -209,40 +210,4 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
 		out[i] = RoleInfo{ro.Name, ro.Label, ro.LabelEn, ro.Permissions}
 	}
 	writeJSON(w, http.StatusOK, List[RoleInfo]{Items: out, Total: len(out), Limit: len(out)})
-}
-
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := audit.Filter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Actor: q.Get("actor")}
-	var err error
-	if f.Limit, err = intParam(q, "limit", 100, 1, 10000); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if v := q.Get("after_seq"); v != "" {
-		if f.AfterSeq, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s.fail(w, r, core.Invalid("after_seq", "%q is not a sequence number", v))
-			return
-		}
-	}
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if v := q.Get(name); v != "" {
-			if *dst, err = time.Parse(time.RFC3339, v); err != nil {
-				s.fail(w, r, core.Invalid(name, "%q is not an RFC 3339 time", v))
-				return
-			}
-		}
-	}
-	if a := core.ActorFrom(r.Context()); !a.System {
-		f.DivisionPrefix = region.Prefix(a.Division)
-	}
-	entries, err := s.DB.ListAudit(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if entries == nil {
-		entries = []audit.Entry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": entries, "total": len(entries)})
 }

@@ -6,6 +6,15 @@ import (
 )
 
 // buildRoutes is the one list of every endpoint and its permission.
+//
+// Three-role separation (三员分立, docs/security.md §2 d): accounts and the
+// second-factor resets need users.manage and the security policy
+// security.manage (the security administrator); the audit trail audit.read
+// (the audit administrator); the division tree, the ingestion dead-letter
+// log and the external feeds' pushes and health the system administrator's
+// regions.write, ingest.admin and system.manage. The administrative
+// divisions themselves are reference data (the national code list) every
+// signed-in account needs to read, the administrators included.
 func (s *Server) buildRoutes() []Route {
 	rs := []Route{
 		{"GET", "/healthz", "", "Liveness", s.healthz},
@@ -26,14 +35,12 @@ func (s *Server) buildRoutes() []Route {
 		{"PATCH", "/api/v1/users/{id}", auth.UsersManage, "Change an account", s.updateUser},
 		{"GET", "/api/v1/roles", auth.Authenticated, "Roles and their permissions", s.listRoles},
 
-		{"GET", "/api/v1/audit", auth.AuditRead, "Audit trail", s.listAudit},
-
-		{"GET", "/api/v1/divisions", auth.RegistryRead, "List administrative divisions", s.listDivisions},
+		{"GET", "/api/v1/divisions", auth.Authenticated, "List administrative divisions", s.listDivisions},
 		{"POST", "/api/v1/divisions/import", auth.RegionsWrite, "Import divisions (CSV: code,name,level,parent_code)", s.importDivisions},
-		{"GET", "/api/v1/divisions/locate", auth.RegistryRead, "The division containing a point", s.locateDivision},
-		{"GET", "/api/v1/divisions/{code}", auth.RegistryRead, "Get a division", s.getDivision},
-		{"GET", "/api/v1/divisions/{code}/children", auth.RegistryRead, "Child divisions", s.divisionChildren},
-		{"GET", "/api/v1/divisions/{code}/ancestors", auth.RegistryRead, "Ancestor divisions, root first", s.divisionAncestors},
+		{"GET", "/api/v1/divisions/locate", auth.Authenticated, "The division containing a point", s.locateDivision},
+		{"GET", "/api/v1/divisions/{code}", auth.Authenticated, "Get a division", s.getDivision},
+		{"GET", "/api/v1/divisions/{code}/children", auth.Authenticated, "Child divisions", s.divisionChildren},
+		{"GET", "/api/v1/divisions/{code}/ancestors", auth.Authenticated, "Ancestor divisions, root first", s.divisionAncestors},
 		{"GET", "/api/v1/registry/kinds", auth.RegistryRead, "Registry kinds with their fields and options", s.listKinds},
 	}
 	if s.Perception != nil {
@@ -61,6 +68,7 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.modelRoutes()...)
 	rs = append(rs, s.dutyRoutes()...)
 	rs = append(rs, s.mfaRoutes()...)
+	rs = append(rs, s.auditRoutes()...)
 	rs = append(rs, s.revealRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -108,7 +109,9 @@ func newScopeEnv(t *testing.T, b storetest.Backend) *scopeEnv {
 		Perception: &httpapi.Perception{}, Incidents: &httpapi.Incidents{}, Warnings: &httpapi.Warnings{}, Supervision: &httpapi.Supervision{},
 		Ledger: &httpapi.Ledger{}, Recipients: &httpapi.Recipients{}, Models: &httpapi.Models{}, Duty: &httpapi.Duty{}}
 	srv := httptest.NewUnstartedServer(api.Handler())
-	srv.Config.ErrorLog = nil
+	// a handler reached with its area's empty service panics; the walk
+	// sees the dropped connection, the log need not.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &scopeEnv{env: &env{t: t, url: srv.URL, db: db, tree: tree, api: api, tokens: map[string]string{}}, ids: map[string]int64{}}
@@ -118,6 +121,9 @@ func newScopeEnv(t *testing.T, b storetest.Backend) *scopeEnv {
 		t.Fatalf("demo data: %v", err)
 	}
 	users := []auth.UserInput{{Username: "city-admin", Role: "admin", Division: "530500"}}
+	for _, r := range auth.AdminRoles {
+		users = append(users, auth.UserInput{Username: "city-" + r, Role: r, Division: "530500"})
+	}
 	for _, div := range []string{inside, outside} {
 		ent := firstEnterprise(t, reg, sys, div)
 		prefix := map[string]string{inside: "ly-", outside: "tc-"}[div]
@@ -191,6 +197,48 @@ func (e *scopeEnv) raw(method, path, user string) (int, httpapi.Problem, error) 
 
 func isWrite(method string) bool { return method != "GET" && method != "HEAD" }
 
+// holders are the roles that have p.
+func holders(p auth.Permission) []string {
+	var out []string
+	for _, r := range auth.Roles {
+		if auth.Can(r.Name, p) {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// separation checks the three-role separation (三员分立) on one route,
+// generated from its permission: a permission an administrator role holds
+// is held by that one role alone (accounts and security policy: secadmin;
+// the audit trail: auditadmin; the system: sysadmin), and every other
+// permission — business data of any area — by no administrator. The walk's
+// refusals then show each administrator refused every business route and
+// the other administrators' routes; here the holder is shown admitted.
+func (e *scopeEnv) separation(t *testing.T, rt httpapi.Route) (owner string) {
+	t.Helper()
+	key := rt.Method + " " + rt.Pattern
+	hs := holders(rt.Permission)
+	var admins []string
+	for _, h := range hs {
+		if auth.IsAdminRole(h) {
+			admins = append(admins, h)
+		}
+	}
+	switch {
+	case rt.Permission == auth.Authenticated || len(admins) == 0:
+		return "" // every account's own, or business
+	case len(hs) != 1:
+		t.Errorf("SEPARATION %s needs %s, held by %v: an administrator's permission must be theirs alone", key, rt.Permission, hs)
+		return ""
+	}
+	st, p, err := e.raw(rt.Method, concrete(rt.Pattern), "city-"+hs[0])
+	if err == nil && (st == 401 || (st == 403 && strings.Contains(p.Detail, "needs "))) {
+		t.Errorf("%s as its holder %s = %d %q: refused by the permission check", key, hs[0], st, p.Detail)
+	}
+	return hs[0]
+}
+
 func TestRouteRolePermissions(t *testing.T) {
 	e := newScopeEnv(t, storetest.Backends()[0])
 	routes := e.api.Routes()
@@ -202,6 +250,8 @@ func TestRouteRolePermissions(t *testing.T) {
 	}
 	areas := map[string]bool{}
 	checked := 0
+	owned := map[string][]string{} // administrator role → its routes
+	business := 0
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Pattern
 		areas[strings.Split(strings.TrimPrefix(rt.Pattern, "/api/v1/"), "/")[0]] = true
@@ -216,6 +266,11 @@ func TestRouteRolePermissions(t *testing.T) {
 		}
 		if isWrite(rt.Method) && (rt.Permission == auth.Authenticated) != (selfService[key] != "") {
 			t.Errorf("%s: a write open to every signed-in user must be listed in selfService (and only those)", key)
+		}
+		if owner := e.separation(t, rt); owner != "" {
+			owned[owner] = append(owned[owner], key)
+		} else if rt.Permission != auth.Authenticated {
+			business++
 		}
 		path := concrete(rt.Pattern)
 		if st, _, err := e.raw(rt.Method, path, ""); err != nil || st != 401 {
@@ -250,13 +305,34 @@ func TestRouteRolePermissions(t *testing.T) {
 			t.Errorf("no %s routes were built: the test does not see every area", a)
 		}
 	}
-	t.Logf("%d routes, %d refusals checked", len(routes), checked)
+	// each administrator has work of its own: accounts and the security
+	// policy, the audit trail, the system (the walk refused it to everyone
+	// else, business roles and the other administrators alike).
+	for _, want := range []struct {
+		role string
+		keys []string
+	}{
+		{"secadmin", []string{"GET /api/v1/users", "POST /api/v1/users", "PATCH /api/v1/users/{id}", "DELETE /api/v1/users/{id}/mfa", "PUT /api/v1/security/mfa-policy"}},
+		{"auditadmin", []string{"GET /api/v1/audit"}},
+		{"sysadmin", []string{"POST /api/v1/divisions/import", "GET /api/v1/ingest/rejections"}}, // and the feeds', when configured (models_test.go)
+	} {
+		for _, k := range want.keys {
+			if !slices.Contains(owned[want.role], k) {
+				t.Errorf("%s is not %s's alone (%s has %v)", k, want.role, want.role, owned[want.role])
+			}
+		}
+	}
+	if business < 100 {
+		t.Errorf("only %d business routes walked", business)
+	}
+	t.Logf("%d routes (%d business, administrators' %v), %d refusals checked", len(routes), business, owned, checked)
 }
 
 // TestRouteDivisionScope: for every registry kind's list and get routes
 // (taken from the route table), a user of every role in another county
 // never sees a record outside their area, and a county inspector cannot
-// change one; users and the audit trail likewise.
+// change one; accounts (for the county's security administrator) and the
+// audit trail (for its audit administrator) likewise.
 func TestRouteDivisionScope(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -326,29 +402,32 @@ func TestRouteDivisionScope(t *testing.T) {
 					Division string `json:"division_code"`
 				}
 			}
-			e.call("GET", "/api/v1/users", "tc-admin", nil, 200, &us)
+			e.call("GET", "/api/v1/users", "tc-secadmin", nil, 200, &us)
+			if len(us.Items) == 0 {
+				t.Error("tc-secadmin sees no account of their own county (the control)")
+			}
 			for _, u := range us.Items {
 				if !region.Within(u.Division, outside) {
-					t.Errorf("LEAK tc-admin lists user %s of %s", u.Username, u.Division)
+					t.Errorf("LEAK tc-secadmin lists user %s of %s", u.Username, u.Division)
 				}
 			}
-			e.call("GET", fmt.Sprintf("/api/v1/users/%d", e.ids["ly-viewer"]), "tc-admin", nil, 404, nil)
-			e.call("PATCH", fmt.Sprintf("/api/v1/users/%d", e.ids["ly-viewer"]), "tc-admin", map[string]any{"disabled": true}, 404, nil)
-			e.call("GET", fmt.Sprintf("/api/v1/users/%d/mfa", e.ids["ly-viewer"]), "tc-admin", nil, 404, nil)
-			e.call("DELETE", fmt.Sprintf("/api/v1/users/%d/mfa", e.ids["ly-viewer"]), "tc-admin", nil, 404, nil)
+			e.call("GET", fmt.Sprintf("/api/v1/users/%d", e.ids["ly-viewer"]), "tc-secadmin", nil, 404, nil)
+			e.call("PATCH", fmt.Sprintf("/api/v1/users/%d", e.ids["ly-viewer"]), "tc-secadmin", map[string]any{"disabled": true}, 404, nil)
+			e.call("GET", fmt.Sprintf("/api/v1/users/%d/mfa", e.ids["ly-viewer"]), "tc-secadmin", nil, 404, nil)
+			e.call("DELETE", fmt.Sprintf("/api/v1/users/%d/mfa", e.ids["ly-viewer"]), "tc-secadmin", nil, 404, nil)
 			var audit struct {
 				Items []struct {
 					Seq      int64
 					Division string `json:"division_code"`
 				}
 			}
-			e.call("GET", "/api/v1/audit?limit=5000", "tc-admin", nil, 200, &audit)
+			e.call("GET", "/api/v1/audit?limit=5000", "tc-auditadmin", nil, 200, &audit)
 			if len(audit.Items) == 0 {
-				t.Error("tc-admin sees no audit entries of their own county (the control)")
+				t.Error("tc-auditadmin sees no audit entries of their own county (the control)")
 			}
 			for _, a := range audit.Items {
 				if !region.Within(a.Division, outside) {
-					t.Errorf("LEAK tc-admin reads audit entry %d of %q", a.Seq, a.Division)
+					t.Errorf("LEAK tc-auditadmin reads audit entry %d of %q", a.Seq, a.Division)
 				}
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,12 +67,19 @@ type Server struct {
 	Version       string
 	// MQTTAddr is the embedded broker's address, told to devices and tools.
 	MQTTAddr string
+	// Limits are the request rate limits (net.go); zero: none.
+	Limits Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (--trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
 
 	routes   []Route
 	docOnce  sync.Once
 	docJSON  []byte
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// chain caches the audit chain's status for the situation page.
+	chain chainCache
 }
 
 // Route is one endpoint and the permission it needs. The route table is
@@ -109,11 +117,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.Errorf(core.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
-	return securityHeaders(mux)
+	return s.securityHeaders(mux)
 }
 
-func securityHeaders(h http.Handler) http.Handler {
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.SecureCookies || s.isHTTPS(r) {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Referrer-Policy", "same-origin")
@@ -133,6 +144,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -149,7 +163,15 @@ func (s *Server) wrap(rt Route) http.Handler {
 			s.requests.WithLabelValues(label, strconv.Itoa(sw.status)).Inc()
 			s.duration.WithLabelValues(label).Observe(time.Since(start).Seconds())
 		}()
+		// every route's body is bounded; routes set smaller limits
+		r.Body = http.MaxBytesReader(sw, r.Body, MaxRequestBody)
 		if rt.Permission == "" {
+			// a public write (sign-in, ingestion) sent by a browser from
+			// another site is a forged form (login CSRF)
+			if r.Method != http.MethodGet && r.Method != http.MethodHead && crossSite(r) {
+				s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "cross-site request refused; send the request from the Yingji pages"))
+				return
+			}
 			rt.Handler(sw, r)
 			return
 		}
@@ -160,6 +182,9 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		if byCookie && r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
 			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "cross-site request refused; send the request from the Yingji pages or use a bearer token"))
+			return
+		}
+		if !s.allow(sw, r, s.Limits.API, "user:"+actor.Username) {
 			return
 		}
 		if !auth.Can(actor.Role, rt.Permission) {

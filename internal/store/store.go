@@ -88,6 +88,8 @@ type DB struct {
 	wmu sync.Mutex
 	// DSN is what the store was opened with, without a password.
 	DSN string
+	// auditAlg is the audit chain's hash for new entries (SetAuditHash).
+	auditAlg string
 	// fields seals registry records' personal fields (SetSealer); nil
 	// stores them in clear.
 	fields registry.Sealer
@@ -157,7 +159,10 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 // tx is a transaction that rebinds its queries.
 type tx struct {
 	*sql.Tx
-	d      dialect
+	d dialect
+	// auditAlg is the hash algorithm of the audit entries it writes.
+	auditAlg string
+	// fields seals registry records' personal fields.
 	fields registry.Sealer
 }
 
@@ -183,7 +188,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &tx{Tx: stx, d: db.d, fields: db.fields}
+	t := &tx{Tx: stx, d: db.d, auditAlg: db.auditAlg, fields: db.fields}
 	if err := fn(t); err != nil {
 		stx.Rollback()
 		return err

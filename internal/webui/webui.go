@@ -160,6 +160,7 @@ func (s *Server) Handler() http.Handler {
 	s.modelPages(mux)
 	s.dutyPages(mux)
 	s.securityPages(mux)
+	s.auditPages(mux)
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.page("map", true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
