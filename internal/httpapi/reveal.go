@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/registry"
@@ -102,7 +103,7 @@ func (h *kindHandler) reveal(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Strings(names)
 	// nothing is shown unless the reveal is on the record.
-	if err := au.AuditEvent(r.Context(), "reveal", o.Kind, o.ID, o.Division, map[string]any{"fields": names}); err != nil {
+	if err := au.AuditEvent(r.Context(), audit.ActReveal, o.Kind, o.ID, o.Division, map[string]any{"fields": names}); err != nil {
 		h.s.fail(w, r, err)
 		return
 	}

@@ -77,6 +77,11 @@ func TestRevealPersonalFields(t *testing.T) {
 			if last.Action != "reveal" || last.Actor != "ly-commander" || string(last.After) != `{"fields":["phone"]}` || last.Division != o.Division {
 				t.Fatalf("audit entry = %+v after %s", last, last.After)
 			}
+			// the security administrator sees it on the situation page
+			sit := e.call("GET", "/api/v1/security/situation", "ly-secadmin", nil, 200, nil)
+			if !strings.Contains(string(sit), `"reveal"`) || !strings.Contains(string(sit), "ly-commander") {
+				t.Errorf("the situation does not show the reveal: %s", sit)
+			}
 			// every personal field when none is named; an empty body too
 			e.call("POST", path, "city-admin", nil, 200, &got)
 			if len(got.Fields) == 0 || got.Fields["phone"] != phone {
