@@ -54,11 +54,13 @@ func TestBrowserRevealPersonal(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector('[data-reveal=phone]').textContent`); got != "显示" {
 		t.Errorf("button reads %q", got)
 	}
+	screenshot(t, ctx, "personal-masked")
 	run(t, ctx, "click 显示", chromedp.Click(chromedp.CSS("[data-reveal=phone]")))
 	waitPage(t, ctx, "the clear value", `!!document.querySelector('[data-personal=phone].revealed')`)
 	if got := eval[string](t, ctx, `document.querySelector('[data-personal=phone] .personal-value').textContent`); got != phone {
 		t.Fatalf("after 显示 the page shows %q, want %s", got, phone)
 	}
+	screenshot(t, ctx, "personal-revealed")
 	// the ID number stays masked until asked for
 	if got := eval[string](t, ctx, `document.querySelector('[data-personal=id_number] .personal-value').textContent`); !strings.Contains(got, "**********") {
 		t.Errorf("the ID number shows %q", got)
