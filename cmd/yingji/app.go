@@ -15,6 +15,7 @@ import (
 
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/fieldcrypt"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store"
@@ -28,6 +29,8 @@ type app struct {
 	tree     atomic.Pointer[region.Tree]
 	registry *registry.Service
 	auth     *auth.Service
+	// fields seals registry records' personal fields (keys.go).
+	fields *fieldcrypt.Ring
 	// outbox delivers published warnings; set by recipientsAPI, nil
 	// when delivery is not wired.
 	outbox *outbox.Service
@@ -51,10 +54,21 @@ func newLogger(cfg *Config) *slog.Logger {
 // openApp opens and migrates the database, loads the divisions (the
 // embedded Baoshan set into an empty database) and builds the services.
 func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+	return openAppWith(ctx, cfg, log, log)
+}
+
+// openAppWith is openApp; cipherLog, when set, is warned of a key ring
+// whose active key is not of --data-cipher ('yingji keys' passes nil).
+func openAppWith(ctx context.Context, cfg *Config, log, cipherLog *slog.Logger) (*app, error) {
+	fields, err := cfg.Fields.ring(cfg, cipherLog)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
+	db.SetSealer(fields)
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		db.Close()
@@ -67,7 +81,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, db: db}
+	a := &app{cfg: cfg, log: log, db: db, fields: fields}
 	a.registry = &registry.Service{Store: db, Regions: func() registry.Regions { return a.tree.Load() }}
 	a.auth = &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: cfg.SessionTTL,
 		Divisions: func(code string) bool { _, ok := a.tree.Load().Get(code); return ok },

@@ -69,6 +69,8 @@ type Config struct {
 	Net netConfig
 	// Audit holds the audit trail's hash and retention (cmd/yingji/audit.go).
 	Audit auditConfig
+	// Fields is the field encryption of personal data (keys.go).
+	Fields fieldsConfig
 }
 
 const (
@@ -105,6 +107,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	c.Net.register(fs)
 	c.Audit.register(fs)
 	c.SSO.register(fs)
+	c.Fields.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.
@@ -179,7 +182,7 @@ func usageFor(fs *flag.FlagSet, synopsis string) func() {
 	return func() {
 		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags (each also as YINGJI_<NAME>, e.g. --no-demo as YINGJI_NO_DEMO):\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first business administrator 'admin' (generated and printed once when unset)\n  YINGJI_SYSADMIN_PASSWORD, YINGJI_SECADMIN_PASSWORD, YINGJI_AUDITADMIN_PASSWORD\tlikewise for the system, security and audit administrators 'sysadmin', 'secadmin', 'auditadmin' (三员分立)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)\n  YINGJI_TILE_KEY\tkey for {key} in --tile-wmts (天地图 tk)")
+		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first business administrator 'admin' (generated and printed once when unset)\n  YINGJI_SYSADMIN_PASSWORD, YINGJI_SECADMIN_PASSWORD, YINGJI_AUDITADMIN_PASSWORD\tlikewise for the system, security and audit administrators 'sysadmin', 'secadmin', 'auditadmin' (三员分立)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)\n  YINGJI_TILE_KEY\tkey for {key} in --tile-wmts (天地图 tk)\n  YINGJI_DATA_KEY\tone key that seals personal data instead of --data-key-file (base64 or hex; 32 bytes for aes-gcm, 16 for sm4-gcm)")
 	}
 }
 

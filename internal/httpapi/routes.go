@@ -72,6 +72,7 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.tokenRoutes()...)
 	rs = append(rs, s.ssoRoutes()...)
 	rs = append(rs, s.keyRoutes()...)
+	rs = append(rs, s.revealRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

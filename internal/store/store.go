@@ -20,6 +20,8 @@ import (
 	"github.com/yingji/yingji/internal/region"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/yingji/yingji/internal/registry"
 )
 
 // dialect is everything that differs between the two databases.
@@ -88,6 +90,9 @@ type DB struct {
 	DSN string
 	// auditAlg is the audit chain's hash for new entries (SetAuditHash).
 	auditAlg string
+	// fields seals registry records' personal fields (SetSealer); nil
+	// stores them in clear.
+	fields registry.Sealer
 }
 
 // Open opens the database at dsn: a postgres:// or postgresql:// URL, or a
@@ -157,6 +162,8 @@ type tx struct {
 	d dialect
 	// auditAlg is the hash algorithm of the audit entries it writes.
 	auditAlg string
+	// fields seals registry records' personal fields.
+	fields registry.Sealer
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -181,7 +188,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &tx{Tx: stx, d: db.d, auditAlg: db.auditAlg}
+	t := &tx{Tx: stx, d: db.d, auditAlg: db.auditAlg, fields: db.fields}
 	if err := fn(t); err != nil {
 		stx.Rollback()
 		return err
