@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -30,7 +31,8 @@ func TestTwoNodesShareAlarmsOverNATS(t *testing.T) {
 			js.DeleteStream(context.Background(), stream)
 		}
 	})
-	common := []string{"--db", dsn, "--nats", "nats://127.0.0.1:4222", "--nats-stream", stream}
+	// the nodes of one installation share its data key ring (docs/security.md).
+	common := []string{"--db", dsn, "--nats", "nats://127.0.0.1:4222", "--nats-stream", stream, "--data-key-file", filepath.Join(t.TempDir(), "data.key")}
 	urlA, _ := server(t, append([]string{"--data", t.TempDir(), "--mqtt-addr", "127.0.0.1:0"}, common...)...)
 	urlB, _ := server(t, append([]string{"--data", t.TempDir(), "--mqtt-addr", ""}, common...)...)
 	a := login(t, urlA, "admin", adminPassword)

@@ -100,7 +100,7 @@ func TestAPITokenScopes(t *testing.T) {
 		// turned viewer is refused by the role.
 		var wtok newToken
 		e.call("POST", "/api/v1/auth/tokens", "ly-inspector", map[string]any{"name": "采集", "days": 1, "scopes": []string{"registry.write"}}, 201, &wtok)
-		e.call("GET", "/api/v1/divisions", wtok.Token, nil, 403, nil) // registry.read is not in its scopes
+		e.call("GET", "/api/v1/registry/kinds", wtok.Token, nil, 403, nil) // registry.read is not in its scopes
 		id := userID(t, e, "ly-inspector")
 		e.call("PATCH", fmt.Sprintf("/api/v1/users/%d", id), "city-secadmin", map[string]any{"role": "viewer"}, 200, nil)
 		p = problemOf(t, e.call("POST", "/api/v1/enterprises", wtok.Token, map[string]any{"name": "x"}, 403, nil))

@@ -83,8 +83,8 @@ func TestBrowserAdminUsers(t *testing.T) {
 	ctx := browser(t, 1440, 900)
 	submitLogin(t, ctx, h, secUser, adminPassword, "/")
 	waitPage(t, ctx, "the users page the security administrator lands on", `location.pathname === '/admin/users' && `+meReady+` && `+admReady)
-	if hidden := eval[[]string](t, ctx, `[...document.querySelectorAll('.nav a')].filter(a => !a.hidden).map(a => a.id)`); fmt.Sprint(hidden) != "[nav-admin]" {
-		t.Errorf("the security administrator sees the links %v, want only the accounts", hidden)
+	if hidden := eval[[]string](t, ctx, `[...document.querySelectorAll('.nav a')].filter(a => !a.hidden).map(a => a.id)`); fmt.Sprint(hidden) != "[nav-admin nav-situation]" {
+		t.Errorf("the security administrator sees the links %v, want only the accounts and the security situation", hidden)
 	}
 	var before userList
 	sec.getJSON("GET", "/api/v1/users", "", &before)
