@@ -5,9 +5,11 @@
 //	go run ./internal/tools/fuzzall -fuzztime 5m          # a longer search
 //	go run ./internal/tools/fuzzall -run 'CAP|Decode' ./internal/warning/...
 //
-// It finds the packages whose test files declare a func Fuzz…, asks each
-// for its targets with `go test -list '^Fuzz'`, and runs each target alone
-// with `go test -run '^$' -fuzz '^Name$' -fuzztime T`. A failing target does
+// It finds the packages whose test files declare a func Fuzz…, builds each
+// one's test binary once with the fuzzing instrumentation (`go test -c
+// -fuzz`), asks it for its targets (`-test.list '^Fuzz'`), and runs each
+// target alone, as `go test -run '^$' -fuzz '^Name$' -fuzztime T` would
+// (same corpus cache under GOCACHE/fuzz, same testdata/fuzz). A failing target does
 // not stop the others; at the end every failure is listed with the file of
 // the failing input (under the package's testdata/fuzz/, the regression
 // test to commit once the bug is fixed) and the command that replays it,
@@ -27,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +40,7 @@ type pkg struct {
 	Dir          string
 	TestGoFiles  []string
 	XTestGoFiles []string
+	Binary       string // the instrumented test binary
 }
 
 type target struct {
@@ -78,8 +82,19 @@ func main() {
 		}
 	}
 	ctx := context.Background()
-	targets, err := findTargets(ctx, patterns)
+	bin, err := os.MkdirTemp("", "fuzzall")
 	if err != nil {
+		fatalf("%v", err)
+	}
+	defer os.RemoveAll(bin)
+	cache, err := output(ctx, "", "go", "env", "GOCACHE")
+	if err != nil {
+		fatalf("%v", err)
+	}
+	start := time.Now()
+	targets, err := findTargets(ctx, patterns, bin, filter)
+	if err != nil {
+		os.RemoveAll(bin)
 		fatalf("%v", err)
 	}
 	var chosen []target
@@ -95,6 +110,7 @@ func main() {
 		return
 	}
 	if len(chosen) == 0 {
+		os.RemoveAll(bin)
 		fatalf("no fuzz targets found in %s", strings.Join(patterns, " "))
 	}
 	to := *timeout
@@ -104,12 +120,11 @@ func main() {
 			to += d
 		}
 	}
-	start := time.Now()
 	var failures []failure
 	for i, t := range chosen {
 		began := time.Now()
 		fmt.Printf("[%d/%d] %s %s ", i+1, len(chosen), t.pkg.ImportPath, t.name)
-		f, err := fuzz(ctx, t, *fuzztime, *parallel, to)
+		f, err := fuzz(ctx, t, *fuzztime, *parallel, to, strings.TrimSpace(string(cache)))
 		if err != nil {
 			fmt.Printf("FAIL (%s)\n", time.Since(began).Round(time.Millisecond))
 			failures = append(failures, f)
@@ -130,14 +145,15 @@ func main() {
 			fmt.Printf("    commit it with the fix as the regression test.\n")
 		}
 	}
+	os.RemoveAll(bin)
 	os.Exit(1)
 }
 
 // findTargets lists the fuzz targets of the packages matched by patterns:
-// only packages whose test files declare one are asked (go test -list
-// builds the test binary), and the answer of go test -list is what counts.
-func findTargets(ctx context.Context, patterns []string) ([]target, error) {
-	out, err := output(ctx, "go", append([]string{"list", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles"}, patterns...)...)
+// only packages whose test files declare one are built, and what the test
+// binary lists with -test.list '^Fuzz' is what counts.
+func findTargets(ctx context.Context, patterns []string, bin string, filter *regexp.Regexp) ([]target, error) {
+	out, err := output(ctx, "", "go", append([]string{"list", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles"}, patterns...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -154,10 +170,15 @@ func findTargets(ctx context.Context, patterns []string) ([]target, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(declared) == 0 {
+		if len(declared) == 0 || filter != nil && !filter.MatchString(p.ImportPath) && !slices.ContainsFunc(declared, filter.MatchString) {
 			continue
 		}
-		listed, err := output(ctx, "go", "test", "-list", "^Fuzz", p.ImportPath)
+		began := time.Now()
+		p.Binary = filepath.Join(bin, strings.ReplaceAll(p.ImportPath, "/", "_")+".test")
+		if _, err := output(ctx, "", "go", "test", "-c", "-fuzz", "^Fuzz", "-o", p.Binary, p.ImportPath); err != nil {
+			return nil, err
+		}
+		listed, err := output(ctx, p.Dir, p.Binary, "-test.list", "^Fuzz")
 		if err != nil {
 			return nil, err
 		}
@@ -169,6 +190,7 @@ func findTargets(ctx context.Context, patterns []string) ([]target, error) {
 			}
 		}
 		sort.Strings(names)
+		fmt.Printf("built %s: %d targets (%s)\n", p.ImportPath, len(names), time.Since(began).Round(time.Millisecond))
 		for _, name := range names {
 			targets = append(targets, target{pkg: p, name: name})
 		}
@@ -192,14 +214,14 @@ func declaredTargets(p pkg) ([]string, error) {
 }
 
 // fuzz runs one target; the error is non-nil when it failed.
-func fuzz(ctx context.Context, t target, fuzztime string, parallel int, timeout time.Duration) (failure, error) {
-	args := []string{"test", "-run", "^$", "-fuzz", "^" + t.name + "$", "-fuzztime", fuzztime, "-timeout", timeout.String()}
+func fuzz(ctx context.Context, t target, fuzztime string, parallel int, timeout time.Duration, cache string) (failure, error) {
+	args := []string{"-test.run", "^$", "-test.fuzz", "^" + t.name + "$", "-test.fuzztime", fuzztime, "-test.timeout", timeout.String(),
+		"-test.fuzzcachedir", filepath.Join(cache, "fuzz", t.pkg.ImportPath)}
 	if parallel > 0 {
-		args = append(args, "-parallel", fmt.Sprint(parallel))
+		args = append(args, "-test.parallel", fmt.Sprint(parallel))
 	}
-	args = append(args, t.pkg.ImportPath)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = t.pkg.Dir
+	cmd := exec.CommandContext(ctx, t.pkg.Binary, args...)
+	cmd.Dir = t.pkg.Dir // testdata/fuzz is read and written there
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()
@@ -216,8 +238,9 @@ func fuzz(ctx context.Context, t target, fuzztime string, parallel int, timeout 
 	return f, err
 }
 
-func output(ctx context.Context, name string, args ...string) ([]byte, error) {
+func output(ctx context.Context, dir, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
