@@ -177,11 +177,20 @@ func TestSQLInjectionStoredVerbatim(t *testing.T) {
 				}
 				id := objs[0].ID
 				p := path(k, id)
-				var fields []string
+				var fields, lists, contacts []string // text, lists of text, contacts
 				for _, f := range k.Fields {
-					if f.Type == registry.String && f.AppliesTo(objs[0].Category) {
+					switch {
+					case !f.AppliesTo(objs[0].Category):
+					case f.Type == registry.String:
 						fields = append(fields, f.Name)
+					case f.Type == registry.Strings && len(f.Enum) == 0:
+						lists = append(lists, f.Name)
+					case f.Type == registry.Contacts:
+						contacts = append(contacts, f.Name)
 					}
+				}
+				for _, f := range append(lists, contacts...) {
+					checked[k.Name+"."+f] = "free text"
 				}
 				for _, f := range fields {
 					checked[k.Name+"."+f] = "free text"
@@ -191,6 +200,12 @@ func TestSQLInjectionStoredVerbatim(t *testing.T) {
 					body := map[string]any{"name": pl, "version": rec["version"]}
 					for _, f := range fields {
 						body[f] = pl
+					}
+					for _, f := range lists {
+						body[f] = []string{pl, "x"}
+					}
+					for _, f := range contacts {
+						body[f] = []map[string]any{{"name": pl, "role": pl, "phone": "0875-2123456"}}
 					}
 					// a field with a format of its own (a unit, say) refuses
 					// text: it must name itself, and leaves the free text.
@@ -211,6 +226,21 @@ func TestSQLInjectionStoredVerbatim(t *testing.T) {
 					for _, f := range append([]string{"name"}, fields...) {
 						if got[f] != pl {
 							t.Errorf("%s %d field %s: stored %q, read back %q", k.Name, id, f, pl, got[f])
+						}
+					}
+					for _, f := range lists {
+						if l, _ := got[f].([]any); len(l) != 2 || l[0] != pl {
+							t.Errorf("%s %d field %s: stored [%q x], read back %v", k.Name, id, f, pl, got[f])
+						}
+					}
+					for _, f := range contacts {
+						l, _ := got[f].([]any)
+						if len(l) != 1 {
+							t.Errorf("%s %d field %s: read back %v", k.Name, id, f, got[f])
+							continue
+						}
+						if c, _ := l[0].(map[string]any); c["name"] != pl || c["role"] != pl {
+							t.Errorf("%s %d field %s: stored name and role %q, read back %v", k.Name, id, f, pl, c)
 						}
 					}
 					var list struct {
