@@ -26,16 +26,24 @@ import (
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/securitytest"
+	"github.com/yingji/yingji/internal/store"
 	"github.com/yingji/yingji/internal/store/storetest"
 	"github.com/yingji/yingji/internal/supervision"
 	"github.com/yingji/yingji/internal/supervision/gb18218"
 	"github.com/yingji/yingji/internal/warning"
 )
 
-// newInjectionEnv is a server with the registry (and the demo data),
-// incidents, warnings, supervision and duty wired to real services, and a
-// city administrator "admin" who may write all of them.
-func newInjectionEnv(t *testing.T, b storetest.Backend) (*env, *registry.Service) {
+// wiredServer is the API with the registry (and the demo data), incidents,
+// warnings, supervision and duty wired to real services, and a city
+// administrator "admin" who may write all of them.
+type wiredServer struct {
+	api  *httpapi.Server
+	db   *store.DB
+	tree *region.Tree
+	reg  *registry.Service
+}
+
+func newWiredServer(t testing.TB, b storetest.Backend) *wiredServer {
 	t.Helper()
 	db, tree := storetest.Open(t, b)
 	rg := &regions{db: db}
@@ -78,18 +86,26 @@ func newInjectionEnv(t *testing.T, b storetest.Backend) (*env, *registry.Service
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Incidents: &httpapi.Incidents{Service: inc}, Warnings: &httpapi.Warnings{Service: warn},
 		Supervision: &httpapi.Supervision{Service: sv}, Duty: &httpapi.Duty{Service: dt}}
-	srv := httptest.NewServer(api.Handler())
-	t.Cleanup(srv.Close)
-	e := &env{t: t, url: srv.URL, db: db, tree: tree, api: api, tokens: map[string]string{}}
-	e.loadDocument()
 	for _, u := range []auth.UserInput{{Username: "admin", Role: "admin", Division: "530500"}, {Username: "ly-duty2", Role: "duty_officer", Division: longyang}} {
 		u.Password = password
 		if _, err := authSvc.CreateUser(sys, u); err != nil {
 			t.Fatal(err)
 		}
-		e.login(u.Username)
 	}
-	return e, reg
+	return &wiredServer{api: api, db: db, tree: tree, reg: reg}
+}
+
+// newInjectionEnv is the wired server running, its users signed in.
+func newInjectionEnv(t *testing.T, b storetest.Backend) (*env, *registry.Service) {
+	t.Helper()
+	w := newWiredServer(t, b)
+	srv := httptest.NewServer(w.api.Handler())
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL, db: w.db, tree: w.tree, api: w.api, tokens: map[string]string{}}
+	e.loadDocument()
+	e.login("admin")
+	e.login("ly-duty2")
+	return e, w.reg
 }
 
 // tableCounts counts the rows of every table of the schema, and reads the
@@ -310,7 +326,7 @@ func TestSQLInjectionStoredVerbatim(t *testing.T) {
 
 			// every list query parameter of the document takes every payload:
 			// a refusal names the parameter, never a 500.
-			lists := listParams(t, e)
+			lists := listParams(t, e.url)
 			n := 0
 			for route, params := range lists {
 				for _, prm := range params {
@@ -370,9 +386,9 @@ func objsOf(t *testing.T, reg *registry.Service, k *registry.Kind) int64 {
 
 // listParams reads the OpenAPI document: every GET route without a path
 // parameter and its query parameters.
-func listParams(t *testing.T, e *env) map[string][]string {
+func listParams(t testing.TB, base string) map[string][]string {
 	t.Helper()
-	resp, err := http.Get(e.url + "/api/v1/openapi.json")
+	resp, err := http.Get(base + "/api/v1/openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}
