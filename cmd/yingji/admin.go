@@ -80,7 +80,7 @@ The password is read from YINGJI_PASSWORD, or from standard input (one line).`
 	}
 	sub := args[0]
 	fs, cfg := commonFlags("user "+sub, synopsis, stderr)
-	role := fs.String("role", "viewer", "role: admin, commander, duty_officer, inspector, enterprise, viewer")
+	role := fs.String("role", "viewer", "role: "+roleNames())
 	division := fs.String("division", "", "division code the account is scoped to (default: the whole region)")
 	enterprise := fs.Int64("enterprise", 0, "enterprise ID (enterprise users)")
 	display := fs.String("display-name", "", "display name")
@@ -203,23 +203,11 @@ func cmdDivisions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: yingji audit verify [flags]")
+// roleNames lists the built-in roles for the help text.
+func roleNames() string {
+	names := make([]string, len(auth.Roles))
+	for i, r := range auth.Roles {
+		names[i] = r.Name
 	}
-	cfg, err := parseCommand("audit verify", "yingji audit verify [flags]", args[1:], stderr, false, nil)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, newLogger(cfg))
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	n, err := a.db.VerifyAudit(ctx)
-	if err != nil {
-		return fmt.Errorf("audit trail BROKEN after %d good entries: %w", n, err)
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries\n", n)
-	return nil
+	return strings.Join(names, ", ")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/yingji/yingji/internal/incident"
 	"github.com/yingji/yingji/internal/outbox"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
+	"github.com/yingji/yingji/internal/fieldcrypt"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
 	"github.com/yingji/yingji/internal/store"
@@ -27,6 +29,8 @@ type app struct {
 	tree     atomic.Pointer[region.Tree]
 	registry *registry.Service
 	auth     *auth.Service
+	// fields seals registry records' personal fields (keys.go).
+	fields *fieldcrypt.Ring
 	// outbox delivers published warnings; set by recipientsAPI, nil
 	// when delivery is not wired.
 	outbox *outbox.Service
@@ -50,10 +54,21 @@ func newLogger(cfg *Config) *slog.Logger {
 // openApp opens and migrates the database, loads the divisions (the
 // embedded Baoshan set into an empty database) and builds the services.
 func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+	return openAppWith(ctx, cfg, log, log)
+}
+
+// openAppWith is openApp; cipherLog, when set, is warned of a key ring
+// whose active key is not of --data-cipher ('yingji keys' passes nil).
+func openAppWith(ctx context.Context, cfg *Config, log, cipherLog *slog.Logger) (*app, error) {
+	fields, err := cfg.Fields.ring(cfg, cipherLog)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
+	db.SetSealer(fields)
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		db.Close()
@@ -62,7 +77,11 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	for _, m := range applied {
 		log.Info("migrated", "migration", m, "database", db.DSN)
 	}
-	a := &app{cfg: cfg, log: log, db: db}
+	if err := cfg.Audit.apply(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, db: db, fields: fields}
 	a.registry = &registry.Service{Store: db, Regions: func() registry.Regions { return a.tree.Load() }}
 	a.auth = &auth.Service{Store: db, Clock: core.SystemClock, SessionTTL: cfg.SessionTTL,
 		Divisions: func(code string) bool { _, ok := a.tree.Load().Get(code); return ok },
@@ -165,30 +184,70 @@ func (a *app) Import(ctx context.Context, divs []region.Division, boundaries []b
 	return ins, upd, nil
 }
 
-// ensureAdmin creates the first administrator when there are no accounts.
-// It returns the generated password, or "" when none was generated.
-func (a *app) ensureAdmin(ctx context.Context) (created bool, generated string, err error) {
+// firstAccounts are the accounts a first start creates: the business
+// administrator and the three administrators of 三员分立 (issue 9), each
+// with the password from YINGJI_<NAME>_PASSWORD or a generated one.
+var firstAccounts = []struct{ Username, Role, DisplayName string }{
+	{"admin", "admin", "业务管理员"},
+	{"sysadmin", "sysadmin", "系统管理员"},
+	{"secadmin", "secadmin", "安全管理员"},
+	{"auditadmin", "auditadmin", "审计管理员"},
+}
+
+// passwordEnv is the environment variable holding a first account's
+// password.
+func passwordEnv(username string) string {
+	return "YINGJI_" + strings.ToUpper(username) + "_PASSWORD"
+}
+
+// createdAccount is an account ensureAccounts made; Generated is its
+// password when none was configured ("" otherwise).
+type createdAccount struct {
+	Username, Role, Generated string
+}
+
+// ensureAccounts creates the first accounts at the top of the division
+// tree. With no account at all it creates all of firstAccounts; on an
+// installation from before the three administrators, it creates each
+// administrator role that has no account yet (so that accounts and the
+// audit trail stay manageable once admin lost them), unless its username
+// is taken by another account, which is logged.
+func (a *app) ensureAccounts(ctx context.Context) ([]createdAccount, error) {
 	users, err := a.db.ListUsers(ctx)
-	if err != nil || len(users) > 0 {
-		return false, "", err
-	}
-	password := a.cfg.AdminPassword
-	if password == "" {
-		generated = auth.GeneratePassword()
-		password = generated
-	} else if err := auth.CheckPasswordPolicy(password); err != nil {
-		a.log.Warn("YINGJI_ADMIN_PASSWORD is weak; change it after signing in", "reason", err)
-	}
-	hash, err := auth.HashPassword(password)
 	if err != nil {
-		return false, "", err
+		return nil, err
 	}
-	now := time.Now().UTC()
-	root := a.tree.Load().Root()
-	u := &auth.User{Username: "admin", DisplayName: "系统管理员", Role: "admin", Division: root.Code,
-		PasswordHash: hash, CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
-	if err := a.db.CreateUser(core.WithActor(ctx, core.SystemActor), u); err != nil {
-		return false, "", err
+	hasRole, taken := map[string]bool{}, map[string]bool{}
+	for _, u := range users {
+		hasRole[u.Role], taken[u.Username] = true, true
 	}
-	return true, generated, nil
+	var out []createdAccount
+	for _, f := range firstAccounts {
+		if len(users) > 0 && (f.Role == "admin" || hasRole[f.Role]) {
+			continue
+		}
+		if taken[f.Username] {
+			a.log.Warn("no account has the role "+f.Role+" and the username is taken; create one with 'yingji user add NAME --role "+f.Role+"'", "username", f.Username)
+			continue
+		}
+		password, generated := a.cfg.AccountPasswords[f.Username], ""
+		if password == "" {
+			generated = auth.GeneratePassword()
+			password = generated
+		} else if err := auth.CheckPasswordPolicy(password); err != nil {
+			a.log.Warn(passwordEnv(f.Username)+" is weak; change it after signing in", "reason", err)
+		}
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now().UTC()
+		u := &auth.User{Username: f.Username, DisplayName: f.DisplayName, Role: f.Role, Division: a.tree.Load().Root().Code,
+			PasswordHash: hash, CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+		if err := a.db.CreateUser(core.WithActor(ctx, core.SystemActor), u); err != nil {
+			return nil, err
+		}
+		out = append(out, createdAccount{Username: f.Username, Role: f.Role, Generated: generated})
+	}
+	return out, nil
 }

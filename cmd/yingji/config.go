@@ -24,6 +24,8 @@ type Config struct {
 	SessionTTL    time.Duration
 	// Security holds the login-security settings (security.go).
 	Security securityConfig
+	// SSO is single sign-on through OpenID Connect (sso.go).
+	SSO ssoConfig
 	// MQTTAddr is the embedded broker's address; "" turns it off.
 	MQTTAddr         string
 	mqttAddrExplicit bool
@@ -58,8 +60,17 @@ type Config struct {
 	// AdminPassword comes only from YINGJI_ADMIN_PASSWORD: a flag would
 	// show it in the process list.
 	AdminPassword string
+	// AccountPasswords are the first accounts' passwords by username, from
+	// YINGJI_<NAME>_PASSWORD (environment only, like AdminPassword).
+	AccountPasswords map[string]string
 	// Delivery holds the warning channels' settings (cmd/yingji/recipients.go).
 	Delivery deliveryConfig
+	// Net is TLS, trusted proxies and rate limits (cmd/yingji/net.go).
+	Net netConfig
+	// Audit holds the audit trail's hash and retention (cmd/yingji/audit.go).
+	Audit auditConfig
+	// Fields is the field encryption of personal data (keys.go).
+	Fields fieldsConfig
 }
 
 const (
@@ -93,6 +104,10 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Feeds, "feeds", "", "external hazard feeds, ';'-separated NAME=KIND@URL[,every=5m] or NAME=KIND@dir:PATH (kinds usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)")
 	c.Delivery.register(fs)
 	c.Security.register(fs)
+	c.Net.register(fs)
+	c.Audit.register(fs)
+	c.SSO.register(fs)
+	c.Fields.register(fs)
 }
 
 // noArgs refuses positional arguments for commands that take none.
@@ -146,6 +161,10 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	c.mqttAddrExplicit = set["mqtt-addr"]
 	c.WebhookSecret = os.Getenv("YINGJI_WEBHOOK_SECRET")
 	c.AdminPassword = os.Getenv("YINGJI_ADMIN_PASSWORD")
+	c.AccountPasswords = map[string]string{}
+	for _, f := range firstAccounts {
+		c.AccountPasswords[f.Username] = os.Getenv(passwordEnv(f.Username))
+	}
 	c.TileKey = os.Getenv("YINGJI_TILE_KEY")
 	c.Delivery.secrets()
 	if c.DB == "" {
@@ -163,7 +182,7 @@ func usageFor(fs *flag.FlagSet, synopsis string) func() {
 	return func() {
 		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags (each also as YINGJI_<NAME>, e.g. --no-demo as YINGJI_NO_DEMO):\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first administrator 'admin' (generated and printed once when unset)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)\n  YINGJI_TILE_KEY\tkey for {key} in --tile-wmts (天地图 tk)")
+		fmt.Fprintln(fs.Output(), "\nenvironment only:\n  YINGJI_ADMIN_PASSWORD\tpassword of the first business administrator 'admin' (generated and printed once when unset)\n  YINGJI_SYSADMIN_PASSWORD, YINGJI_SECADMIN_PASSWORD, YINGJI_AUDITADMIN_PASSWORD\tlikewise for the system, security and audit administrators 'sysadmin', 'secadmin', 'auditadmin' (三员分立)\n  YINGJI_WEBHOOK_SECRET\tkey that signs webhook bodies (HMAC-SHA256)\n  YINGJI_TILE_KEY\tkey for {key} in --tile-wmts (天地图 tk)\n  YINGJI_DATA_KEY\tone key that seals personal data instead of --data-key-file (base64 or hex; 32 bytes for aes-gcm, 16 for sm4-gcm)")
 	}
 }
 

@@ -37,7 +37,8 @@ func TestMain(m *testing.M) {
 func child(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "YINGJI_TEST_SERVE="+strings.Join(append([]string{"serve"}, args...), "\x1f"), "YINGJI_ADMIN_PASSWORD="+adminPassword)
+	cmd.Env = append(os.Environ(), "YINGJI_TEST_SERVE="+strings.Join(append([]string{"serve"}, args...), "\x1f"), "YINGJI_ADMIN_PASSWORD="+adminPassword, "YINGJI_SYSADMIN_PASSWORD="+adminPassword,
+		"YINGJI_SECADMIN_PASSWORD="+adminPassword, "YINGJI_AUDITADMIN_PASSWORD="+adminPassword)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

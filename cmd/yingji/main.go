@@ -26,7 +26,9 @@ commands:
   demo              load the Baoshan demo data set (--reload replaces it)
   user add|passwd|list|disable   manage accounts
   divisions import  import administrative divisions from a CSV (and boundaries)
-  audit verify      check the audit trail's hash chain
+  audit verify      check the audit trail's hash chain (--file: an export or archive file)
+  audit archive     move entries older than --before (at least 180 days) to a verifiable file
+  keys list|rotate|reseal|retire   the keys that seal personal data (docs/security.md)
   sim               publish simulated readings of the demo monitoring points over MQTT
   model fwi|plume|blast|quake|landslide   hazard models: forest-fire weather index, toxic plume, explosion, earthquake, rainfall geohazards
   feed parse KIND FILE   print an external feed file's events as JSON (usgs-geojson, quakeml, cenc-json, firms-csv, rain-csv)
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDivisions(ctx, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, stdout, stderr)
+	case "keys":
+		return cmdKeys(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "sim":

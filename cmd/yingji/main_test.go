@@ -20,10 +20,25 @@ import (
 
 const adminPassword = "Admin-password-1"
 
+// setAccountPasswords gives the first accounts (admin and the three
+// administrators) the test password.
+func setAccountPasswords(t testing.TB) {
+	for _, f := range firstAccounts {
+		t.Setenv(passwordEnv(f.Username), adminPassword)
+	}
+}
+
 // server runs the real serve command until the test ends.
 func server(t *testing.T, args ...string) (string, *bytes.Buffer) {
 	t.Helper()
-	t.Setenv("YINGJI_ADMIN_PASSWORD", adminPassword)
+	setAccountPasswords(t)
+	return serveWith(t, args...)
+}
+
+// serveWith is server with the first accounts' passwords as the
+// environment has them.
+func serveWith(t *testing.T, args ...string) (string, *bytes.Buffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

@@ -173,17 +173,20 @@ func (p *perception) handler(ctx context.Context, transport string) mqtt.Handler
 func (p *perception) startBroker(ctx context.Context, a *app) error {
 	addr := a.cfg.MQTTAddr
 	for attempt := 0; ; attempt++ {
-		b, err := mqtt.NewBroker(mqtt.BrokerOptions{Addr: addr, Authenticator: p.devices, Handler: p.handler(ctx, "mqtt"), Logger: a.log})
+		b, err := mqtt.NewBroker(mqtt.BrokerOptions{Addr: addr, Authenticator: p.devices, Handler: p.handler(ctx, "mqtt"), Logger: a.log,
+			TLSConfig: a.cfg.Net.brokerTLS(), Limit: a.cfg.Net.brokerLimit()})
 		if err != nil {
 			return err
 		}
 		err = b.Start()
 		if err == nil {
 			p.broker = b
+			// disabling a device or rotating its secret ends its connections at once.
+			p.devices.Revoked = func(code string) { b.DisconnectDevice(code) }
 			if addr != a.cfg.MQTTAddr {
 				a.log.Warn("the default MQTT address is in use; the embedded broker listens on the next free port", "wanted", a.cfg.MQTTAddr, "using", b.Addr())
 			}
-			a.log.Info("embedded MQTT broker for devices", "addr", b.Addr(), "topic", "yingji/v1/readings/<device code>")
+			a.log.Info("embedded MQTT broker for devices", "addr", b.Addr(), "tls", a.cfg.Net.mqttCert != nil, "topic", "yingji/v1/readings/<device code>")
 			return nil
 		}
 		b.Close()

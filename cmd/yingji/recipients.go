@@ -191,16 +191,7 @@ func (a *app) recipientsAPI(ctx context.Context, per *perception) (*httpapi.Reci
 
 // outboxService builds the outbox service over the store.
 func (a *app) outboxService() (*outbox.Service, error) {
-	d := a.cfg.Delivery
-	path := d.KeyFile
-	if path == "" {
-		path = filepath.Join(a.cfg.Data, "recipient.key")
-	}
-	key, err := outbox.LoadKey(d.Key, path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := outbox.NewProtector(key)
+	p, err := a.cfg.protector() // the recipient key for hashes, the data key ring for sealing (keys.go)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +25,7 @@ type securityConfig struct {
 }
 
 func (c *securityConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.MFARoles, "mfa-roles", "admin", `roles that must sign in with a TOTP second factor until an administrator sets the policy in the UI or API (comma-separated; "" for none)`)
+	fs.StringVar(&c.MFARoles, "mfa-roles", "admin,sysadmin,secadmin,auditadmin", `roles that must sign in with a TOTP second factor until the security administrator sets the policy in the UI or API (comma-separated; "" for none)`)
 	fs.IntVar(&c.PasswordMinLength, "password-min-length", 10, "shortest password allowed, in characters")
 	fs.IntVar(&c.PasswordClasses, "password-classes", 3, "how many of lower case, upper case, digits and symbols a password must mix (1–4)")
 	fs.IntVar(&c.PasswordHistory, "password-history", 5, "a new password may not be one of the account's last N")
@@ -81,24 +80,15 @@ func (c *securityConfig) apply(svc *auth.Service, store securityStore, cfg *Conf
 		}
 		roles = append(roles, r)
 	}
-	svc.MFA = &auth.MFA{Store: store, Issuer: "Yingji", DefaultRoles: roles, Sealer: &lazySealer{load: func() (*outbox.Protector, error) {
-		path := cfg.Delivery.KeyFile
-		if path == "" {
-			path = filepath.Join(cfg.Data, "recipient.key")
-		}
-		key, err := outbox.LoadKey(cfg.Delivery.Key, path)
-		if err != nil {
-			return nil, err
-		}
-		return outbox.NewProtector(key)
-	}}}
+	svc.MFA = &auth.MFA{Store: store, Issuer: "Yingji", DefaultRoles: roles, Sealer: &lazySealer{load: cfg.protector}}
 	return nil
 }
 
-// lazySealer seals TOTP secrets with the installation's data key (the one
-// that seals recipients' contacts: YINGJI_RECIPIENT_KEY or
-// --recipient-key-file), loaded at the first use so that commands which
-// never touch a second factor do not create the key file.
+// lazySealer seals TOTP secrets with the installation's data key ring
+// (keys.go; secrets sealed before it with the recipient key,
+// YINGJI_RECIPIENT_KEY or --recipient-key-file, still open), loaded at the
+// first use so that commands which never touch a second factor do not
+// create the recipient key file.
 type lazySealer struct {
 	load func() (*outbox.Protector, error)
 	once sync.Once

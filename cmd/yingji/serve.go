@@ -37,24 +37,36 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err := a.firstStart(sys); err != nil {
 		return err
 	}
-	created, generated, err := a.ensureAdmin(ctx)
+	created, err := a.ensureAccounts(ctx)
 	if err != nil {
 		return err
 	}
 
+	defer a.startAuditRetention(ctx)()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.db.SQL(), a.db.Dialect()))
+	if err := cfg.Net.prepare(ctx, a.db, log, reg); err != nil {
+		return err
+	}
 	per, err := a.startPerception(ctx)
 	if err != nil {
 		return err
 	}
 	defer per.stop()
 	registerPerceptionMetrics(reg, per)
+	secure := cfg.SecureCookies || cfg.Net.httpCert != nil // cookies Secure and HSTS under TLS
 	api := &httpapi.Server{Registry: a.registry, Auth: a.auth, Regions: a, DB: a.db, Logger: log, Metrics: reg,
-		SecureCookies: cfg.SecureCookies, Version: version, Perception: per.api(a)}
+		SecureCookies: secure, Version: version, Perception: per.api(a)}
+	cfg.Net.apply(api)
 	if per.broker != nil {
 		api.MQTTAddr = per.broker.Addr()
+	}
+	if api.OIDC, err = cfg.SSO.relyingParty(); err != nil {
+		return err
+	}
+	if a.auth.Keys, err = cfg.SSO.keys(a.db); err != nil {
+		return err
 	}
 	if api.Incidents, err = a.incidentsAPI(ctx, per); err != nil {
 		return err
@@ -82,8 +94,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err != nil {
 		return err
 	}
-	ui, err := webui.New(webui.Options{SecureCookies: cfg.SecureCookies, Logger: log, TileURL: cfg.TileURL,
-		TileWMTS: cfg.TileWMTS, TileKey: cfg.TileKey})
+	ui, err := webui.New(webui.Options{SecureCookies: secure, Logger: log, TileURL: cfg.TileURL,
+		TileWMTS: cfg.TileWMTS, TileKey: cfg.TileKey, SSO: api.OIDC != nil})
 	if err != nil {
 		return err
 	}
@@ -93,17 +105,29 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		root.Handle(p, apiHandler)
 	}
 	root.Handle("/", ui.Handler())
-	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	// No ReadTimeout or WriteTimeout: the live feed (SSE) stays open and
+	// imports may be large; API bodies are bounded in size and in time
+	// (httpapi.MaxRequestBody, BodyTimeout).
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	url := "http://" + ln.Addr().String()
+	if cfg.Net.httpCert != nil {
+		srv.TLSConfig = cfg.Net.httpCert.Config("h2", "http/1.1")
+		url = "https://" + ln.Addr().String()
+	}
 	log.Info("yingji is serving", "url", url, "database", a.db.DSN, "version", version)
 	fmt.Fprintf(stdout, "\nYingji 应急 is running at %s\n", url)
-	switch {
-	case created && generated != "":
-		fmt.Fprintf(stdout, "Sign in as admin with the password %s (shown only this once; change it with 'yingji user passwd admin').\n\n", generated)
-	case created:
-		fmt.Fprintf(stdout, "Sign in as admin with the password from YINGJI_ADMIN_PASSWORD.\n\n")
-	default:
+	if len(created) == 0 {
 		fmt.Fprintf(stdout, "Sign in with your account (reset a password with 'yingji user passwd NAME').\n\n")
+	}
+	for _, c := range created {
+		if c.Generated != "" {
+			fmt.Fprintf(stdout, "Sign in as %s (%s) with the password %s (shown only this once; change it with 'yingji user passwd %s').\n", c.Username, c.Role, c.Generated, c.Username)
+		} else {
+			fmt.Fprintf(stdout, "Sign in as %s (%s) with the password from %s.\n", c.Username, c.Role, passwordEnv(c.Username))
+		}
+	}
+	if len(created) > 0 {
+		fmt.Fprintln(stdout)
 	}
 	if per.broker != nil {
 		defer announce(url, per.broker.Addr())()
@@ -112,7 +136,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		ready <- url
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // a plain HTTP request gets 400
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

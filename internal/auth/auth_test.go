@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,7 +48,10 @@ func TestPermissions(t *testing.T) {
 		p    Permission
 		want bool
 	}{
-		{"admin", UsersManage, true},
+		{"admin", UsersManage, false},
+		{"secadmin", UsersManage, true},
+		{"auditadmin", AuditRead, true},
+		{"sysadmin", RegistryRead, false},
 		{"inspector", RegistryWrite, true},
 		{"duty_officer", RegistryWrite, false},
 		{"viewer", RegistryRead, true},
@@ -73,4 +77,65 @@ func TestTokens(t *testing.T) {
 	if HashToken(a) != ha || strings.Contains(ha, a) {
 		t.Error("stored hash does not match or contains the token")
 	}
+}
+
+func TestTokenAllows(t *testing.T) {
+	session := &Token{Kind: SessionToken}
+	read := &Token{Kind: APIToken, Scopes: []Permission{RegistryRead}}
+	legacy := &Token{Kind: APIToken, Scopes: []Permission{LegacyScope}}
+	none := &Token{Kind: APIToken}
+	for _, c := range []struct {
+		t      *Token
+		p      Permission
+		method string
+		want   bool
+	}{
+		{nil, RegistryWrite, "POST", true},
+		{session, UsersManage, "POST", true},
+		{session, Authenticated, "POST", true},
+		{read, RegistryRead, "GET", true},
+		{read, RegistryWrite, "POST", false},
+		{read, Authenticated, "GET", true},
+		{read, Authenticated, "POST", false},
+		{read, Authenticated, "DELETE", false},
+		{legacy, RegistryWrite, "POST", true},
+		{none, RegistryRead, "GET", false},
+	} {
+		if got := TokenAllows(c.t, c.p, c.method); got != c.want {
+			t.Errorf("TokenAllows(%+v, %s, %s) = %v", c.t, c.p, c.method, got)
+		}
+	}
+	if _, err := CheckScopes("viewer", []string{"registry.read", "registry.write"}); err == nil || !strings.Contains(err.Error(), "scopes[1]") {
+		t.Errorf("viewer asking for registry.write: %v", err)
+	}
+	got, err := CheckScopes("inspector", []string{"registry.write", " registry.read", "registry.write"})
+	if err != nil || len(got) != 2 || got[0] != RegistryRead || got[1] != RegistryWrite {
+		t.Errorf("CheckScopes = %v, %v", got, err)
+	}
+}
+
+// FuzzCheckScopes: whatever a client sends as scopes, what is accepted is
+// a sorted set of the role's own permissions, never the legacy "*".
+func FuzzCheckScopes(f *testing.F) {
+	f.Add("inspector", "registry.read,registry.write")
+	f.Add("viewer", "*")
+	f.Add("secadmin", "users.manage, security.manage,,authenticated")
+	f.Fuzz(func(t *testing.T, role, list string) {
+		got, err := CheckScopes(role, strings.Split(list, ","))
+		if err != nil {
+			return
+		}
+		r, _ := RoleNamed(role)
+		for i, p := range got {
+			if !slices.Contains(r.Permissions, p) || p == LegacyScope || p == Authenticated {
+				t.Errorf("CheckScopes(%q, %q) accepted %q", role, list, p)
+			}
+			if i > 0 && got[i-1] >= p {
+				t.Errorf("CheckScopes(%q, %q) = %v: not a sorted set", role, list, got)
+			}
+		}
+		if len(got) == 0 {
+			t.Errorf("CheckScopes(%q, %q) accepted no scopes", role, list)
+		}
+	})
 }

@@ -119,8 +119,10 @@ type MFA struct {
 
 func secretField(userID int64) string { return fmt.Sprintf("totp_secret:%d", userID) }
 
-// sealedPrefix starts every sealed value; a base32 secret never does.
-const sealedPrefix = "v1."
+// sealedPrefix starts every sealed value, ringPrefix those of the
+// rotatable key ring (internal/fieldcrypt); a base32 secret starts with
+// neither.
+const sealedPrefix, ringPrefix = "v1.", "yj1."
 
 // get returns a user's second factor with the secret opened.
 func (m *MFA) get(ctx context.Context, userID int64) (*MFARecord, error) {
@@ -128,7 +130,7 @@ func (m *MFA) get(ctx context.Context, userID int64) (*MFARecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(rec.Secret, sealedPrefix) {
+	if strings.HasPrefix(rec.Secret, sealedPrefix) || strings.HasPrefix(rec.Secret, ringPrefix) {
 		if m.Sealer == nil {
 			return nil, fmt.Errorf("auth: the TOTP secret of user %d is sealed and no key is configured", userID)
 		}
@@ -602,6 +604,11 @@ func (s *Service) ResetMFA(ctx context.Context, id int64) error {
 	u, err := s.visibleUser(ctx, id)
 	if err != nil {
 		return err
+	}
+	// resetting one's own second factor would let a stolen session sign in
+	// with the password alone: another security administrator must.
+	if a := core.ActorFrom(ctx); a != nil && !a.System && a.UserID == u.ID {
+		return core.Errorf(core.EFORBIDDEN, "you cannot reset your own second factor; renew your recovery codes, or ask another security administrator")
 	}
 	return s.MFA.Store.ResetMFA(ctx, u.ID)
 }

@@ -166,6 +166,18 @@ func loginSubjects(username, ip string) (account, addr string) {
 	return "user:" + strings.ToLower(strings.TrimSpace(username)), "ip:" + ip
 }
 
+// LockedError is the refusal of a sign-in (or password change) while the
+// account or the address is locked out: still EUNAUTHORIZED, but distinct
+// from a wrong password so that the API can say when to try again
+// (Retry-After) and the login page can say why.
+type LockedError struct {
+	Wait time.Duration
+	err  *core.Error
+}
+
+func (e *LockedError) Error() string { return e.err.Error() }
+func (e *LockedError) Unwrap() error { return e.err }
+
 // checkLocked refuses a login while the account or the address is locked.
 func (s *Service) checkLocked(ctx context.Context, subjects ...string) error {
 	if s.Security == nil {
@@ -179,7 +191,7 @@ func (s *Service) checkLocked(ctx context.Context, subjects ...string) error {
 		}
 		if until.After(now) {
 			wait := until.Sub(now).Round(time.Second)
-			return core.Errorf(core.EUNAUTHORIZED, "too many failed sign-ins; try again in %s", wait)
+			return &LockedError{Wait: wait, err: core.Errorf(core.EUNAUTHORIZED, "too many failed sign-ins; try again in %s", wait)}
 		}
 	}
 	return nil

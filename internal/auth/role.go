@@ -63,7 +63,10 @@ type Role struct {
 // Roles are the built-in roles. Deny by default: a permission not listed is
 // refused.
 var Roles = []Role{
-	{"admin", "管理员", "administrator", []Permission{RegistryRead, RegistryWrite, RegionsWrite, UsersManage, AuditRead, AlarmsRead, AlarmsAct, DevicesManage, IngestAdmin,
+	// admin is the business administrator (业务管理员): every business
+	// permission of its area, but neither accounts (secadmin), the audit
+	// trail (auditadmin) nor the system's configuration (sysadmin).
+	{"admin", "业务管理员", "business administrator", []Permission{RegistryRead, RegistryWrite, AlarmsRead, AlarmsAct, DevicesManage,
 		IncidentsRead, IncidentsWrite, IncidentsCommand, PlansManage, DutyManage, WarningsRead, WarningsDraft, WarningsApprove, RecipientsManage,
 		SupervisionRead, SupervisionWrite, HazardsReport, PersonalReveal}},
 	{"commander", "指挥长", "commander", []Permission{RegistryRead, AlarmsRead, AlarmsAct,
@@ -76,11 +79,19 @@ var Roles = []Role{
 		SupervisionRead, HazardsReport}},
 	{"viewer", "只读用户", "viewer", []Permission{RegistryRead, AlarmsRead, IncidentsRead, WarningsRead, SupervisionRead}},
 	// The three administrators of 三员分立: no business data, and none
-	// holds another's powers.
+	// holds another's powers. An account has one role, and the service
+	// refuses to move an account between these three (IsAdminRole).
 	{"sysadmin", "系统管理员", "system administrator", []Permission{SystemManage, IngestAdmin, RegionsWrite}},
 	{"secadmin", "安全管理员", "security administrator", []Permission{UsersManage, SecurityManage}},
 	{"auditadmin", "审计管理员", "audit administrator", []Permission{AuditRead, AuditExport}},
 }
+
+// AdminRoles are the three administrators of 三员分立 (system, security,
+// audit), in that order.
+var AdminRoles = []string{"sysadmin", "secadmin", "auditadmin"}
+
+// IsAdminRole reports whether role is one of the three administrators.
+func IsAdminRole(role string) bool { return slices.Contains(AdminRoles, role) }
 
 // RoleNamed returns the role with that name.
 func RoleNamed(name string) (Role, bool) {
@@ -126,12 +137,14 @@ const (
 
 // Token is a stored session or API token (its hash, never the token).
 type Token struct {
-	ID         int64     `json:"id"`
-	UserID     int64     `json:"user_id"`
-	Kind       string    `json:"kind"`
-	Name       string    `json:"name"`
-	Hash       string    `json:"-"`
-	CreatedAt  time.Time `json:"created_at"`
-	ExpiresAt  time.Time `json:"expires_at"`
-	LastUsedAt time.Time `json:"last_used_at"`
+	ID     int64  `json:"id"`
+	UserID int64  `json:"user_id"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Hash   string `json:"-"`
+	// Scopes are an API token's permissions (tokens.go); nil for sessions.
+	Scopes     []Permission `json:"scopes,omitempty"`
+	CreatedAt  time.Time    `json:"created_at"`
+	ExpiresAt  time.Time    `json:"expires_at"`
+	LastUsedAt time.Time    `json:"last_used_at"`
 }

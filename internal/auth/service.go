@@ -45,6 +45,9 @@ type Service struct {
 	// Security, when set, applies its password policy and history and the
 	// login-failure lockout (policy.go); without it the default policy.
 	Security *Security
+	// Keys, when set, allows WebAuthn security keys as a second factor
+	// (webauthn.go).
+	Keys *Keys
 	// IdleTimeout, when set, ends a browser session unused that long
 	// (SessionTTL stays its absolute lifetime); API tokens are exempt.
 	IdleTimeout time.Duration
@@ -132,6 +135,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 	if err != nil {
 		return nil, err
 	}
+	before := *u
 	if in.DisplayName != "" {
 		u.DisplayName = strings.TrimSpace(in.DisplayName)
 	}
@@ -153,6 +157,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 	if err := s.checkUser(ctx, u); err != nil {
 		return nil, err
 	}
+	if err := checkSeparation(ctx, &before, u); err != nil {
+		return nil, err
+	}
 	if in.Password != "" {
 		if err := s.setPassword(ctx, u, in.Password); err != nil {
 			return nil, err
@@ -163,6 +170,30 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput) (*User
 		return nil, err
 	}
 	return u, nil
+}
+
+// checkSeparation enforces the three-role separation (三员分立) on a change
+// of an account from before to after:
+//   - nobody changes their own account's role, area, enterprise or
+//     enabled state (another security administrator must), so a security
+//     administrator cannot widen or lift their own powers;
+//   - an account never moves into, out of or between the three
+//     administrator roles (sysadmin, secadmin, auditadmin): an
+//     administrator is a new account of its own, so one person's account
+//     never carries the powers, sessions or history of two roles.
+//
+// The system actor (the command line on the host) is bound by the second
+// rule too; only the first is about who acts.
+func checkSeparation(ctx context.Context, before, after *User) error {
+	if a := core.ActorFrom(ctx); a != nil && !a.System && a.UserID == before.ID {
+		if after.Role != before.Role || after.Division != before.Division || after.EnterpriseID != before.EnterpriseID || after.Disabled != before.Disabled {
+			return core.Errorf(core.EFORBIDDEN, "you cannot change your own account's role, area or state; another security administrator must")
+		}
+	}
+	if after.Role != before.Role && (IsAdminRole(before.Role) || IsAdminRole(after.Role)) {
+		return core.Invalid("role", "an account cannot move from %s to %s: the system, security and audit administrators each need an account of their own (三员分立); create a new account", before.Role, after.Role)
+	}
+	return nil
 }
 
 func (s *Service) setPassword(ctx context.Context, u *User, password string) error {
@@ -278,19 +309,26 @@ func (s *Service) IssueToken(ctx context.Context, u *User, kind, name string, tt
 
 // Authenticate turns a bearer token into the actor it speaks for.
 func (s *Service) Authenticate(ctx context.Context, token string) (*core.Actor, error) {
+	a, _, err := s.AuthenticateToken(ctx, token)
+	return a, err
+}
+
+// AuthenticateToken is Authenticate that also returns the token, whose
+// kind and scopes the caller checks with TokenAllows.
+func (s *Service) AuthenticateToken(ctx context.Context, token string) (*core.Actor, *Token, error) {
 	if token == "" {
-		return nil, core.Errorf(core.EUNAUTHORIZED, "sign in first")
+		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "sign in first")
 	}
 	t, u, err := s.Store.TokenUser(ctx, HashToken(token), s.Clock())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u.Disabled {
-		return nil, core.Errorf(core.EUNAUTHORIZED, "this account is disabled")
+		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "this account is disabled")
 	}
 	if t.Kind == SessionToken && s.IdleTimeout > 0 && s.Clock().Sub(t.LastUsedAt) > s.IdleTimeout {
 		s.Store.DeleteTokenByHash(ctx, t.Hash)
-		return nil, core.Errorf(core.EUNAUTHORIZED, "the session ended after %s without use; sign in again", s.IdleTimeout)
+		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "the session ended after %s without use; sign in again", s.IdleTimeout)
 	}
-	return &core.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Division: u.Division, EnterpriseID: u.EnterpriseID}, nil
+	return &core.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Division: u.Division, EnterpriseID: u.EnterpriseID}, t, nil
 }

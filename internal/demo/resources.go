@@ -196,11 +196,25 @@ func (g *gen) experts() error {
 				Code: fmt.Sprintf("ZJ-%s-%02d", c.div.Code, j+1), Category: spec,
 				Name:   g.unique(g.person),
 				Status: g.status("available", "unavailable", 0.05), Division: c.seatTown().div.Code, Geometry: p,
-				Attrs: map[string]any{"organization": fmt.Sprintf(expertOrgs[spec], c.div.Name), "title": pick(g, titles), "phone": g.mobile()},
+				Attrs: map[string]any{"organization": fmt.Sprintf(expertOrgs[spec], c.div.Name), "title": pick(g, titles), "phone": g.mobile(),
+					"id_number": demoIDNumber(c.div.Code, j), "home_address": fmt.Sprintf("云南省保山市%s%s小区%d栋%d单元", c.div.Name, c.seatTown().div.Name, j%9+1, j%4+1)},
 			})
 		}
 	}
 	return nil
+}
+
+// demoIDNumber makes a fictitious resident identity card number of the
+// county with a valid GB 11643 check digit (no random draw, so the rest
+// of the demo data does not shift).
+func demoIDNumber(county string, j int) string {
+	body := fmt.Sprintf("%s%04d%02d%02d%03d", county, 1962+j*7%35, j%12+1, j*3%28+1, 100+j*37%900)
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(body[i]-'0') * w
+	}
+	return body + string("10X98765432"[sum%11])
 }
 
 // shelterTypes are the GB 21734 shelter classes with their capacities,

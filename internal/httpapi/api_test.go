@@ -61,7 +61,7 @@ func TestAuthentication(t *testing.T) {
 
 		// machine tokens: create, use, revoke.
 		var tok struct{ Token string }
-		e.call("POST", "/api/v1/auth/tokens", "viewer", map[string]any{"name": "气象局接口", "days": 30}, 201, &tok)
+		e.call("POST", "/api/v1/auth/tokens", "viewer", map[string]any{"name": "气象局接口", "days": 30, "scopes": []string{"registry.read"}}, 201, &tok)
 		e.call("GET", "/api/v1/divisions?level=county", tok.Token, nil, 200, nil)
 		var toks struct {
 			Items []struct {
@@ -91,7 +91,7 @@ func itoa(n int64) string {
 func TestCookieSessionRefusesCrossSiteWrites(t *testing.T) {
 	e := newEnv(t, storetest.Backends()[0])
 	send := func(method, site string) int {
-		req, _ := http.NewRequest(method, e.url+"/api/v1/auth/tokens", strings.NewReader(`{"name":"x"}`))
+		req, _ := http.NewRequest(method, e.url+"/api/v1/auth/tokens", strings.NewReader(`{"name":"x","scopes":["registry.read"]}`))
 		req.AddCookie(&http.Cookie{Name: "yingji_session", Value: e.tokens["viewer"]})
 		req.Header.Set("Sec-Fetch-Site", site)
 		resp, err := http.DefaultClient.Do(req)
@@ -163,7 +163,7 @@ func TestDivisions(t *testing.T) {
 		// imports: bad rows are all reported and nothing changes; viewers may not import.
 		bad := "code,name,level,parent_code\n530502999,新乡,township,530502\n53050299,坏码,township,530502\n530581999,,township,530581\n"
 		e.call("POST", "/api/v1/divisions/import", "viewer", bad, 403, nil)
-		status, body, _ := e.do("POST", "/api/v1/divisions/import", "admin", bad, http.Header{"Content-Type": {"text/csv"}})
+		status, body, _ := e.do("POST", "/api/v1/divisions/import", "sysadmin", bad, http.Header{"Content-Type": {"text/csv"}})
 		p := problemOf(t, body)
 		if status != 422 || len(p.Errors) != 2 || p.Errors[0].Row != 3 || p.Errors[1].Row != 4 {
 			t.Errorf("bad import = %d %+v", status, p)
@@ -171,7 +171,8 @@ func TestDivisions(t *testing.T) {
 		e.call("GET", "/api/v1/divisions/530502999", "viewer", nil, 404, nil)
 		good := "code,name,level,parent_code\n530502999,新乡,township,530502\n"
 		var res struct{ Inserted int }
-		e.call("POST", "/api/v1/divisions/import", "admin", good, 200, &res)
+		e.call("POST", "/api/v1/divisions/import", "admin", good, 403, nil) // the division tree is the system administrator's (三员分立)
+		e.call("POST", "/api/v1/divisions/import", "sysadmin", good, 200, &res)
 		if res.Inserted != 1 {
 			t.Errorf("inserted %d", res.Inserted)
 		}
@@ -189,14 +190,15 @@ func TestUsers(t *testing.T) {
 			Division     string `json:"division_code"`
 			EnterpriseID int64  `json:"enterprise_id"`
 		}
-		e.call("POST", "/api/v1/users", "admin", in, 201, &u)
+		e.call("POST", "/api/v1/users", "admin", in, 403, nil) // accounts are the security administrator's (三员分立)
+		e.call("POST", "/api/v1/users", "secadmin", in, 201, &u)
 		if u.Division != tengchong || u.EnterpriseID != ent.ID {
 			t.Errorf("enterprise user = %+v; want the enterprise's county", u)
 		}
-		e.call("POST", "/api/v1/users", "admin", in, 409, nil)
+		e.call("POST", "/api/v1/users", "secadmin", in, 409, nil)
 		e.call("POST", "/api/v1/users", "viewer", in, 403, nil)
 		weak := map[string]any{"username": "weak", "password": "123456", "role": "viewer", "division_code": "530500"}
-		status, body, _ := e.do("POST", "/api/v1/users", "admin", weak, nil)
+		status, body, _ := e.do("POST", "/api/v1/users", "secadmin", weak, nil)
 		if status != 422 || problemOf(t, body).Errors[0].Field != "password" {
 			t.Errorf("weak password: %d %s", status, body)
 		}
@@ -207,12 +209,14 @@ func TestUsers(t *testing.T) {
 			t.Errorf("enterprise user sees %d enterprises", list.Total)
 		}
 		// disabling an account ends its sessions.
-		e.call("PATCH", "/api/v1/users/"+itoa(u.ID), "admin", map[string]any{"disabled": true}, 200, nil)
+		e.call("PATCH", "/api/v1/users/"+itoa(u.ID), "secadmin", map[string]any{"disabled": true}, 200, nil)
 		e.call("GET", "/api/v1/enterprises", "plant1", nil, 401, nil)
 		var audit struct {
 			Items []struct{ Action, Entity string }
 		}
-		e.call("GET", "/api/v1/audit?entity=user", "admin", nil, 200, &audit)
+		e.call("GET", "/api/v1/audit?entity=user", "admin", nil, 403, nil)    // the audit trail is the audit administrator's
+		e.call("GET", "/api/v1/audit?entity=user", "secadmin", nil, 403, nil) // (三员分立)
+		e.call("GET", "/api/v1/audit?entity=user", "auditadmin", nil, 200, &audit)
 		if len(audit.Items) < 2 {
 			t.Errorf("user changes not audited: %+v", audit.Items)
 		}

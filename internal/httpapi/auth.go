@@ -6,10 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yingji/yingji/internal/audit"
 	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
-	"github.com/yingji/yingji/internal/region"
 )
 
 type loginRequest struct {
@@ -30,7 +28,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, clientIP(r))
+	if !s.limitLogin(w, r, req.Username) {
+		return
+	}
+	res, err := s.Auth.BeginLogin(r.Context(), req.Username, req.Password, s.clientIP(r))
 	if err != nil {
 		s.Logger.Warn("login failed", "username", req.Username, "remote", r.RemoteAddr)
 		s.fail(w, r, err)
@@ -48,7 +49,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -67,68 +68,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	}
 	role, _ := auth.RoleNamed(u.Role)
 	writeJSON(w, http.StatusOK, MeResponse{User: u, Permissions: role.Permissions})
-}
-
-func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
-	toks, err := s.Auth.Store.ListTokens(r.Context(), core.ActorFrom(r.Context()).UserID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if toks == nil {
-		toks = []*auth.Token{}
-	}
-	writeJSON(w, http.StatusOK, List[*auth.Token]{Items: toks, Total: len(toks), Limit: len(toks)})
-}
-
-type tokenRequest struct {
-	Name string `json:"name"`
-	Days int    `json:"days"`
-}
-
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if strings.TrimSpace(req.Name) == "" {
-		s.fail(w, r, core.Invalid("name", "is required (say what the token is for)"))
-		return
-	}
-	if req.Days == 0 {
-		req.Days = 90
-	}
-	if req.Days < 1 || req.Days > 366 {
-		s.fail(w, r, core.Invalid("days", "must be from 1 to 366"))
-		return
-	}
-	a := core.ActorFrom(r.Context())
-	u, err := s.Auth.Store.GetUser(r.Context(), a.UserID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ttl := time.Duration(req.Days) * 24 * time.Hour
-	token, err := s.Auth.IssueToken(r.Context(), u, auth.APIToken, req.Name, ttl)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "name": req.Name, "expires_at": s.Auth.Clock().Add(ttl)})
-}
-
-func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.Auth.Store.DeleteToken(r.Context(), core.ActorFrom(r.Context()).UserID, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -209,40 +148,4 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
 		out[i] = RoleInfo{ro.Name, ro.Label, ro.LabelEn, ro.Permissions}
 	}
 	writeJSON(w, http.StatusOK, List[RoleInfo]{Items: out, Total: len(out), Limit: len(out)})
-}
-
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := audit.Filter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Actor: q.Get("actor")}
-	var err error
-	if f.Limit, err = intParam(q, "limit", 100, 1, 10000); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if v := q.Get("after_seq"); v != "" {
-		if f.AfterSeq, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s.fail(w, r, core.Invalid("after_seq", "%q is not a sequence number", v))
-			return
-		}
-	}
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if v := q.Get(name); v != "" {
-			if *dst, err = time.Parse(time.RFC3339, v); err != nil {
-				s.fail(w, r, core.Invalid(name, "%q is not an RFC 3339 time", v))
-				return
-			}
-		}
-	}
-	if a := core.ActorFrom(r.Context()); !a.System {
-		f.DivisionPrefix = region.Prefix(a.Division)
-	}
-	entries, err := s.DB.ListAudit(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if entries == nil {
-		entries = []audit.Entry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": entries, "total": len(entries)})
 }

@@ -167,8 +167,8 @@ func (s *Server) locateDivision(w http.ResponseWriter, r *http.Request) {
 func (s *Server) importDivisions(w http.ResponseWriter, r *http.Request) {
 	var csvData, boundaries []byte
 	if ct := r.Header.Get("Content-Type"); len(ct) >= 19 && ct[:19] == "multipart/form-data" {
-		if err := r.ParseMultipartForm(64 << 20); err != nil {
-			s.fail(w, r, core.Invalid("body", "bad multipart form: %v", err))
+		if err := parseMultipart(w, r, 64<<20, "body"); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		var err error

@@ -90,6 +90,10 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 		{Username: "ly-inspector", Role: "inspector", Division: "530502"},
 		{Username: "tc-inspector", Role: "inspector", Division: "530581"},
 		{Username: "viewer", Role: "viewer", Division: "530500"},
+		// the three administrators of 三员分立 at the city.
+		{Username: "secadmin", Role: "secadmin", Division: "530500"},
+		{Username: "sysadmin", Role: "sysadmin", Division: "530500"},
+		{Username: "auditadmin", Role: "auditadmin", Division: "530500"},
 	} {
 		u.Password = password
 		if _, err := authSvc.CreateUser(ctx, u); err != nil {

@@ -471,9 +471,8 @@ func (h *incidentHandler) attach(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, incident.MaxAttachment+1<<20)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		h.s.fail(w, r, core.Invalid("file", "send the file as multipart/form-data part \"file\" of at most %d bytes: %v", incident.MaxAttachment, err))
+	if err := parseMultipart(w, r, incident.MaxAttachment+1<<20, "file"); err != nil {
+		h.s.fail(w, r, err)
 		return
 	}
 	f, hdr, err := r.FormFile("file")

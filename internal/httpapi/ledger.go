@@ -210,18 +210,18 @@ func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request) {
 // readUpload reads the file of an import: a multipart part named "file",
 // or the raw body.
 func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
-		if err := r.ParseMultipartForm(8 << 20); err != nil {
-			return nil, core.Invalid("file", "the upload could not be read: %v", err)
+		if err := parseMultipart(w, r, maxUpload+1<<20, "file"); err != nil {
+			return nil, err
 		}
 		data, err := formFile(r, "file")
 		if err != nil {
 			return nil, err
 		}
 		if len(data) > maxUpload {
-			return nil, core.Invalid("file", "is larger than %d MB", maxUpload>>20)
+			return nil, &httpError{status: http.StatusRequestEntityTooLarge, code: "too_large", limit: byteSize(maxUpload),
+				detail: fmt.Sprintf("the file is larger than the limit of %s", byteSize(maxUpload))}
 		}
 		return data, nil
 	}

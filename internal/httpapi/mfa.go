@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/base64"
-	"net"
 	"net/http"
 	"time"
 
@@ -32,19 +31,9 @@ func (s *Server) mfaRoutes() []Route {
 		{"POST", "/api/v1/auth/mfa/recovery-codes", auth.Authenticated, "Replace your recovery codes (a current code needed)", s.renewRecovery},
 		{"GET", "/api/v1/users/{id}/mfa", auth.UsersManage, "An account's two-factor state", s.userMFA},
 		{"DELETE", "/api/v1/users/{id}/mfa", auth.UsersManage, "Reset an account's second factor (lost device); ends its sessions", s.resetMFA},
-		{"GET", "/api/v1/security/mfa-policy", auth.UsersManage, "Roles that must sign in with a second factor", s.mfaPolicy},
-		{"PUT", "/api/v1/security/mfa-policy", auth.UsersManage, "Set the roles that must sign in with a second factor", s.setMFAPolicy},
+		{"GET", "/api/v1/security/mfa-policy", auth.SecurityManage, "Roles that must sign in with a second factor", s.mfaPolicy},
+		{"PUT", "/api/v1/security/mfa-policy", auth.SecurityManage, "Set the roles that must sign in with a second factor", s.setMFAPolicy},
 	}...)
-}
-
-// clientIP is the address a request came from (the peer: behind a reverse
-// proxy every request comes from the proxy; see docs/security.md).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 type passwordRequest struct {
@@ -60,7 +49,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.Auth.ChangePassword(r.Context(), req.Username, req.OldPassword, req.NewPassword, req.Code, clientIP(r)); err != nil {
+	if !s.limitLogin(w, r, req.Username) {
+		return
+	}
+	if err := s.Auth.ChangePassword(r.Context(), req.Username, req.OldPassword, req.NewPassword, req.Code, s.clientIP(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -73,6 +65,8 @@ type MFAChallenge struct {
 	Challenge     string    `json:"challenge"`
 	ExpiresAt     time.Time `json:"expires_at"`
 	EnrolRequired bool      `json:"enrol_required"`
+	// WebAuthn: the account may answer with a security key (webauthn.go).
+	WebAuthn bool `json:"webauthn,omitempty"`
 }
 
 // MFALoginResponse is a session opened by the second step.
@@ -115,7 +109,7 @@ func enrolmentOf(e *auth.Enrolment) MFAEnrolment {
 // writeSession sets the cookie and answers a login that opened a session.
 func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, res *auth.LoginResult) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: res.Token, Path: "/", HttpOnly: true,
-		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, Expires: res.ExpiresAt})
+		Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode, Expires: res.ExpiresAt})
 	s.Logger.Info("login", "username", res.User.Username, "remote", r.RemoteAddr, "mfa", res.Challenge == "" && s.Auth.MFA != nil)
 	writeJSON(w, http.StatusOK, MFALoginResponse{LoginResponse: LoginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt, User: res.User}, RecoveryCodes: res.RecoveryCodes})
 }
@@ -126,7 +120,8 @@ func (s *Server) writeLoginStep(w http.ResponseWriter, r *http.Request, res *aut
 		s.writeSession(w, r, res)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, MFAChallenge{MFARequired: true, Challenge: res.Challenge, ExpiresAt: res.ChallengeExpiresAt, EnrolRequired: res.EnrolRequired})
+	writeJSON(w, http.StatusAccepted, MFAChallenge{MFARequired: true, Challenge: res.Challenge, ExpiresAt: res.ChallengeExpiresAt, EnrolRequired: res.EnrolRequired,
+		WebAuthn: !res.EnrolRequired && s.Auth.HasKeys(r.Context(), res.User.ID)})
 }
 
 func (s *Server) loginMFA(w http.ResponseWriter, r *http.Request) {
@@ -135,7 +130,10 @@ func (s *Server) loginMFA(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.Auth.FinishLogin(r.Context(), req.Challenge, req.Code, req.RecoveryCode, clientIP(r))
+	if !s.limitLogin(w, r, "") {
+		return
+	}
+	res, err := s.Auth.FinishLogin(r.Context(), req.Challenge, req.Code, req.RecoveryCode, s.clientIP(r))
 	if err != nil {
 		s.Logger.Warn("second factor refused", "remote", r.RemoteAddr, "err", err)
 		s.fail(w, r, err)
@@ -148,6 +146,9 @@ func (s *Server) loginEnrol(w http.ResponseWriter, r *http.Request) {
 	var req mfaLoginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if !s.limitLogin(w, r, "") {
 		return
 	}
 	e, err := s.Auth.ChallengeEnrol(r.Context(), req.Challenge)
@@ -246,7 +247,7 @@ func writeRoles() []string {
 	out := []string{}
 	for _, ro := range auth.Roles {
 		for _, p := range ro.Permissions {
-			if p != auth.RegistryRead && p != auth.AlarmsRead && p != auth.IncidentsRead && p != auth.WarningsRead && p != auth.SupervisionRead && p != auth.AuditRead {
+			if p != auth.RegistryRead && p != auth.AlarmsRead && p != auth.IncidentsRead && p != auth.WarningsRead && p != auth.SupervisionRead && p != auth.AuditRead && p != auth.AuditExport {
 				out = append(out, ro.Name)
 				break
 			}
@@ -306,6 +307,7 @@ func mfaSchemas(schemas obj) {
 	schemas["MFAChallenge"] = object([]string{"mfa_required", "challenge", "expires_at", "enrol_required"}, obj{
 		"mfa_required": obj{"type": "boolean", "const": true}, "challenge": obj{"type": "string", "description": "for POST /api/v1/auth/login/mfa; good for a few minutes"},
 		"expires_at": dateTime(), "enrol_required": obj{"type": "boolean", "description": "the account must first enrol (POST /api/v1/auth/login/mfa/enrol)"},
+		"webauthn": obj{"type": "boolean", "description": "the account may answer with a security key instead of a code (POST /api/v1/auth/login/webauthn/begin)"},
 	})
 	schemas["MFALoginRequest"] = object([]string{"challenge"}, obj{"challenge": str(), "code": code,
 		"recovery_code": obj{"type": "string", "description": "instead of a code: one of the recovery codes (each works once)"}})

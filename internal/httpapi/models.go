@@ -81,7 +81,7 @@ func (s *Server) modelRoutes() []Route {
 		rs = append(rs, Route{"GET", "/api/v1/models/fwi/stations", auth.RegistryRead, "Daily Fire Weather Index of each weather station from the stored noon readings", s.fwiStations})
 	}
 	if s.Models.Feeds != nil {
-		rs = append(rs, Route{"GET", "/api/v1/feeds", auth.RegistryRead, "External hazard feeds: last poll, last error, events seen", s.listFeeds})
+		rs = append(rs, Route{"GET", "/api/v1/feeds", auth.SystemManage, "External hazard feeds: last poll, last error, events seen", s.listFeeds})
 	}
 	if s.Models.FeedEvents != nil {
 		rs = append(rs, Route{"GET", "/api/v1/feeds/events", auth.RegistryRead, "Latest external hazard events with what they mean for the region", s.feedEvents})

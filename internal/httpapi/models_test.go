@@ -284,27 +284,29 @@ func TestFeedAPIs(t *testing.T) {
 				t.Fatal(err)
 			}
 			var acc httpapi.FeedAccepted
-			m.call("POST", "/api/v1/feeds/firms-csv", "admin", csv, 202, &acc)
+			m.call("POST", "/api/v1/feeds/firms-csv", "sysadmin", csv, 202, &acc)
 			if acc.Events != 3 || acc.New != 3 {
 				t.Errorf("first push %+v", acc)
 			}
-			m.call("POST", "/api/v1/feeds/firms-csv", "admin", csv, 202, &acc)
+			m.call("POST", "/api/v1/feeds/firms-csv", "sysadmin", csv, 202, &acc)
 			if acc.New != 0 || acc.Duplicates != 3 {
 				t.Errorf("second push %+v", acc)
 			}
 			m.call("POST", "/api/v1/feeds/firms-csv", "viewer", csv, 403, nil)
-			data := m.call("POST", "/api/v1/feeds/firms-csv", "admin", "latitude,longitude\n", 422, nil)
+			m.call("POST", "/api/v1/feeds/firms-csv", "admin", csv, 403, nil) // the system administrator's, not the business one (三员分立)
+			m.call("GET", "/api/v1/feeds", "viewer", nil, 403, nil)
+			data := m.call("POST", "/api/v1/feeds/firms-csv", "sysadmin", "latitude,longitude\n", 422, nil)
 			if p := problemOf(t, data); p.Errors[0].Field != "body" || !strings.Contains(p.Detail, `no column "acq_date"`) {
 				t.Errorf("bad push: %+v", p)
 			}
-			data = m.call("POST", "/api/v1/feeds/rss", "admin", "x", 422, nil)
+			data = m.call("POST", "/api/v1/feeds/rss", "sysadmin", "x", 422, nil)
 			if p := problemOf(t, data); p.Errors[0].Field != "kind" {
 				t.Errorf("bad kind: %+v", p)
 			}
 			var list struct {
 				Items []httpapi.FeedStatus `json:"items"`
 			}
-			m.call("GET", "/api/v1/feeds", "viewer", nil, 200, &list)
+			m.call("GET", "/api/v1/feeds", "sysadmin", nil, 200, &list)
 			if len(list.Items) != 1 || list.Items[0].EventsSeen != 3 || list.Items[0].Duplicates != 3 {
 				t.Errorf("feeds %+v", list.Items)
 			}

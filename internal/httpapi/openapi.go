@@ -134,11 +134,13 @@ func commonSchemas() obj {
 	})
 	token := object([]string{"id", "kind", "created_at", "expires_at"}, obj{
 		"id": integer(), "user_id": integer(), "kind": obj{"type": "string", "enum": []string{auth.SessionToken, auth.APIToken}}, "name": str(),
+		"scopes":     obj{"type": "array", "items": str(), "description": "an API token's permissions ('*': issued before scopes, the whole role); absent for sessions"},
 		"created_at": dateTime(), "expires_at": dateTime(), "last_used_at": dateTime(),
 	})
 	entry := object([]string{"seq", "at", "actor", "action", "entity", "entity_id", "prev_hash", "hash"}, obj{
 		"seq": integer(), "at": dateTime(), "actor_id": integer(), "actor": str(), "action": str(), "entity": str(), "entity_id": str(),
 		"division_code": str(), "before": obj{}, "after": obj{}, "prev_hash": str(), "hash": str(),
+		"alg": obj{"type": "string", "enum": []string{"sha256", "sm3"}},
 	})
 	feature := object([]string{"type", "geometry", "properties"}, obj{
 		"type": obj{"type": "string", "const": "Feature"}, "id": obj{"type": []string{"integer", "string"}},
@@ -146,8 +148,9 @@ func commonSchemas() obj {
 	})
 	return obj{
 		"Problem": object([]string{"type", "title", "status", "code", "detail"}, obj{
-			"type": str(), "title": str(), "status": integer(), "code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "internal", "unavailable"}},
+			"type": str(), "title": str(), "status": integer(), "code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "internal", "unavailable", "too_large", "rate_limited", "timeout"}},
 			"detail": str(), "errors": arrayOf(ref("FieldError")),
+			"limit": obj{"type": "string", "description": "the limit a 408 (body time), 413 (a size) or 429 (login, ingest, api) answer hit"},
 		}),
 		"FieldError": object([]string{"field", "message"}, obj{"row": integer(), "field": str(), "message": str()}),
 		"Geometry": object([]string{"type", "coordinates"}, obj{
@@ -173,13 +176,16 @@ func commonSchemas() obj {
 		"UserList":       listOf(ref("User")),
 		"UserInput": object(nil, obj{"username": str(), "display_name": str(), "password": obj{"type": "string", "format": "password"},
 			"role": str(), "division_code": str(), "enterprise_id": integer(), "disabled": obj{"type": "boolean"}}),
-		"Me":             object([]string{"user", "permissions"}, obj{"user": ref("User"), "permissions": arrayOf(str())}),
-		"Token":          token,
-		"TokenList":      listOf(ref("Token")),
-		"TokenRequest":   object([]string{"name"}, obj{"name": str(), "days": obj{"type": "integer", "minimum": 1, "maximum": 366}}),
-		"NewToken":       object([]string{"token", "name", "expires_at"}, obj{"token": str(), "name": str(), "expires_at": dateTime()}),
-		"RoleList":       listOf(object([]string{"name", "permissions"}, obj{"name": str(), "label": str(), "label_en": str(), "permissions": arrayOf(str())})),
-		"AuditList":      object([]string{"items", "total"}, obj{"items": arrayOf(entry), "total": integer()}),
+		"Me":        object([]string{"user", "permissions"}, obj{"user": ref("User"), "permissions": arrayOf(str())}),
+		"Token":     token,
+		"TokenList": listOf(ref("Token")),
+		"TokenRequest": object([]string{"name", "scopes"}, obj{"name": str(), "days": obj{"type": "integer", "minimum": 1, "maximum": 366, "description": "default 90"},
+			"scopes": obj{"type": "array", "items": str(), "minItems": 1, "description": "permissions of your role the token may use (GET /api/v1/auth/me lists them)"}}),
+		"NewToken": object([]string{"id", "token", "name", "kind", "scopes", "expires_at"}, obj{"id": integer(), "user_id": integer(), "token": obj{"type": "string", "description": "shown this once"},
+			"name": str(), "kind": str(), "scopes": arrayOf(str()), "created_at": dateTime(), "expires_at": dateTime(), "last_used_at": dateTime()}),
+		"RoleList": listOf(object([]string{"name", "permissions"}, obj{"name": str(), "label": str(), "label_en": str(), "permissions": arrayOf(str())})),
+		"AuditList": object([]string{"items", "total"}, obj{"items": arrayOf(entry), "total": integer(),
+			"next_before_seq": integer(), "next_after_seq": integer()}),
 		"KindList":       listOf(obj{"type": "object"}),
 		"Status":         object([]string{"status"}, obj{"status": str(), "database": str()}),
 		"Rejection":      object([]string{"reason", "detail"}, obj{"reason": str(), "point": str(), "detail": str()}),
@@ -288,9 +294,6 @@ var staticOps = map[string]opSpec{
 	"GET /api/v1/divisions": {response: "DivisionList", geojson: true, query: []obj{
 		query("level", "province, city, county, township or village", str()), query("parent", "only divisions below this code", str()),
 		query("format", "geojson: boundaries as a FeatureCollection", str())}},
-	"GET /api/v1/audit": {response: "AuditList", query: []obj{
-		query("entity", "", str()), query("entity_id", "", str()), query("actor", "", str()), query("from", "RFC 3339", dateTime()),
-		query("to", "RFC 3339", dateTime()), query("after_seq", "", integer()), query("limit", "", integer())}},
 }
 
 var perceptionOps = map[string]opSpec{
@@ -314,7 +317,7 @@ var perceptionOps = map[string]opSpec{
 }
 
 func init() {
-	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps} {
+	for _, ops := range []map[string]opSpec{perceptionOps, incidentOps, warningOps, supervisionOps, ledgerOps, recipientOps, modelOps, dutyOps, mfaOps, tokenOps, ssoOps, keyOps, auditOps} {
 		for k, v := range ops {
 			if _, dup := staticOps[k]; dup {
 				panic("httpapi: route " + k + " is described twice")
@@ -345,6 +348,9 @@ func (s *Server) operation(rt Route) obj {
 		op["security"] = []obj{{"bearer": []string{}}, {"cookie": []string{}}}
 		responses["401"] = problem("not signed in")
 		responses["403"] = problem("the role lacks permission " + string(rt.Permission) + ", or the record is outside your area")
+	}
+	if rateLimited(rt) {
+		responses["429"] = problem("a rate limit was reached (--rate-*); the Retry-After header says when to try again")
 	}
 	responses["default"] = problem("error")
 	key := rt.Method + " " + rt.Pattern
@@ -470,7 +476,7 @@ func (s *Server) Document() obj {
 	}
 	// Each area adds its own schemas; a name defined twice would silently
 	// replace another area's schema, so it is refused.
-	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas, mfaSchemas} {
+	for _, add := range []func(obj){incidentSchemas, warningSchemas, supervisionSchemas, ledgerSchemas, recipientSchemas, modelSchemas, dutySchemas, mfaSchemas, keySchemas, auditSchemas} {
 		part := obj{}
 		add(part)
 		for name, v := range part {

@@ -79,6 +79,9 @@ type IngestResponse struct {
 // ingestReadings takes a device message over HTTP: 200 once the accepted
 // readings are durable, with every refused reading and why.
 func (s *Server) ingestReadings(w http.ResponseWriter, r *http.Request) {
+	if !s.allow(w, r, s.Limits.IngestIP, "ip:"+s.clientIP(r)) {
+		return
+	}
 	code, secret, ok := deviceCredentials(r)
 	if !ok {
 		s.fail(w, r, core.Errorf(core.EUNAUTHORIZED, "send the device code and secret as HTTP Basic credentials"))
@@ -87,6 +90,9 @@ func (s *Server) ingestReadings(w http.ResponseWriter, r *http.Request) {
 	dev, err := s.Perception.Devices.Authenticate(r.Context(), code, secret)
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if !s.allow(w, r, s.Limits.Ingest, "device:"+dev.Code) {
 		return
 	}
 	body, err := readBody(w, r, 1<<20)

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
+	"github.com/yingji/yingji/internal/auth"
 	"github.com/yingji/yingji/internal/core"
 )
 
@@ -31,9 +35,17 @@ type Problem struct {
 	Code   string            `json:"code"`
 	Detail string            `json:"detail"`
 	Errors []core.FieldError `json:"errors,omitempty"`
+	// Limit names the limit a 413 or 429 answer hit.
+	Limit string `json:"limit,omitempty"`
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var he *httpError
+	if errors.As(err, &he) {
+		writeProblem(w, Problem{Type: "https://yingji.dev/problems/" + he.code, Title: http.StatusText(he.status), Status: he.status,
+			Code: he.code, Detail: he.detail, Limit: he.limit})
+		return
+	}
 	code := core.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -50,8 +62,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		Detail: core.ErrorMessage(err),
 		Errors: core.ErrorFields(err),
 	}
+	// a sign-in refused during a lockout says when to try again.
+	if le := (*auth.LockedError)(nil); errors.As(err, &le) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.Wait.Seconds()))))
+	}
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
+	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(p)
 }
 
@@ -66,12 +86,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // readBody reads the request body, refusing more than max bytes.
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	done := bodyDeadline(w, r)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		return nil, core.Invalid("body", "is larger than %d bytes", max)
-	case err != nil:
+	done(err)
+	if e := bodyError(err); e != nil {
+		return nil, e
+	}
+	if err != nil {
 		return nil, core.Invalid("body", "could not be read: %v", err)
 	}
 	return body, nil
@@ -99,5 +120,17 @@ func formFile(r *http.Request, name string) ([]byte, error) {
 		return nil, core.Invalid(name, "is required as a file part")
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 64<<20))
+	const limit = 64 << 20
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		if e := tooLarge(err); e != nil {
+			return nil, e
+		}
+		return nil, core.Invalid(name, "could not be read: %v", err)
+	}
+	if len(data) > limit {
+		return nil, &httpError{status: http.StatusRequestEntityTooLarge, code: "too_large", limit: byteSize(limit),
+			detail: fmt.Sprintf("the part %q is larger than the limit of %s", name, byteSize(limit))}
+	}
+	return data, nil
 }

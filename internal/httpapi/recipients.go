@@ -183,7 +183,10 @@ func (h *recipientHandler) importFile(w http.ResponseWriter, r *http.Request) {
 	var xlsx bool
 	var err error
 	if strings.HasPrefix(ct, "multipart/form-data") {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
+		if e := parseMultipart(w, r, 64<<20, "file"); e != nil {
+			h.s.fail(w, r, e)
+			return
+		}
 		f, hdr, e := r.FormFile("file")
 		if e != nil {
 			h.s.fail(w, r, core.Invalid("file", "a multipart part named file is required"))
@@ -198,7 +201,12 @@ func (h *recipientHandler) importFile(w http.ResponseWriter, r *http.Request) {
 		xlsx = strings.Contains(ct, "spreadsheetml")
 	}
 	if err != nil {
-		h.s.fail(w, r, core.Invalid("file", "could not be read: %v", err))
+		if e := tooLarge(err); e != nil {
+			err = e
+		} else if core.ErrorCode(err) != core.EINVALID {
+			err = core.Invalid("file", "could not be read: %v", err)
+		}
+		h.s.fail(w, r, err)
 		return
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {

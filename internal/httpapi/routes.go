@@ -6,6 +6,15 @@ import (
 )
 
 // buildRoutes is the one list of every endpoint and its permission.
+//
+// Three-role separation (三员分立, docs/security.md §2 d): accounts and the
+// second-factor resets need users.manage and the security policy
+// security.manage (the security administrator); the audit trail audit.read
+// (the audit administrator); the division tree, the ingestion dead-letter
+// log and the external feeds' pushes and health the system administrator's
+// regions.write, ingest.admin and system.manage. The administrative
+// divisions themselves are reference data (the national code list) every
+// signed-in account needs to read, the administrators included.
 func (s *Server) buildRoutes() []Route {
 	rs := []Route{
 		{"GET", "/healthz", "", "Liveness", s.healthz},
@@ -17,7 +26,7 @@ func (s *Server) buildRoutes() []Route {
 		{"POST", "/api/v1/auth/logout", auth.Authenticated, "End the current session", s.logout},
 		{"GET", "/api/v1/auth/me", auth.Authenticated, "The signed-in user and permissions", s.me},
 		{"GET", "/api/v1/auth/tokens", auth.Authenticated, "Your sessions and API tokens", s.listTokens},
-		{"POST", "/api/v1/auth/tokens", auth.Authenticated, "Create an API token for machines", s.createToken},
+		{"POST", "/api/v1/auth/tokens", auth.Authenticated, "Create an API token for machines, with scopes (a subset of your role) and an expiry", s.createToken},
 		{"DELETE", "/api/v1/auth/tokens/{id}", auth.Authenticated, "Revoke a session or API token", s.deleteToken},
 
 		{"GET", "/api/v1/users", auth.UsersManage, "List accounts in your area", s.listUsers},
@@ -26,14 +35,12 @@ func (s *Server) buildRoutes() []Route {
 		{"PATCH", "/api/v1/users/{id}", auth.UsersManage, "Change an account", s.updateUser},
 		{"GET", "/api/v1/roles", auth.Authenticated, "Roles and their permissions", s.listRoles},
 
-		{"GET", "/api/v1/audit", auth.AuditRead, "Audit trail", s.listAudit},
-
-		{"GET", "/api/v1/divisions", auth.RegistryRead, "List administrative divisions", s.listDivisions},
+		{"GET", "/api/v1/divisions", auth.Authenticated, "List administrative divisions", s.listDivisions},
 		{"POST", "/api/v1/divisions/import", auth.RegionsWrite, "Import divisions (CSV: code,name,level,parent_code)", s.importDivisions},
-		{"GET", "/api/v1/divisions/locate", auth.RegistryRead, "The division containing a point", s.locateDivision},
-		{"GET", "/api/v1/divisions/{code}", auth.RegistryRead, "Get a division", s.getDivision},
-		{"GET", "/api/v1/divisions/{code}/children", auth.RegistryRead, "Child divisions", s.divisionChildren},
-		{"GET", "/api/v1/divisions/{code}/ancestors", auth.RegistryRead, "Ancestor divisions, root first", s.divisionAncestors},
+		{"GET", "/api/v1/divisions/locate", auth.Authenticated, "The division containing a point", s.locateDivision},
+		{"GET", "/api/v1/divisions/{code}", auth.Authenticated, "Get a division", s.getDivision},
+		{"GET", "/api/v1/divisions/{code}/children", auth.Authenticated, "Child divisions", s.divisionChildren},
+		{"GET", "/api/v1/divisions/{code}/ancestors", auth.Authenticated, "Ancestor divisions, root first", s.divisionAncestors},
 		{"GET", "/api/v1/registry/kinds", auth.RegistryRead, "Registry kinds with their fields and options", s.listKinds},
 	}
 	if s.Perception != nil {
@@ -61,6 +68,11 @@ func (s *Server) buildRoutes() []Route {
 	rs = append(rs, s.modelRoutes()...)
 	rs = append(rs, s.dutyRoutes()...)
 	rs = append(rs, s.mfaRoutes()...)
+	rs = append(rs, s.auditRoutes()...)
+	rs = append(rs, s.tokenRoutes()...)
+	rs = append(rs, s.ssoRoutes()...)
+	rs = append(rs, s.keyRoutes()...)
+	rs = append(rs, s.revealRoutes()...)
 	for _, k := range registry.Kinds() {
 		h := &kindHandler{s: s, k: k}
 		base := "/api/v1/" + k.Path

@@ -55,6 +55,11 @@ func TestLoginLockout(t *testing.T) {
 		if st, msg := e.tryLogin("viewer", password); st != 401 || !strings.Contains(msg, "try again in 1m0s") {
 			t.Fatalf("locked account: %d %s", st, msg)
 		}
+		// the lockout is told apart from a wrong password by Retry-After
+		// (the login page says so); a wrong password has none.
+		if _, _, h := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "viewer", "password": password}, nil); h.Get("Retry-After") != "60" {
+			t.Errorf("locked account: Retry-After %q, want 60", h.Get("Retry-After"))
+		}
 		clock.add(61 * time.Second)
 		if st, msg := e.tryLogin("viewer", password); st != 200 {
 			t.Fatalf("after the lockout: %d %s", st, msg)
@@ -64,8 +69,8 @@ func TestLoginLockout(t *testing.T) {
 			e.tryLogin("viewer", "wrong")
 		}
 		clock.add(61 * time.Second)
-		if st, msg := e.tryLogin("viewer", "wrong"); st != 401 || !strings.Contains(msg, "wrong username") {
-			t.Fatalf("fourth failure: %d %s", st, msg)
+		if st, body, h := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "viewer", "password": "wrong"}, nil); st != 401 || !strings.Contains(problemOf(t, body).Detail, "wrong username") || h.Get("Retry-After") != "" {
+			t.Fatalf("fourth failure: %d %s, Retry-After %q", st, body, h.Get("Retry-After"))
 		}
 		if st, msg := e.tryLogin("viewer", password); st != 401 || !strings.Contains(msg, "try again in 2m0s") {
 			t.Fatalf("after the fourth failure: %d %s", st, msg)
@@ -87,7 +92,7 @@ func TestLoginLockout(t *testing.T) {
 				} `json:"after"`
 			}
 		}
-		e.call("GET", "/api/v1/audit?entity=login&limit=1000", "admin", nil, 200, &audit)
+		e.call("GET", "/api/v1/audit?entity=login&limit=1000", "auditadmin", nil, 200, &audit)
 		count := map[string]int{}
 		for _, a := range audit.Items {
 			switch a.Action {
@@ -131,7 +136,7 @@ func TestDeniedIsAudited(t *testing.T) {
 				After         struct{ Route string } `json:"after"`
 			}
 		}
-		e.call("GET", "/api/v1/audit?entity=permission", "admin", nil, 200, &audit)
+		e.call("GET", "/api/v1/audit?entity=permission", "auditadmin", nil, 200, &audit)
 		if len(audit.Items) != 1 || audit.Items[0].Action != "denied" || audit.Items[0].Actor != "viewer" || audit.Items[0].After.Route != "GET /api/v1/users" {
 			t.Errorf("denial audited as %+v", audit.Items)
 		}
@@ -142,7 +147,7 @@ func TestPasswordPolicyAndExpiry(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		clock := secure(e)
 		id := userID(t, e, "viewer")
-		p := problemOf(t, e.call("PATCH", "/api/v1/users/"+itoa(id), "admin", map[string]string{"password": "Short-pw-1"}, 422, nil))
+		p := problemOf(t, e.call("PATCH", "/api/v1/users/"+itoa(id), "secadmin", map[string]string{"password": "Short-pw-1"}, 422, nil))
 		if p.Errors[0].Field != "password" || !strings.Contains(p.Errors[0].Message, "at least 12") {
 			t.Errorf("short password: %+v", p)
 		}
@@ -195,7 +200,7 @@ func TestSessionIdleAndLifetime(t *testing.T) {
 		var login httpapi.LoginResponse
 		e.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "viewer", "password": password}, 200, &login)
 		var tok struct{ Token string }
-		e.call("POST", "/api/v1/auth/tokens", login.Token, map[string]any{"name": "machine", "days": 1}, 201, &tok)
+		e.call("POST", "/api/v1/auth/tokens", login.Token, map[string]any{"name": "machine", "days": 1, "scopes": []string{"registry.read"}}, 201, &tok)
 		// used every 25 minutes, the session lives to its absolute end (1 h here).
 		for range 2 {
 			clock.add(25 * time.Minute)

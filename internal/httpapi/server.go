@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/region"
 	"github.com/yingji/yingji/internal/registry"
+	"github.com/yingji/yingji/internal/sso"
 )
 
 // SessionCookie is the browser session cookie's name.
@@ -66,12 +68,22 @@ type Server struct {
 	Version       string
 	// MQTTAddr is the embedded broker's address, told to devices and tools.
 	MQTTAddr string
+	// Limits are the request rate limits (net.go); zero: none.
+	Limits Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (--trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
+	// OIDC, when set, adds single sign-on through an OpenID Connect
+	// provider (oidc.go).
+	OIDC *sso.RP
 
 	routes   []Route
 	docOnce  sync.Once
 	docJSON  []byte
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// chain caches the audit chain's status for the situation page.
+	chain chainCache
 }
 
 // Route is one endpoint and the permission it needs. The route table is
@@ -109,11 +121,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.Errorf(core.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
-	return securityHeaders(mux)
+	return s.securityHeaders(mux)
 }
 
-func securityHeaders(h http.Handler) http.Handler {
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.SecureCookies || s.isHTTPS(r) {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Referrer-Policy", "same-origin")
@@ -133,6 +148,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -149,11 +167,19 @@ func (s *Server) wrap(rt Route) http.Handler {
 			s.requests.WithLabelValues(label, strconv.Itoa(sw.status)).Inc()
 			s.duration.WithLabelValues(label).Observe(time.Since(start).Seconds())
 		}()
+		// every route's body is bounded; routes set smaller limits
+		r.Body = http.MaxBytesReader(sw, r.Body, MaxRequestBody)
 		if rt.Permission == "" {
+			// a public write (sign-in, ingestion) sent by a browser from
+			// another site is a forged form (login CSRF)
+			if r.Method != http.MethodGet && r.Method != http.MethodHead && crossSite(r) {
+				s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "cross-site request refused; send the request from the Yingji pages"))
+				return
+			}
 			rt.Handler(sw, r)
 			return
 		}
-		actor, byCookie, err := s.authenticate(r)
+		actor, token, byCookie, err := s.authenticate(r)
 		if err != nil {
 			s.fail(sw, r, err)
 			return
@@ -162,9 +188,18 @@ func (s *Server) wrap(rt Route) http.Handler {
 			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "cross-site request refused; send the request from the Yingji pages or use a bearer token"))
 			return
 		}
+		if !s.allow(sw, r, s.Limits.API, "user:"+actor.Username) {
+			return
+		}
 		if !auth.Can(actor.Role, rt.Permission) {
 			s.Auth.Denied(r.Context(), actor, label)
 			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "the %s role may not do this (needs %s)", actor.Role, rt.Permission))
+			return
+		}
+		// an API token needs the permission in its scopes as well (tokens.go).
+		if !auth.TokenAllows(token, rt.Permission, r.Method) {
+			s.Auth.Denied(r.Context(), actor, label)
+			s.fail(sw, r, core.Errorf(core.EFORBIDDEN, "%s", scopeRefusal(token, rt.Permission)))
 			return
 		}
 		rt.Handler(sw, r.WithContext(core.WithActor(r.Context(), actor)))
@@ -172,20 +207,20 @@ func (s *Server) wrap(rt Route) http.Handler {
 }
 
 // authenticate reads a bearer token, or else the session cookie.
-func (s *Server) authenticate(r *http.Request) (*core.Actor, bool, error) {
+func (s *Server) authenticate(r *http.Request) (*core.Actor, *auth.Token, bool, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return nil, false, core.Errorf(core.EUNAUTHORIZED, "the Authorization header must be 'Bearer <token>'")
+			return nil, nil, false, core.Errorf(core.EUNAUTHORIZED, "the Authorization header must be 'Bearer <token>'")
 		}
-		a, err := s.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
-		return a, false, err
+		a, t, err := s.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(token))
+		return a, t, false, err
 	}
 	if c, err := r.Cookie(SessionCookie); err == nil {
-		a, err := s.Auth.Authenticate(r.Context(), c.Value)
-		return a, true, err
+		a, t, err := s.Auth.AuthenticateToken(r.Context(), c.Value)
+		return a, t, true, err
 	}
-	return nil, false, core.Errorf(core.EUNAUTHORIZED, "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login")
+	return nil, nil, false, core.Errorf(core.EUNAUTHORIZED, "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login")
 }
 
 // sameOrigin guards cookie-authenticated changes against cross-site forms.

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -265,9 +264,9 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, supervision.MaxPhotoBytes+1))
+	data, err := readBody(w, r, supervision.MaxPhotoBytes)
 	if err != nil {
-		s.fail(w, r, core.Invalid("photo", "is larger than %d bytes (5 MB)", supervision.MaxPhotoBytes))
+		s.fail(w, r, err)
 		return
 	}
 	p, err := s.sv().AddPhoto(r.Context(), id, data)

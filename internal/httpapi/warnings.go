@@ -425,14 +425,14 @@ func (s *Server) publicAlert(w http.ResponseWriter, r *http.Request) (*warning.W
 	if err == nil && x.Source == "local" && x.Scope == "Public" && len(x.CAP) > 0 {
 		return x, true
 	}
-	actor, _, aerr := s.authenticate(r)
+	actor, token, _, aerr := s.authenticate(r)
 	if aerr != nil {
 		// strangers learn nothing about drafts and imports.
 		s.fail(w, r, core.Errorf(core.ENOTFOUND, "no published public alert %d; sign in to see drafts and imported messages", id))
 		return nil, false
 	}
-	if !auth.Can(actor.Role, auth.WarningsRead) {
-		s.fail(w, r, core.Errorf(core.EFORBIDDEN, "the %s role may not read warnings", actor.Role))
+	if !auth.Can(actor.Role, auth.WarningsRead) || !auth.TokenAllows(token, auth.WarningsRead, r.Method) {
+		s.fail(w, r, core.Errorf(core.EFORBIDDEN, "the %s role (or the token's scopes) may not read warnings", actor.Role))
 		return nil, false
 	}
 	x, err = s.Warnings.Service.Get(core.WithActor(r.Context(), actor), id)

@@ -31,6 +31,10 @@ type Devices struct {
 	Store    DeviceStore
 	Registry *registry.Service
 	Clock    core.Clock
+	// Revoked, when set, is called after a device is disabled or its secret
+	// rotated, to end its open connections at once (the embedded MQTT
+	// broker's DisconnectDevice).
+	Revoked func(code string)
 }
 
 // DeviceInput creates or changes a device.
@@ -100,6 +104,7 @@ func (d *Devices) Update(ctx context.Context, id int64, in DeviceInput) (*teleme
 	if in.Name != "" {
 		rec.Name = in.Name
 	}
+	wasDisabled := rec.Disabled
 	if in.Disabled != nil {
 		rec.Disabled = *in.Disabled
 	}
@@ -113,6 +118,10 @@ func (d *Devices) Update(ctx context.Context, id int64, in DeviceInput) (*teleme
 	rec.UpdatedAt = d.Clock()
 	if err := d.Store.UpdateDevice(ctx, rec); err != nil {
 		return nil, "", err
+	}
+	// after the store: a device that reconnects at once meets the new state.
+	if d.Revoked != nil && (in.RotateSecret || rec.Disabled && !wasDisabled) {
+		d.Revoked(rec.Code)
 	}
 	return rec, secret, nil
 }

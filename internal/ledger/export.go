@@ -302,7 +302,11 @@ func (s *Service) exportRow(ctx context.Context, k *registry.Kind, cols []Column
 		case keyUpdated:
 			row[j] = o.UpdatedAt
 		default:
-			row[j] = attrCell(c, o.Attrs[c.Key], lang)
+			v := o.Attrs[c.Key]
+			if f, ok := k.Field(c.Key); ok && f.Personal != "" {
+				v = registry.MaskValue(f, v) // personal data leaves masked; a re-import keeps the stored value
+			}
+			row[j] = attrCell(c, v, lang)
 		}
 	}
 	return row, nil

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,12 @@ type BrokerOptions struct {
 	MaxPendingPerClient int
 	// AuthTimeout bounds one AuthenticateDevice call. Default 10s.
 	AuthTimeout time.Duration
+	// TLSConfig, when set, makes the listener TLS only (MQTT over TLS, as
+	// on port 8883).
+	TLSConfig *tls.Config
+	// Limit, when set, limits each device's publishes (key "device:CODE");
+	// see limitHook for what a refused publish gets.
+	Limit Limiter
 	// Logger receives the broker's and mochi's logs. Default: discard. At
 	// debug level mochi logs every publish as "rejected": that is how the
 	// hook takes messages away from its routing.
@@ -103,12 +110,19 @@ func NewBroker(opts BrokerOptions) (*Broker, error) {
 	b := &Broker{
 		opts:     opts,
 		server:   server,
-		listener: listeners.NewTCP(listeners.Config{ID: "devices", Address: opts.Addr}),
+		listener: listeners.NewTCP(listeners.Config{ID: "devices", Address: opts.Addr, TLSConfig: opts.TLSConfig}),
 		ctx:      ctx,
 		cancel:   cancel,
 		closing:  make(chan struct{}),
 	}
 	b.hook = &hook{broker: b}
+	if opts.Limit != nil {
+		// before the devices hook, which takes every publish it sees
+		if err := server.AddHook(&limitHook{broker: b}, nil); err != nil {
+			cancel()
+			return nil, fmt.Errorf("mqtt: new broker: %w", err)
+		}
+	}
 	if err := server.AddHook(b.hook, nil); err != nil {
 		cancel()
 		return nil, fmt.Errorf("mqtt: new broker: %w", err)

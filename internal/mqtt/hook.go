@@ -33,6 +33,12 @@ type hook struct {
 
 	sessions sync.Map // *mochi.Client → *session
 	auths    atomic.Uint64
+
+	// revocations counts DisconnectDevice calls; revoked holds, per device,
+	// the count at its last revocation (revoke.go).
+	revocations atomic.Uint64
+	revokedMu   sync.Mutex
+	revoked     map[string]uint64
 }
 
 // session is what the broker knows about one authenticated connection.
@@ -70,9 +76,14 @@ func (h *hook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 		b.stats.auth.Add(1)
 		return false
 	}
+	gen := h.revocations.Load()
 	ctx, cancel := context.WithTimeout(b.ctx, b.opts.AuthTimeout)
 	device, err := b.opts.Authenticator.AuthenticateDevice(ctx, string(pk.Connect.Username), string(pk.Connect.Password))
 	cancel()
+	if err == nil && h.revokedSince(device, gen) {
+		// revoked while its credentials were being checked: they may be the old ones.
+		err = errRevoked
+	}
 	if err == nil && !validDevice(device) {
 		b.opts.Logger.Error("mqtt: authenticator returned an unusable device code", "username", string(pk.Connect.Username), "device", device)
 		err = errUnusableDevice

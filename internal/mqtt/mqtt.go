@@ -136,6 +136,7 @@ const (
 	RefusedSubscribe = "subscribe" // SUBSCRIBE to a filter other than the device's commands
 	RefusedQoS       = "qos"       // PUBLISH at QoS 2
 	RefusedHandler   = "handler"   // the Handler called ack(err)
+	RefusedRate      = "rate"      // PUBLISH over the device's rate limit (BrokerOptions.Limit)
 )
 
 // Stats is a snapshot of counters since start, for the platform's metrics.
@@ -154,7 +155,7 @@ type Stats struct {
 type counters struct {
 	messagesIn, acksSent, acksUndelivered, throttled atomic.Uint64
 	pending                                          atomic.Int64
-	auth, topic, subscribe, qos, handler             atomic.Uint64
+	auth, topic, subscribe, qos, handler, rate       atomic.Uint64
 }
 
 func (c *counters) snapshot(connections int64) Stats {
@@ -171,6 +172,7 @@ func (c *counters) snapshot(connections int64) Stats {
 			RefusedSubscribe: c.subscribe.Load(),
 			RefusedQoS:       c.qos.Load(),
 			RefusedHandler:   c.handler.Load(),
+			RefusedRate:      c.rate.Load(),
 		},
 	}
 }

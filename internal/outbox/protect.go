@@ -28,7 +28,24 @@ type Protector struct {
 	kid  string
 	keys map[string]cipher.AEAD
 	mac  []byte
+	// Ring, when set, seals instead (values "yj1.<alg>.<key id>.…", the
+	// installation's rotatable AES-256-GCM or SM4-GCM key ring, see
+	// internal/fieldcrypt) and opens what it sealed; values "v1." sealed
+	// before still open with the master key. Hashes stay on the master key.
+	Ring Ring
 }
+
+// Ring is the key ring that seals (fieldcrypt.Ring).
+type Ring interface {
+	Seal(context string, plain []byte) (string, error)
+	Open(context, sealed string) ([]byte, error)
+}
+
+// ringPrefix starts the values a Ring sealed.
+const ringPrefix = "yj1."
+
+// IsSealed reports whether s is a value a Protector sealed (either form).
+func IsSealed(s string) bool { return strings.HasPrefix(s, "v1.") || strings.HasPrefix(s, ringPrefix) }
 
 // NewProtector makes a protector from a 32-byte master key. The AES key
 // and the HMAC key are derived from it with HMAC-SHA256 under distinct
@@ -65,6 +82,13 @@ func (p *Protector) Seal(field, plain string) string {
 	if plain == "" {
 		return ""
 	}
+	if p.Ring != nil {
+		out, err := p.Ring.Seal(field, []byte(plain))
+		if err != nil {
+			panic("outbox: " + err.Error()) // no randomness, as below
+		}
+		return out
+	}
 	aead := p.keys[p.kid]
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
@@ -78,6 +102,13 @@ func (p *Protector) Seal(field, plain string) string {
 func (p *Protector) Open(field, sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
+	}
+	if strings.HasPrefix(sealed, ringPrefix) {
+		if p.Ring == nil {
+			return "", errors.New("outbox: sealed with the data key ring, which is not configured")
+		}
+		plain, err := p.Ring.Open(field, sealed)
+		return string(plain), err
 	}
 	parts := strings.SplitN(sealed, ".", 3)
 	if len(parts) != 3 || parts[0] != "v1" {

@@ -200,6 +200,9 @@ func merge(before *Object, in *Input) *Object {
 	for name, v := range in.Attrs {
 		after.Attrs[name] = v
 	}
+	if k, ok := KindNamed(before.Kind); ok {
+		keepMasked(k, before, &after, in)
+	}
 	return &after
 }
 

@@ -51,6 +51,9 @@ type Field struct {
 	// Categories limits the field to records of these categories; empty
 	// means all.
 	Categories []string
+	// Personal marks personal data (PersonalPhone, PersonalIDNumber,
+	// PersonalAddress, PersonalContacts): sealed at rest, masked when shown.
+	Personal string
 }
 
 // AppliesTo reports whether the field belongs to records of category c.

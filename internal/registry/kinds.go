@@ -54,7 +54,7 @@ var Enterprise = register(&Kind{
 		{Name: "legal_representative", Type: String, Label: "法定代表人", LabelEn: "legal representative"},
 		{Name: "address", Type: String, Label: "地址", LabelEn: "address"},
 		{Name: "employees", Type: Int, Label: "从业人数", LabelEn: "employees", Min: num(0)},
-		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts"},
+		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts", Personal: PersonalContacts},
 		{Name: "safety_licence", Type: String, Label: "安全生产许可证号", LabelEn: "safety licence no."},
 		{Name: "licence_expires", Type: Date, Label: "许可证有效期至", LabelEn: "licence expires"},
 		{Name: "special_work", Type: Strings, Label: "涉及特殊作业", LabelEn: "special work",
@@ -220,7 +220,7 @@ var GeohazardPoint = register(&Kind{
 		{Name: "threatened_people", Type: Int, Label: "威胁人数", LabelEn: "threatened people", Min: num(0)},
 		{Name: "threatened_property_wan", Type: Float, Label: "威胁财产(万元)", LabelEn: "threatened property (10k CNY)", Min: num(0)},
 		{Name: "monitor_person", Type: String, Label: "群测群防员", LabelEn: "monitor"},
-		{Name: "monitor_phone", Type: Phone, Label: "监测员电话", LabelEn: "monitor phone"},
+		{Name: "monitor_phone", Type: Phone, Label: "监测员电话", LabelEn: "monitor phone", Personal: PersonalPhone},
 	},
 })
 
@@ -242,7 +242,7 @@ var LifelineAsset = register(&Kind{
 		{Name: "operator", Type: String, Label: "运营单位", LabelEn: "operator"},
 		{Name: "length_km", Type: Float, Label: "长度", LabelEn: "length", Unit: "km", Min: num(0)},
 		{Name: "built_year", Type: Int, Label: "建成年份", LabelEn: "year built", Min: num(1900), Max: num(2100)},
-		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts"},
+		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts", Personal: PersonalContacts},
 	},
 	Geometries: []string{"Point", "LineString", "MultiLineString", "Polygon"},
 })
@@ -269,7 +269,7 @@ var RescueTeam = register(&Kind{
 		{Name: "members", Type: Int, Label: "人数", LabelEn: "members", Min: num(0), Required: true},
 		{Name: "equipment", Type: Strings, Label: "主要装备", LabelEn: "equipment"},
 		{Name: "base", Type: String, Label: "驻地", LabelEn: "base"},
-		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts"},
+		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts", Personal: PersonalContacts},
 	},
 })
 
@@ -287,7 +287,7 @@ var Warehouse = register(&Kind{
 	Fields: []Field{
 		{Name: "stock", Type: Stock, Label: "库存", LabelEn: "stock"},
 		{Name: "area_m2", Type: Float, Label: "面积", LabelEn: "floor area", Unit: "m2", Min: num(0)},
-		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts"},
+		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts", Personal: PersonalContacts},
 	},
 })
 
@@ -312,7 +312,9 @@ var Expert = register(&Kind{
 	Fields: []Field{
 		{Name: "organization", Type: String, Label: "工作单位", LabelEn: "organization"},
 		{Name: "title", Type: String, Label: "职称", LabelEn: "title"},
-		{Name: "phone", Type: Phone, Label: "电话", LabelEn: "phone"},
+		{Name: "phone", Type: Phone, Label: "电话", LabelEn: "phone", Personal: PersonalPhone},
+		{Name: "id_number", Type: String, Label: "身份证号", LabelEn: "ID card number", Personal: PersonalIDNumber},
+		{Name: "home_address", Type: String, Label: "家庭住址", LabelEn: "home address", Personal: PersonalAddress},
 	},
 })
 
@@ -330,7 +332,7 @@ var Shelter = register(&Kind{
 		{Name: "capacity", Type: Int, Label: "容纳人数", LabelEn: "capacity", Min: num(0), Required: true},
 		{Name: "area_m2", Type: Float, Label: "面积", LabelEn: "area", Unit: "m2", Min: num(0)},
 		{Name: "facilities", Type: Strings, Label: "配套设施", LabelEn: "amenities"},
-		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts"},
+		{Name: "contacts", Type: Contacts, Label: "联系人", LabelEn: "contacts", Personal: PersonalContacts},
 	},
 	Geometries: []string{"Point", "Polygon"},
 })

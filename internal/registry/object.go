@@ -50,10 +50,16 @@ var commonFields = map[string]bool{
 // Properties returns the record's fields as a flat map without the
 // geometry: common fields, the category under the kind's category name, then
 // the type-specific fields. JSON, GeoJSON and CSV output share it.
+// Personal fields are masked (MaskValue); Reveal gives them in clear.
 func (o *Object) Properties() map[string]any {
 	k, ok := KindNamed(o.Kind)
 	m := make(map[string]any, 16+len(o.Attrs))
 	for name, v := range o.Attrs {
+		if ok {
+			if f, has := k.Field(name); has && f.Personal != "" {
+				v = MaskValue(f, v) // personal data is shown masked; see Reveal
+			}
+		}
 		m[name] = v
 	}
 	m["id"] = o.ID
@@ -205,6 +211,10 @@ func Decode(k *Kind, data []byte, row int) (*Input, core.Problems) {
 			}
 			val, err := decodeField(f, v)
 			if err != nil {
+				if mv, ok := decodeMasked(f, v); ok {
+					in.Attrs[name] = mv // the mask of the stored value: kept (see merge)
+					continue
+				}
 				probs.Add(row, name, "%v", err)
 				continue
 			}

@@ -75,6 +75,12 @@ func (k *Kind) Validate(o *Object, row int) core.Problems {
 			delete(o.Attrs, f.Name)
 			continue
 		}
+		if f.Personal != "" {
+			if err := checkPersonal(f, v); err != nil {
+				p.Add(row, f.Name, "%v", err)
+				continue
+			}
+		}
 		// values set from Go rather than decoded from JSON get the same
 		// checks, so nothing unreadable is ever stored.
 		raw, err := json.Marshal(v)

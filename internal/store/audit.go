@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yingji/yingji/internal/audit"
@@ -33,11 +35,15 @@ func record(ctx context.Context, t *tx, action, entity string, id int64, divisio
 		return fmt.Errorf("store: audit head: %w", err)
 	}
 	e.Seq++
+	e.Alg = t.auditAlg
+	if e.Alg == "" {
+		e.Alg = audit.SHA256
+	}
 	e.Hash = audit.ComputeHash(&e)
-	_, err = t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, division_code, before_json, after_json, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, division_code, before_json, after_json, prev_hash, hash, hash_alg)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.At.UnixMilli(), nullInt(e.ActorID), e.Actor, e.Action, e.Entity, e.EntityID, e.Division,
-		nullText(e.Before), nullText(e.After), e.PrevHash, e.Hash)
+		nullText(e.Before), nullText(e.After), e.PrevHash, e.Hash, e.Alg)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -88,25 +94,61 @@ func nullText(b []byte) any {
 	return string(b)
 }
 
-// ListAudit returns audit entries in sequence order.
-func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
-	q := `SELECT seq, at, actor_id, actor, action, entity, entity_id, division_code, before_json, after_json, prev_hash, hash FROM audit_log WHERE seq > ?`
-	args := []any{f.AfterSeq}
-	if f.Entity != "" {
-		q += ` AND entity = ?`
-		args = append(args, f.Entity)
+// SetAuditHash selects the hash algorithm of new audit entries (sha256,
+// the default, or sm3). Entries already written keep theirs: each row
+// records its algorithm, so a chain may switch and still verify.
+func (db *DB) SetAuditHash(alg string) error {
+	alg, err := audit.CheckAlg(alg)
+	if err != nil {
+		return err
 	}
-	if f.EntityID != "" {
-		q += ` AND entity_id = ?`
-		args = append(args, f.EntityID)
+	db.auditAlg = alg
+	return nil
+}
+
+const auditColumns = `seq, at, actor_id, actor, action, entity, entity_id, division_code, before_json, after_json, prev_hash, hash, hash_alg`
+
+// auditWhere builds the filter's conditions (without limit and order).
+func auditWhere(f audit.Filter) (string, []any) {
+	q := ` WHERE seq > ?`
+	args := []any{f.AfterSeq}
+	eq := func(col, v string) {
+		if v != "" {
+			q += ` AND ` + col + ` = ?`
+			args = append(args, v)
+		}
+	}
+	eq("entity", f.Entity)
+	eq("entity_id", f.EntityID)
+	eq("actor", f.Actor)
+	eq("action", f.Action)
+	if len(f.Actions) > 0 {
+		q += ` AND action IN (?` + strings.Repeat(`, ?`, len(f.Actions)-1) + `)`
+		for _, a := range f.Actions {
+			args = append(args, a)
+		}
+	}
+	if f.BeforeSeq > 0 {
+		q += ` AND seq < ?`
+		args = append(args, f.BeforeSeq)
 	}
 	if f.DivisionPrefix != "" {
-		q += ` AND division_code LIKE ?`
-		args = append(args, f.DivisionPrefix+"%")
+		if f.Unattributed {
+			q += ` AND (division_code LIKE ? ESCAPE '\' OR division_code = '')`
+		} else {
+			q += ` AND division_code LIKE ? ESCAPE '\'`
+		}
+		args = append(args, likeEscape(f.DivisionPrefix)+"%")
 	}
-	if f.Actor != "" {
-		q += ` AND actor = ?`
-		args = append(args, f.Actor)
+	if f.Text != "" {
+		// before and after are stored as JSON, where "<" is "\u003c" and a
+		// quote is "\"": the text is looked for as typed and as JSON writes it.
+		var ors []string
+		for _, p := range textPatterns(f.Text) {
+			ors = append(ors, `LOWER(COALESCE(before_json, '')) LIKE ? ESCAPE '\'`, `LOWER(COALESCE(after_json, '')) LIKE ? ESCAPE '\'`)
+			args = append(args, p, p)
+		}
+		q += ` AND (` + strings.Join(ors, ` OR `) + `)`
 	}
 	if !f.From.IsZero() {
 		q += ` AND at >= ?`
@@ -116,64 +158,313 @@ func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 		q += ` AND at < ?`
 		args = append(args, f.To.UnixMilli())
 	}
+	return q, args
+}
+
+func textPatterns(text string) []string {
+	text = strings.ToLower(text)
+	pats := []string{"%" + likeEscape(text) + "%"}
+	if b, err := json.Marshal(text); err == nil {
+		if esc := string(b[1 : len(b)-1]); esc != text {
+			pats = append(pats, "%"+likeEscape(strings.ToLower(esc))+"%")
+		}
+	}
+	return pats
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanAudit(rows rowScanner) (audit.Entry, error) {
+	var e audit.Entry
+	var at int64
+	var actorID sql.NullInt64
+	var before, after sql.NullString
+	if err := rows.Scan(&e.Seq, &at, &actorID, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.Division, &before, &after, &e.PrevHash, &e.Hash, &e.Alg); err != nil {
+		return e, fmt.Errorf("store: audit: %w", err)
+	}
+	e.At = time.UnixMilli(at).UTC()
+	e.ActorID = actorID.Int64
+	if before.Valid {
+		e.Before = json.RawMessage(before.String)
+	}
+	if after.Valid {
+		e.After = json.RawMessage(after.String)
+	}
+	return e, nil
+}
+
+// ListAudit returns audit entries in sequence order (newest first with
+// f.Desc), at most f.Limit (1000 when unset, 10000 at most).
+func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
 	if f.Limit <= 0 || f.Limit > 10000 {
 		f.Limit = 1000
 	}
-	q += ` ORDER BY seq LIMIT ?`
-	args = append(args, f.Limit)
-	rows, err := db.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list audit: %w", err)
-	}
-	defer rows.Close()
 	var out []audit.Entry
-	for rows.Next() {
-		var e audit.Entry
-		var at int64
-		var actorID sql.NullInt64
-		var before, after sql.NullString
-		if err := rows.Scan(&e.Seq, &at, &actorID, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.Division, &before, &after, &e.PrevHash, &e.Hash); err != nil {
-			return nil, fmt.Errorf("store: list audit: %w", err)
-		}
-		e.At = time.UnixMilli(at).UTC()
-		e.ActorID = actorID.Int64
-		if before.Valid {
-			e.Before = json.RawMessage(before.String)
-		}
-		if after.Valid {
-			e.After = json.RawMessage(after.String)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	err := db.scanAuditPage(ctx, f, f.Limit, func(e *audit.Entry) error {
+		out = append(out, *e)
+		return nil
+	})
+	return out, err
 }
 
-// VerifyAudit walks the whole chain and checks that it ends at the head.
-// It returns the number of entries checked.
-func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
-	var seq int64
-	prev := ""
-	for {
-		page, err := db.ListAudit(ctx, audit.Filter{AfterSeq: seq, Limit: 5000})
+func (db *DB) scanAuditPage(ctx context.Context, f audit.Filter, limit int, fn func(*audit.Entry) error) error {
+	where, args := auditWhere(f)
+	order := ` ORDER BY seq`
+	if f.Desc {
+		order = ` ORDER BY seq DESC`
+	}
+	rows, err := db.query(ctx, `SELECT `+auditColumns+` FROM audit_log`+where+order+` LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return fmt.Errorf("store: list audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanAudit(rows)
 		if err != nil {
-			return seq, err
+			return err
 		}
-		if len(page) == 0 {
-			break
+		if err := fn(&e); err != nil {
+			return err
 		}
-		if _, err := audit.Verify(seq, prev, page); err != nil {
-			return seq, err
-		}
-		last := page[len(page)-1]
-		seq, prev = last.Seq, last.Hash
 	}
-	var headSeq int64
-	var headHash string
-	if err := db.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return seq, fmt.Errorf("store: audit head: %w", err)
+	return rows.Err()
+}
+
+// ScanAudit calls fn for every entry the filter selects, in sequence order
+// (newest first with f.Desc), reading pages of a few thousand so that an
+// export of the whole trail streams without holding it in memory. A
+// positive f.Limit stops after that many entries.
+func (db *DB) ScanAudit(ctx context.Context, f audit.Filter, fn func(*audit.Entry) error) error {
+	const page = 2000
+	left := int64(f.Limit)
+	for {
+		n := page
+		if left > 0 && left < page {
+			n = int(left)
+		}
+		got, last := 0, int64(0)
+		err := db.scanAuditPage(ctx, f, n, func(e *audit.Entry) error {
+			got++
+			last = e.Seq
+			return fn(e)
+		})
+		if err != nil {
+			return err
+		}
+		if f.Limit > 0 {
+			if left -= int64(got); left <= 0 {
+				return nil
+			}
+		}
+		if got < n {
+			return nil
+		}
+		if f.Desc {
+			f.BeforeSeq = last
+		} else {
+			f.AfterSeq = last
+		}
 	}
+}
+
+// CountAudit counts the entries the filter selects (Limit and paging
+// fields ignored).
+func (db *DB) CountAudit(ctx context.Context, f audit.Filter) (int64, error) {
+	f.AfterSeq, f.BeforeSeq = 0, 0
+	where, args := auditWhere(f)
+	var n int64
+	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM audit_log`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count audit: %w", err)
+	}
+	return n, nil
+}
+
+// auditHead is the chain's head and anchor.
+func (db *DB) auditHead(ctx context.Context) (seq int64, hash string, anchorSeq int64, anchorHash string, err error) {
+	err = db.queryRow(ctx, `SELECT seq, hash, anchor_seq, anchor_hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash, &anchorSeq, &anchorHash)
+	if err != nil {
+		err = fmt.Errorf("store: audit head: %w", err)
+	}
+	return
+}
+
+// archiveRecord is the after document of the chain entry an archive
+// writes (entity "audit", action "archive").
+type archiveRecord struct {
+	FromSeq  int64  `json:"from_seq"`
+	ToSeq    int64  `json:"through_seq"`
+	LastHash string `json:"last_hash"`
+	Count    int64  `json:"count"`
+	Before   string `json:"before"`
+	File     string `json:"file,omitempty"`
+}
+
+// VerifyAudit walks the chain from its anchor and checks that it ends at
+// the head. It returns the number of entries checked.
+func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
+	st := db.AuditStatus(ctx)
+	if !st.OK {
+		return st.Checked, st.Err
+	}
+	return st.Checked, nil
+}
+
+// AuditStatus verifies the chain: it starts after the anchor that the last
+// archive left (the first remaining entry must follow the last archived
+// one and link to its hash), checks every link and hash up to the head,
+// and checks that the anchor is the one the last archive entry in the
+// chain recorded, so rows deleted other than by archiving are found.
+func (db *DB) AuditStatus(ctx context.Context) audit.ChainStatus {
+	st := audit.ChainStatus{Algs: map[string]int64{}, CheckedAt: time.Now().UTC()}
+	fail := func(seq int64, err error) audit.ChainStatus {
+		st.OK, st.BrokenSeq, st.Err, st.Error = false, seq, err, err.Error()
+		return st
+	}
+	headSeq, headHash, anchorSeq, anchorHash, err := db.auditHead(ctx)
+	if err != nil {
+		return fail(0, err)
+	}
+	st.HeadSeq, st.HeadHash, st.AnchorSeq, st.AnchorHash = headSeq, headHash, anchorSeq, anchorHash
+	seq, prev := anchorSeq, anchorHash
+	var lastArchive *archiveRecord
+	var lastArchiveSeq int64
+	var badSeq int64
+	var verr error
+	err = db.ScanAudit(ctx, audit.Filter{AfterSeq: anchorSeq}, func(e *audit.Entry) error {
+		if e.Seq > headSeq {
+			return errStop
+		}
+		if bad, err := audit.Verify(seq, prev, []audit.Entry{*e}); err != nil {
+			badSeq, verr = bad, err
+			return errStop
+		}
+		if st.Checked == 0 {
+			st.FirstSeq = e.Seq
+		}
+		st.Checked++
+		st.Algs[e.Alg]++
+		if e.Entity == "audit" && e.Action == "archive" {
+			var a archiveRecord
+			if json.Unmarshal(e.After, &a) == nil {
+				lastArchive, lastArchiveSeq = &a, e.Seq
+			}
+		}
+		seq, prev = e.Seq, e.Hash
+		return nil
+	})
+	if err != nil && err != errStop {
+		return fail(seq+1, err)
+	}
+	if verr != nil {
+		if badSeq == anchorSeq+1 && st.Checked == 0 && anchorSeq > 0 {
+			verr = fmt.Errorf("%w (the chain starts after archived entry %d)", verr, anchorSeq)
+		}
+		return fail(badSeq, verr)
+	}
+	st.LastSeq = seq
 	if headSeq != seq || headHash != prev {
-		return seq, fmt.Errorf("audit: the chain ends at entry %d but the head says %d: entries at the end were removed", seq, headSeq)
+		return fail(seq+1, fmt.Errorf("audit: the chain ends at entry %d but the head says %d: entries at the end were removed", seq, headSeq))
 	}
-	return seq, nil
+	if anchorSeq > 0 && (lastArchive == nil || lastArchive.ToSeq != anchorSeq || lastArchive.LastHash != anchorHash) {
+		return fail(anchorSeq+1, fmt.Errorf("audit: the chain starts after entry %d, but no archive entry in the chain records archiving up to it: entries were deleted other than by `yingji audit archive`", anchorSeq))
+	}
+	if lastArchive != nil && lastArchive.ToSeq != anchorSeq {
+		return fail(lastArchiveSeq, fmt.Errorf("audit: archive entry %d records archiving up to entry %d but the chain's anchor is %d", lastArchiveSeq, lastArchive.ToSeq, anchorSeq))
+	}
+	st.OK = true
+	return st
+}
+
+var errStop = fmt.Errorf("stop")
+
+// ArchiveResult is what ArchiveAudit moved out.
+type ArchiveResult struct {
+	FromSeq, ToSeq int64
+	Count          int64
+	// LastHash is the last archived entry's hash: the new anchor.
+	LastHash string
+	// PrevHash is the hash the first archived entry links to (the old
+	// anchor).
+	PrevHash string
+}
+
+// ArchiveAudit moves the entries older than before out of the database: it
+// writes them to w as an audit file (JSON Lines, complete, verifiable with
+// audit.VerifyFile), deletes them, moves the anchor to the last of them and
+// appends an "archive" entry recording the range and the last hash, all in
+// one transaction that also holds the chain's head. Entries younger than
+// audit.MinRetention before now are never archived. file names the archive
+// in the chain entry. With nothing to archive it changes nothing and
+// returns a zero Count.
+func (db *DB) ArchiveAudit(ctx context.Context, before, now time.Time, w io.Writer, file string) (ArchiveResult, error) {
+	var res ArchiveResult
+	if limit := now.Add(-audit.MinRetention); before.After(limit) {
+		return res, core.Invalid("before", "%s is less than 180 days ago (the earliest allowed is %s): the Cybersecurity Law (Art. 21) requires keeping network logs at least six months",
+			before.UTC().Format(time.RFC3339), limit.UTC().Format(time.RFC3339))
+	}
+	err := db.inTx(ctx, func(t *tx) error {
+		var headSeq, anchorSeq int64
+		var headHash, anchorHash string
+		if err := t.queryRow(ctx, `SELECT seq, hash, anchor_seq, anchor_hash FROM audit_head WHERE id = 1`+t.d.forUpdate).Scan(&headSeq, &headHash, &anchorSeq, &anchorHash); err != nil {
+			return fmt.Errorf("store: audit head: %w", err)
+		}
+		var last sql.NullInt64
+		if err := t.queryRow(ctx, `SELECT MAX(seq) FROM audit_log WHERE seq > ? AND at < ?`, anchorSeq, before.UnixMilli()).Scan(&last); err != nil {
+			return fmt.Errorf("store: audit archive: %w", err)
+		}
+		if !last.Valid {
+			return nil
+		}
+		res = ArchiveResult{FromSeq: anchorSeq + 1, ToSeq: last.Int64, Count: last.Int64 - anchorSeq, PrevHash: anchorHash}
+		fw, err := audit.NewFileWriter(w, audit.FormatJSONL, audit.FileHeader{Kind: "archive", Complete: true, PrevSeq: anchorSeq, PrevHash: anchorHash,
+			CreatedAt: now.UTC(), FromSeq: res.FromSeq, ToSeq: res.ToSeq, Count: res.Count, Filters: map[string]string{"before": before.UTC().Format(time.RFC3339)}})
+		if err != nil {
+			return err
+		}
+		rows, err := t.query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq`, anchorSeq, res.ToSeq)
+		if err != nil {
+			return fmt.Errorf("store: audit archive: %w", err)
+		}
+		seq, prev := anchorSeq, anchorHash
+		for rows.Next() {
+			e, err := scanAudit(rows)
+			if err == nil {
+				// What is archived must verify: a broken chain is not
+				// moved out of sight.
+				_, err = audit.Verify(seq, prev, []audit.Entry{e})
+			}
+			if err == nil {
+				err = fw.Write(&e)
+			}
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("store: audit archive: %w", err)
+			}
+			seq, prev = e.Seq, e.Hash
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: audit archive: %w", err)
+		}
+		rows.Close()
+		if seq != res.ToSeq {
+			return fmt.Errorf("store: audit archive: entries %d to %d are incomplete (stopped at %d)", res.FromSeq, res.ToSeq, seq)
+		}
+		if err := fw.Flush(); err != nil {
+			return fmt.Errorf("store: audit archive: write: %w", err)
+		}
+		res.LastHash = prev
+		if _, err := t.exec(ctx, `DELETE FROM audit_log WHERE seq <= ?`, res.ToSeq); err != nil {
+			return fmt.Errorf("store: audit archive: %w", err)
+		}
+		if _, err := t.exec(ctx, `UPDATE audit_head SET anchor_seq = ?, anchor_hash = ? WHERE id = 1`, res.ToSeq, res.LastHash); err != nil {
+			return fmt.Errorf("store: audit archive: %w", err)
+		}
+		return record(ctx, t, "archive", "audit", 0, "", nil, archiveRecord{FromSeq: res.FromSeq, ToSeq: res.ToSeq, LastHash: res.LastHash,
+			Count: res.Count, Before: before.UTC().Format(time.RFC3339), File: file})
+	})
+	if err != nil {
+		return ArchiveResult{}, err
+	}
+	return res, nil
 }

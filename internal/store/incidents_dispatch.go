@@ -56,7 +56,7 @@ func (db *DB) GetDispatch(ctx context.Context, incidentID, id int64) (*incident.
 func incLockResource(ctx context.Context, t *tx, kind string, id int64) (*registry.Object, error) {
 	sc, sargs := scopeClause(ctx)
 	o, err := scanObject(t.queryRow(ctx, `SELECT `+objectCols+` FROM registry_objects WHERE id = ? AND kind = ?`+sc+t.d.forUpdate,
-		append([]any{id, kind}, sargs...)...))
+		append([]any{id, kind}, sargs...)...), t.fields)
 	if err == sql.ErrNoRows {
 		return nil, core.Invalid("resource_id", "no %s %d that you may see", kind, id)
 	}
@@ -69,7 +69,7 @@ func incLockResource(ctx context.Context, t *tx, kind string, id int64) (*regist
 // incWriteResource stores the changed attributes and status of a registry
 // record the way the registry does (version, updated_at, audit).
 func incWriteResource(ctx context.Context, t *tx, before, after *registry.Object, action string) error {
-	attrs, err := json.Marshal(after.Attrs)
+	attrs, err := sealAttrs(after, t.fields)
 	if err != nil {
 		return err
 	}

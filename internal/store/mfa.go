@@ -181,7 +181,8 @@ func (db *DB) ResetMFA(ctx context.Context, userID int64) error {
 			return err
 		}
 		for _, q := range []string{`DELETE FROM user_mfa WHERE user_id = ?`, `DELETE FROM mfa_recovery_codes WHERE user_id = ?`,
-			`DELETE FROM mfa_challenges WHERE user_id = ?`, `DELETE FROM tokens WHERE user_id = ? AND kind = '` + auth.SessionToken + `'`} {
+			`DELETE FROM mfa_challenges WHERE user_id = ?`, `DELETE FROM tokens WHERE user_id = ? AND kind = '` + auth.SessionToken + `'`,
+			`DELETE FROM webauthn_credentials WHERE user_id = ?`, `DELETE FROM webauthn_sessions WHERE user_id = ?`} {
 			if _, err := t.exec(ctx, q, userID); err != nil {
 				return fmt.Errorf("store: reset mfa: %w", err)
 			}

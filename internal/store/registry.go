@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -116,7 +115,7 @@ func (db *DB) ListObjects(ctx context.Context, f registry.Filter) ([]*registry.O
 	defer rows.Close()
 	out := make([]*registry.Object, 0, min(limit, total))
 	for rows.Next() {
-		o, err := scanObjectGeom(rows, !f.NoGeometry)
+		o, err := scanObjectGeom(rows, !f.NoGeometry, db.fields)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -145,9 +144,13 @@ func collect[T any](rows *sql.Rows, err error, what string, scan func(scanner) (
 	return out, rows.Err()
 }
 
-func scanObject(s scanner) (*registry.Object, error) { return scanObjectGeom(s, true) }
+func scanObject(s scanner, fields registry.Sealer) (*registry.Object, error) {
+	return scanObjectGeom(s, true, fields)
+}
 
-func scanObjectGeom(s scanner, withGeometry bool) (*registry.Object, error) {
+// scanObjectGeom reads a record, opening its sealed personal fields with
+// fields.
+func scanObjectGeom(s scanner, withGeometry bool, fields registry.Sealer) (*registry.Object, error) {
 	var o registry.Object
 	var owner, ent sql.NullInt64
 	var geom, attrs string
@@ -167,7 +170,7 @@ func scanObjectGeom(s scanner, withGeometry bool) (*registry.Object, error) {
 			return nil, fmt.Errorf("store: record %d geometry: %w", o.ID, err)
 		}
 	}
-	if o.Attrs, err = registry.DecodeAttrs(k, []byte(attrs)); err != nil {
+	if o.Attrs, err = registry.OpenAttrs(k, o.Code, []byte(attrs), fields); err != nil {
 		return nil, err
 	}
 	return &o, nil
@@ -182,7 +185,7 @@ func (db *DB) GetObject(ctx context.Context, kind string, id int64) (*registry.O
 		args = append(args, kind)
 	}
 	sc, sargs := scopeClause(ctx)
-	o, err := scanObject(db.queryRow(ctx, q+sc, append(args, sargs...)...))
+	o, err := scanObject(db.queryRow(ctx, q+sc, append(args, sargs...)...), db.fields)
 	if err == sql.ErrNoRows {
 		name := kind
 		if name == "" {
@@ -205,12 +208,12 @@ func searchText(o *registry.Object) string {
 	return strings.ToLower(strings.Join(parts, " "))
 }
 
-func objectRow(o *registry.Object) ([]any, error) {
+func objectRow(o *registry.Object, fields registry.Sealer) ([]any, error) {
 	geom, err := geo.MarshalGeometry(o.Geometry)
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := json.Marshal(o.Attrs)
+	attrs, err := sealAttrs(o, fields)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +222,20 @@ func objectRow(o *registry.Object) ([]any, error) {
 	return []any{o.Kind, o.Code, o.Name, o.Category, o.Status, o.Division, nullInt(o.OwnerID), nullInt(o.EnterpriseID),
 		string(geom), a[0], a[1], b.Min[0], b.Min[1], b.Max[0], b.Max[1], string(attrs), searchText(o)}, nil
 }
+
+// sealAttrs encodes a record's attributes for storage, its personal
+// fields sealed when a sealer is set.
+func sealAttrs(o *registry.Object, fields registry.Sealer) ([]byte, error) {
+	k, ok := registry.KindNamed(o.Kind)
+	if !ok {
+		return nil, fmt.Errorf("store: unknown kind %q", o.Kind)
+	}
+	return registry.SealAttrs(k, o.Code, o.Attrs, fields)
+}
+
+// SetSealer makes the store seal registry records' personal fields with s
+// from now on (and open them; values stored in clear still read).
+func (db *DB) SetSealer(s registry.Sealer) { db.fields = s }
 
 // CreateObjects implements registry.Store.
 func (db *DB) CreateObjects(ctx context.Context, objs []*registry.Object) error {
@@ -248,7 +265,7 @@ func (db *DB) createIn(ctx context.Context, t *tx, objs []*registry.Object) erro
 		args := make([]any, 0, len(part)*19)
 		byCode := make(map[string]*registry.Object, len(part))
 		for i, o := range part {
-			row, err := objectRow(o)
+			row, err := objectRow(o, t.fields)
 			if err != nil {
 				return fmt.Errorf("store: row %d: %w", start+i+1, err)
 			}
@@ -431,7 +448,7 @@ func (db *DB) ObjectsByCode(ctx context.Context, kind string, codes []string) (m
 			return nil, fmt.Errorf("store: objects by code: %w", err)
 		}
 		for rows.Next() {
-			o, err := scanObject(rows)
+			o, err := scanObject(rows, db.fields)
 			if err != nil {
 				rows.Close()
 				return nil, err
@@ -520,7 +537,7 @@ func (db *DB) updateIn(ctx context.Context, t *tx, before, after *registry.Objec
 // updateRow writes an update inside a transaction, if the record is still
 // at before's version and in the actor's scope; the caller audits it.
 func (db *DB) updateRow(ctx context.Context, t *tx, before, after *registry.Object) error {
-	row, err := objectRow(after)
+	row, err := objectRow(after, t.fields)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/yingji/yingji/internal/region"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/yingji/yingji/internal/registry"
 )
 
 // dialect is everything that differs between the two databases.
@@ -86,6 +88,11 @@ type DB struct {
 	wmu sync.Mutex
 	// DSN is what the store was opened with, without a password.
 	DSN string
+	// auditAlg is the audit chain's hash for new entries (SetAuditHash).
+	auditAlg string
+	// fields seals registry records' personal fields (SetSealer); nil
+	// stores them in clear.
+	fields registry.Sealer
 }
 
 // Open opens the database at dsn: a postgres:// or postgresql:// URL, or a
@@ -153,6 +160,10 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 type tx struct {
 	*sql.Tx
 	d dialect
+	// auditAlg is the hash algorithm of the audit entries it writes.
+	auditAlg string
+	// fields seals registry records' personal fields.
+	fields registry.Sealer
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -177,7 +188,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &tx{Tx: stx, d: db.d}
+	t := &tx{Tx: stx, d: db.d, auditAlg: db.auditAlg, fields: db.fields}
 	if err := fn(t); err != nil {
 		stx.Rollback()
 		return err

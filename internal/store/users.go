@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/yingji/yingji/internal/auth"
@@ -129,8 +130,8 @@ func (db *DB) ListUsers(ctx context.Context) ([]*auth.User, error) {
 // login is not a change to data); API tokens are.
 func (db *DB) CreateToken(ctx context.Context, tk *auth.Token) error {
 	return db.inTx(ctx, func(t *tx) error {
-		if err := t.queryRow(ctx, `INSERT INTO tokens (user_id, kind, name, hash, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			tk.UserID, tk.Kind, tk.Name, tk.Hash, tk.CreatedAt.UnixMilli(), tk.ExpiresAt.UnixMilli(), tk.LastUsedAt.UnixMilli()).Scan(&tk.ID); err != nil {
+		if err := t.queryRow(ctx, `INSERT INTO tokens (user_id, kind, name, hash, scopes, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			tk.UserID, tk.Kind, tk.Name, tk.Hash, joinScopes(tk.Scopes), tk.CreatedAt.UnixMilli(), tk.ExpiresAt.UnixMilli(), tk.LastUsedAt.UnixMilli()).Scan(&tk.ID); err != nil {
 			return fmt.Errorf("store: create token: %w", err)
 		}
 		// expired tokens are swept here rather than by a timer.
@@ -138,7 +139,11 @@ func (db *DB) CreateToken(ctx context.Context, tk *auth.Token) error {
 			return err
 		}
 		if tk.Kind == auth.APIToken {
-			return record(ctx, t, "create", "api_token", tk.ID, "", nil, tk)
+			div, err := userDivision(ctx, t, tk.UserID)
+			if err != nil {
+				return err
+			}
+			return record(ctx, t, "create", "api_token", tk.ID, div, nil, tk)
 		}
 		return nil
 	})
@@ -148,15 +153,16 @@ func (db *DB) CreateToken(ctx context.Context, tk *auth.Token) error {
 func (db *DB) TokenUser(ctx context.Context, hash string, now time.Time) (*auth.Token, *auth.User, error) {
 	var tk auth.Token
 	var created, expires, used int64
-	row := db.queryRow(ctx, `SELECT id, user_id, kind, name, created_at, expires_at, last_used_at FROM tokens WHERE hash = ?`, hash)
-	err := row.Scan(&tk.ID, &tk.UserID, &tk.Kind, &tk.Name, &created, &expires, &used)
+	var scopes string
+	row := db.queryRow(ctx, `SELECT id, user_id, kind, name, scopes, created_at, expires_at, last_used_at FROM tokens WHERE hash = ?`, hash)
+	err := row.Scan(&tk.ID, &tk.UserID, &tk.Kind, &tk.Name, &scopes, &created, &expires, &used)
 	if err == sql.ErrNoRows || err == nil && expires < now.UnixMilli() {
 		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "the token is unknown or has expired; sign in again")
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: token: %w", err)
 	}
-	tk.Hash = hash
+	tk.Hash, tk.Scopes = hash, splitScopes(scopes)
 	tk.CreatedAt, tk.ExpiresAt, tk.LastUsedAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC(), time.UnixMilli(used).UTC()
 	// last use is kept to the minute, so that reads do not become writes.
 	if now.Sub(tk.LastUsedAt) > time.Minute {
@@ -172,7 +178,11 @@ func (db *DB) TokenUser(ctx context.Context, hash string, now time.Time) (*auth.
 
 // ListTokens implements auth.Store.
 func (db *DB) ListTokens(ctx context.Context, userID int64) ([]*auth.Token, error) {
-	rows, err := db.query(ctx, `SELECT id, user_id, kind, name, created_at, expires_at, last_used_at FROM tokens WHERE user_id = ? ORDER BY id`, userID)
+	return db.listTokens(ctx, db.query, `WHERE user_id = ?`, userID)
+}
+
+func (db *DB) listTokens(ctx context.Context, q func(context.Context, string, ...any) (*sql.Rows, error), where string, args ...any) ([]*auth.Token, error) {
+	rows, err := q(ctx, `SELECT id, user_id, kind, name, scopes, created_at, expires_at, last_used_at FROM tokens `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -181,27 +191,57 @@ func (db *DB) ListTokens(ctx context.Context, userID int64) ([]*auth.Token, erro
 	for rows.Next() {
 		var tk auth.Token
 		var c, e, u int64
-		if err := rows.Scan(&tk.ID, &tk.UserID, &tk.Kind, &tk.Name, &c, &e, &u); err != nil {
+		var scopes string
+		if err := rows.Scan(&tk.ID, &tk.UserID, &tk.Kind, &tk.Name, &scopes, &c, &e, &u); err != nil {
 			return nil, err
 		}
+		tk.Scopes = splitScopes(scopes)
 		tk.CreatedAt, tk.ExpiresAt, tk.LastUsedAt = time.UnixMilli(c).UTC(), time.UnixMilli(e).UTC(), time.UnixMilli(u).UTC()
 		out = append(out, &tk)
 	}
 	return out, rows.Err()
 }
 
-// DeleteToken implements auth.Store.
+// DeleteToken implements auth.Store: the audit entry keeps the token (its
+// name, kind and scopes) and the account's division.
 func (db *DB) DeleteToken(ctx context.Context, userID, id int64) error {
 	return db.inTx(ctx, func(t *tx) error {
-		res, err := t.exec(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ?`, id, userID)
+		before, err := db.listTokens(ctx, t.query, `WHERE id = ? AND user_id = ?`, id, userID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if len(before) == 0 {
 			return core.Errorf(core.ENOTFOUND, "token %d not found", id)
 		}
-		return record(ctx, t, "delete", "token", id, "", nil, nil)
+		if _, err := t.exec(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ?`, id, userID); err != nil {
+			return err
+		}
+		div, err := userDivision(ctx, t, userID)
+		if err != nil {
+			return err
+		}
+		entity := "token" // a session
+		if before[0].Kind == auth.APIToken {
+			entity = "api_token"
+		}
+		return record(ctx, t, "delete", entity, id, div, before[0], nil)
 	})
+}
+
+func joinScopes(ps []auth.Permission) string {
+	ss := make([]string, len(ps))
+	for i, p := range ps {
+		ss[i] = string(p)
+	}
+	return strings.Join(ss, " ")
+}
+
+func splitScopes(s string) []auth.Permission {
+	var out []auth.Permission
+	for _, f := range strings.Fields(s) {
+		out = append(out, auth.Permission(f))
+	}
+	return out
 }
 
 // Setting reads a key from the settings table ("" when absent).

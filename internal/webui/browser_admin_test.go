@@ -2,6 +2,7 @@ package webui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -30,6 +31,27 @@ func loginAs(t *testing.T, ctx context.Context, h *harness, user, password strin
 	waitPage(t, ctx, "the map after signing in as "+user, `location.pathname === '/' && !!window.yingji && window.yingji.ready === true && `+meReady)
 }
 
+// loginTo signs in on the login page asked for with next, and waits for
+// that page: the way for an account without the map (the three
+// administrators of 三员分立).
+func loginTo(t *testing.T, ctx context.Context, h *harness, user, password, next string) {
+	t.Helper()
+	submitLogin(t, ctx, h, user, password, next)
+	waitPage(t, ctx, next+" after signing in as "+user, `location.pathname === `+jsString(next)+` && `+meReady)
+}
+
+// submitLogin fills and submits the login form of /login?next=next.
+func submitLogin(t *testing.T, ctx context.Context, h *harness, user, password, next string) {
+	t.Helper()
+	run(t, ctx, "open the login page", chromedp.Navigate(h.url+"/login?next="+url.QueryEscape(next)), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	run(t, ctx, "sign in as "+user,
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#login-submit")))
+}
+
+func jsString(s string) string { b, _ := json.Marshal(s); return string(b) }
+
 // userList is the API's list of accounts.
 type userList struct {
 	Items []struct {
@@ -43,27 +65,36 @@ type userList struct {
 	Total int `json:"total"`
 }
 
-// An admin sees the admin links; a weak password is shown beside the
-// password field and creates nothing; a viewer created through the form
-// signs in, in a fresh browser, and sees no admin link; an edit disables
-// the account.
+// The business administrator sees the devices link but not the accounts
+// (三员分立); the security administrator, signing in, lands on the users
+// page and sees no business page's link. There a weak password is shown
+// beside the password field and creates nothing; a viewer created through
+// the form signs in, in a fresh browser, and sees no admin link; an edit
+// disables the account.
 func TestBrowserAdminUsers(t *testing.T) {
 	h := startHarness(t)
-	ctx := browser(t, 1440, 900)
-	login(t, ctx, h, "")
-	waitJS(t, ctx, "the header's permissions", meReady)
-	if !eval[bool](t, ctx, `!document.getElementById('nav-admin').hidden && !document.getElementById('nav-devices').hidden`) {
-		t.Error("the admin does not see the admin links")
+	actx := browser(t, 1440, 900)
+	login(t, actx, h, "")
+	waitJS(t, actx, "the header's permissions", meReady)
+	if !eval[bool](t, actx, `document.getElementById('nav-admin').hidden && !document.getElementById('nav-devices').hidden && !document.getElementById('nav-incidents').hidden`) {
+		t.Error("the business administrator should see the devices and business links, not the accounts")
 	}
-	run(t, ctx, "follow the admin link", chromedp.Click(chromedp.CSS("#nav-admin")))
-	waitPage(t, ctx, "the users page", `location.pathname === '/admin/users' && `+admReady)
+	sec := h.asSecAdmin()
+	ctx := browser(t, 1440, 900)
+	submitLogin(t, ctx, h, secUser, adminPassword, "/")
+	waitPage(t, ctx, "the users page the security administrator lands on", `location.pathname === '/admin/users' && `+meReady+` && `+admReady)
+	if hidden := eval[[]string](t, ctx, `[...document.querySelectorAll('.nav a')].filter(a => !a.hidden).map(a => a.id)`); fmt.Sprint(hidden) != "[nav-admin]" {
+		t.Errorf("the security administrator sees the links %v, want only the accounts", hidden)
+	}
 	var before userList
-	h.getJSON("GET", "/api/v1/users", "", &before)
+	sec.getJSON("GET", "/api/v1/users", "", &before)
 	if got := eval[int](t, ctx, `document.querySelectorAll('#adm-rows tr[data-id]').length`); got != before.Total {
 		t.Errorf("the list shows %d users, the API has %d", got, before.Total)
 	}
-	if got := eval[string](t, ctx, `document.querySelector('#adm-rows tr[data-username="admin"] td[data-role]').textContent`); got != "管理员" {
-		t.Errorf("the admin's role is shown as %q, want its label 管理员", got)
+	for user, label := range map[string]string{"admin": "业务管理员", "secadmin": "安全管理员"} {
+		if got := eval[string](t, ctx, `document.querySelector('#adm-rows tr[data-username="`+user+`"] td[data-role]').textContent`); got != label {
+			t.Errorf("%s's role is shown as %q, want its label %s", user, got, label)
+		}
 	}
 
 	// A weak password: the message beside the password, nothing created.
@@ -88,7 +119,7 @@ func TestBrowserAdminUsers(t *testing.T) {
 	}
 	screenshot(t, ctx, "admin-users-error")
 	var after userList
-	h.getJSON("GET", "/api/v1/users", "", &after)
+	sec.getJSON("GET", "/api/v1/users", "", &after)
 	if after.Total != before.Total {
 		t.Fatalf("a weak password created a user: %d users, %d before", after.Total, before.Total)
 	}
@@ -100,7 +131,7 @@ func TestBrowserAdminUsers(t *testing.T) {
 	if fieldError(t, ctx, "password") != "" {
 		t.Error("the password message stays after a good save")
 	}
-	h.getJSON("GET", "/api/v1/users", "", &after)
+	sec.getJSON("GET", "/api/v1/users", "", &after)
 	var id int64
 	for _, u := range after.Items {
 		if u.Username == user {
@@ -141,7 +172,7 @@ func TestBrowserAdminUsers(t *testing.T) {
 	}
 	run(t, ctx, "disable", chromedp.Click(chromedp.CSS("#in-disabled")), chromedp.Click(chromedp.CSS("#user-save")))
 	waitJS(t, ctx, "the saved edit", `YAdmin.saved === 2 && !YAdmin.loading`)
-	h.getJSON("GET", "/api/v1/users", "", &after)
+	sec.getJSON("GET", "/api/v1/users", "", &after)
 	for _, u := range after.Items {
 		if u.Username == user && !u.Disabled {
 			t.Error("the edit did not disable the user")

@@ -35,7 +35,7 @@ func TestBrowserDuty(t *testing.T) {
 	ids := map[string]int64{}
 	for _, u := range []struct{ name, display string }{{"duty-a", "甲值班长"}, {"duty-b", "乙值班员"}} {
 		var out struct{ ID int64 }
-		h.getJSON("POST", "/api/v1/users", fmt.Sprintf(`{"username":%q,"display_name":%q,"password":%q,"role":"duty_officer","division_code":"530500"}`,
+		h.asSecAdmin().getJSON("POST", "/api/v1/users", fmt.Sprintf(`{"username":%q,"display_name":%q,"password":%q,"role":"duty_officer","division_code":"530500"}`,
 			u.name, u.display, pw), &out)
 		ids[u.name] = out.ID
 	}

@@ -26,6 +26,8 @@ import (
 const (
 	adminUser     = "admin"
 	adminPassword = "Webui-test-password-1"
+	// secUser is the security administrator, who alone manages accounts.
+	secUser = "secadmin"
 )
 
 // treeRegions is the harness's httpapi.Regions: a fixed division tree.
@@ -41,11 +43,13 @@ func (r treeRegions) Import(context.Context, []region.Division, []byte) (int, in
 // the demo data, this package's UI, and a stub of the alarm routes (the
 // harness has no perception pipeline; see stubAlarms).
 type harness struct {
-	t      testing.TB
-	url    string
-	token  string
-	alarms *stubAlarms // nil with the real perception side
-	live   *livePerception
+	t     testing.TB
+	url   string
+	token string
+	// secToken is the security administrator's session (accounts).
+	secToken string
+	alarms   *stubAlarms // nil with the real perception side
+	live     *livePerception
 }
 
 // startHarness runs the platform with the stubbed alarm routes.
@@ -98,6 +102,10 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if _, err := authSvc.CreateUser(sys, auth.UserInput{Username: adminUser, Password: adminPassword, Role: "admin", Division: "530500"}); err != nil {
 		t.Fatal(err)
 	}
+	// the security administrator manages the accounts (三员分立).
+	if _, err := authSvc.CreateUser(sys, auth.UserInput{Username: secUser, Password: adminPassword, Role: "secadmin", Division: "530500"}); err != nil {
+		t.Fatal(err)
+	}
 	api := &httpapi.Server{Registry: reg, Auth: authSvc, Regions: rg, DB: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}
 	api.Duty = dutyForHarness(db, tree)
@@ -133,10 +141,20 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	var login httpapi.LoginResponse
 	h.getJSON("POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, adminUser, adminPassword), &login)
 	h.token = login.Token
+	h.getJSON("POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, secUser, adminPassword), &login)
+	h.secToken = login.Token
 	if h.alarms != nil {
 		h.alarms.seed(h)
 	}
 	return h
+}
+
+// asSecAdmin is the harness calling the API as the security
+// administrator.
+func (h *harness) asSecAdmin() *harness {
+	c := *h
+	c.token = h.secToken
+	return &c
 }
 
 // getJSON calls the API as the admin and decodes the answer.

@@ -58,6 +58,9 @@ type Options struct {
 	TileAttribution string
 	// SecureCookies marks the language cookie Secure (behind HTTPS).
 	SecureCookies bool
+	// SSO shows the single sign-on button on the login page (the API's
+	// /api/v1/auth/oidc/login is configured).
+	SSO bool
 	// Logger receives template errors; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -160,6 +163,7 @@ func (s *Server) Handler() http.Handler {
 	s.modelPages(mux)
 	s.dutyPages(mux)
 	s.securityPages(mux)
+	s.auditPages(mux)
 	mux.HandleFunc("GET /lang/{lang}", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.page("map", true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -218,6 +222,10 @@ type pageData struct {
 	TileAttr  string
 	NextPath  string
 	OtherLang string
+	// SSO shows the single sign-on button; SSOError is the reason code of
+	// a refused single sign-on (pages_sso.go).
+	SSO      bool
+	SSOError string
 	// Path is the page's own path, where the language switch returns.
 	Path string
 	// The registry pages: the kind's URL path, the record ID ("" for a
@@ -245,6 +253,9 @@ func (s *Server) render(name string, needSession bool, fill func(w http.Response
 		lang := s.cat.Pick(r)
 		d := pageData{Page: name, Lang: lang, Messages: s.cat.Messages(lang), TileURL: s.opts.TileURL, TileWMTS: s.opts.TileWMTS,
 			TileAttr: s.opts.TileAttribution, NextPath: safeNext(r.URL.Query().Get("next")), OtherLang: s.cat.Other(lang)}
+		if name == "login" {
+			d.SSO, d.SSOError = s.opts.SSO, ssoError(r.URL.Query().Get("sso_error"))
+		}
 		if fill != nil && !fill(w, r, &d) {
 			return
 		}

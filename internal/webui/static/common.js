@@ -121,6 +121,8 @@
       const err = new Error((data && (data.detail || data.title)) || res.statusText);
       err.status = res.status;
       err.problem = data;
+      // a sign-in refused during a lockout says when to try again.
+      err.retryAfter = Number(res.headers.get('Retry-After')) || 0;
       throw err;
     }
     return data;
@@ -157,13 +159,18 @@
       Y.api('/api/v1/auth/me').then(function (me) {
         const u = (me && me.user) || {};
         who.textContent = u.display_name || u.username || '';
-        // The admin links show only to those the API lets manage accounts
-        // or devices; the API refuses everyone else anyway.
+        // Each link of the header shows only to those whose role has the
+        // permission its page reads with (data-perm); the API refuses
+        // everyone else anyway. The three administrators of 三员分立 see
+        // no business page: the map sends them to their first page.
         const perms = (me && me.permissions) || [];
-        const navAdmin = document.getElementById('nav-admin');
-        const navDevices = document.getElementById('nav-devices');
-        if (navAdmin) navAdmin.hidden = perms.indexOf('users.manage') < 0;
-        if (navDevices) navDevices.hidden = perms.indexOf('devices.manage') < 0;
+        const links = document.querySelectorAll('.nav a[data-perm]');
+        for (const a of links) a.hidden = perms.indexOf(a.dataset.perm) < 0;
+        if (page === 'map' && perms.indexOf('registry.read') < 0) {
+          const first = [...links].find(function (a) { return !a.hidden; });
+          location.replace(first ? first.getAttribute('href') : '/account/security');
+          return;
+        }
         Y.me = me;
         document.documentElement.dataset.me = 'ready';
       }).catch(function () { /* the page shows its own errors */ });
@@ -192,7 +199,12 @@
       location.href = document.getElementById('next').value || '/';
     } catch (e) {
       if (e.status === 403 && Y.loginExpired) return Y.loginExpired(form.username.value.trim(), form.password.value); // mfa.js
-      err.textContent = e.status === 401 || e.status === 400 ? Y.t('login.failed') : Y.t('error.generic', { detail: e.message });
+      if ((e.status === 401 && e.retryAfter > 0) || e.status === 429) {
+        // a lockout (or a rate limit) is no wrong password: say so and when.
+        err.textContent = Y.t('login.locked', { minutes: Math.max(1, Math.ceil((e.retryAfter || 60) / 60)) });
+      } else {
+        err.textContent = e.status === 401 || e.status === 400 ? Y.t('login.failed') : Y.t('error.generic', { detail: e.message });
+      }
       err.hidden = false;
       btn.disabled = false;
     }

@@ -33,6 +33,7 @@
       }
     }
     $('mfa-code').focus();
+    if (ch.webauthn && Y.keyLogin) Y.keyLogin(ch, next); // webauthn.js
     form.addEventListener('submit', async function (ev) {
       ev.preventDefault();
       err.hidden = true;

@@ -18,6 +18,7 @@
   const R = (window.YRegistry = { ready: false });
   let kind = null;
   let canWrite = false;
+  let canReveal = false; // personal.reveal: the 显示 buttons of masked fields
   const divNames = new Map(); // code → name
 
   function fieldLabel(f) { return Y.lang === 'en' ? (f.LabelEn || f.Name) : (f.Label || f.Name); }
@@ -56,6 +57,7 @@
     R.divisions = divs.items || [];
     kind = (kinds.items || []).find(function (k) { return k.path === kindPath; });
     canWrite = (me.permissions || []).indexOf('registry.write') >= 0;
+    canReveal = (me.permissions || []).indexOf('personal.reveal') >= 0;
     R.kind = kind;
     R.kinds = kinds.items || [];
     R.canWrite = canWrite;
@@ -188,6 +190,31 @@
       default: return String(v);
     }
   }
+  // personalCell shows a personal field masked (as the API gives it) with,
+  // for roles that may, a 显示 button that asks the audited reveal route
+  // for the clear value.
+  function personalCell(f, o) {
+    const box = el('span', { class: 'personal', 'data-personal': f.Name });
+    const val = el('span', { class: 'personal-value' }, fmtValue(f, o[f.Name]));
+    box.append(val);
+    if (!canReveal) return box;
+    const btn = el('button', { type: 'button', class: 'btn small reveal', 'data-reveal': f.Name, title: t('personal.reveal.hint') }, t('personal.reveal'));
+    btn.addEventListener('click', async function () {
+      btn.disabled = true;
+      try {
+        const r = await api('/api/v1/' + kindPath + '/' + o.id + '/reveal', { method: 'POST', body: { fields: [f.Name] } });
+        const v = r.fields ? r.fields[f.Name] : undefined;
+        val.replaceChildren(fmtValue(f, v));
+        box.classList.add('revealed');
+        btn.remove();
+      } catch (e) {
+        btn.disabled = false;
+        showError(e);
+      }
+    });
+    box.append(' ', btn);
+    return box;
+  }
   const SUB = {
     contacts: [['name', 'reg.sub.name'], ['role', 'reg.sub.role'], ['phone', 'reg.sub.phone']],
     substances: [['name', 'reg.sub.name'], ['cas', 'reg.sub.cas'], ['quantity_t', 'reg.sub.quantity_t']],
@@ -228,7 +255,7 @@
     }
     for (const f of kind.fields || []) {
       if (o[f.Name] === undefined || o[f.Name] === null) continue;
-      rows.push([fieldLabel(f), fmtValue(f, o[f.Name]), f.Name]);
+      rows.push([fieldLabel(f), f.Personal ? personalCell(f, o) : fmtValue(f, o[f.Name]), f.Name]);
     }
     if (o.lon !== undefined) rows.push([t('attr.position'), Y.num(o.lon) + ', ' + Y.num(o.lat)]);
     rows.push([t('attr.updated'), Y.time(o.updated_at)]);
