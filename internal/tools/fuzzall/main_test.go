@@ -85,3 +85,24 @@ import "testing"
 		t.Errorf("no replay command:\n%s", text)
 	}
 }
+
+// TestDeadlineFlake: only the engine's bare deadline report is taken for
+// golang/go#75804; a failing input, a panic or a message of the target is a
+// failure.
+func TestDeadlineFlake(t *testing.T) {
+	tg := target{name: "FuzzWrap"}
+	flake := "fuzz: elapsed: 0s, gathering baseline coverage: 4/4 completed, now fuzzing with 2 workers\nfuzz: elapsed: 3s, execs: 81919 (27304/sec), new interesting: 58 (total: 62)\n--- FAIL: FuzzWrap (4.01s)\n    context deadline exceeded\nFAIL\nexit status 1\n"
+	if !deadlineFlake(failure{t: tg, output: flake}) {
+		t.Error("the bare deadline report is not taken for the engine's")
+	}
+	for name, f := range map[string]failure{
+		"failing input": {t: tg, output: flake, crasher: "/x/testdata/fuzz/FuzzWrap/abc"},
+		"message":       {t: tg, output: strings.Replace(flake, "    context deadline exceeded\n", "    context deadline exceeded\n    wrap_test.go:12: line too long\n", 1)},
+		"panic":         {t: tg, output: strings.Replace(flake, "FAIL\n", "panic: runtime error\nFAIL\n", 1)},
+		"no deadline":   {t: tg, output: strings.Replace(flake, "context deadline exceeded", "fuzzing process hung or terminated unexpectedly", 1)},
+	} {
+		if deadlineFlake(f) {
+			t.Errorf("%s: taken for the engine's deadline report", name)
+		}
+	}
+}
