@@ -150,6 +150,9 @@ func TestDivisions(t *testing.T) {
 		}
 		e.call("GET", "/api/v1/divisions/locate?lon=116.4&lat=39.9", "viewer", nil, 404, nil)
 		e.call("GET", "/api/v1/divisions/locate?lon=east&lat=39.9", "viewer", nil, 422, nil)
+		for _, q := range []string{"lon=NaN&lat=25", "lon=99&lat=NaN", "lon=Inf&lat=25"} {
+			e.call("GET", "/api/v1/divisions/locate?"+q, "viewer", nil, 422, nil)
+		}
 		e.call("GET", "/api/v1/divisions/999999", "viewer", nil, 404, nil)
 		var fc struct{ Features []any }
 		e.call("GET", "/api/v1/divisions?format=geojson", "viewer", nil, 200, &fc)

@@ -141,10 +141,10 @@ func (s *Server) locateDivision(w http.ResponseWriter, r *http.Request) {
 	lon, err1 := strconv.ParseFloat(q.Get("lon"), 64)
 	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
 	switch {
-	case err1 != nil || lon < -180 || lon > 180:
+	case err1 != nil || !(lon >= -180 && lon <= 180): // NaN too
 		s.fail(w, r, core.Invalid("lon", "%q is not a longitude", q.Get("lon")))
 		return
-	case err2 != nil || lat < -90 || lat > 90:
+	case err2 != nil || !(lat >= -90 && lat <= 90):
 		s.fail(w, r, core.Invalid("lat", "%q is not a latitude", q.Get("lat")))
 		return
 	}

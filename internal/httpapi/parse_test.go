@@ -1,11 +1,22 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
+	"github.com/yingji/yingji/internal/core"
 	"github.com/yingji/yingji/internal/geo"
 )
+
+// compact is JSON without insignificant space ("null" for none).
+func compact(b json.RawMessage) string {
+	var buf bytes.Buffer
+	if len(b) == 0 || json.Compact(&buf, b) != nil {
+		return "null"
+	}
+	return buf.String()
+}
 
 // FuzzImportRows: any body is split into rows or refused with an error,
 // never a panic.
@@ -17,11 +28,36 @@ func FuzzImportRows(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rows, err := importRows(body)
 		if err != nil {
+			if len(core.ErrorFields(err)) == 0 || core.ErrorFields(err)[0].Field != "body" {
+				t.Fatalf("error %v does not name the body", err)
+			}
 			return
 		}
 		for i, r := range rows {
 			if !json.Valid(r) {
 				t.Fatalf("row %d of an accepted body is not JSON: %q", i, r)
+			}
+		}
+		// a FeatureCollection gives one row per feature, its properties
+		// with the feature's geometry.
+		var fc struct {
+			Features []struct {
+				Geometry json.RawMessage `json:"geometry"`
+			} `json:"features"`
+		}
+		if b := bytes.TrimSpace(body); len(b) > 0 && b[0] != '[' && json.Unmarshal(b, &fc) == nil {
+			if len(rows) != len(fc.Features) {
+				t.Fatalf("%d features, %d rows", len(fc.Features), len(rows))
+			}
+			for i, r := range rows {
+				var row map[string]json.RawMessage
+				if err := json.Unmarshal(r, &row); err != nil {
+					t.Fatalf("row %d is not an object: %v", i, err)
+				}
+				want, got := compact(fc.Features[i].Geometry), compact(row["geometry"])
+				if want != got {
+					t.Fatalf("row %d geometry %s, feature's %s", i, got, want)
+				}
 			}
 		}
 	})

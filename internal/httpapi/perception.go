@@ -189,12 +189,17 @@ func timeParam(v, name string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.UnixMilli(ms).UTC(), nil
-	}
 	t, err := time.Parse(time.RFC3339, v)
+	if ms, perr := strconv.ParseInt(v, 10, 64); perr == nil {
+		t, err = time.UnixMilli(ms).UTC(), nil
+	}
 	if err != nil {
-		return t, core.Invalid(name, "%q is neither RFC 3339 nor Unix milliseconds", v)
+		return time.Time{}, core.Invalid(name, "%q is neither RFC 3339 nor Unix milliseconds", v)
+	}
+	// the databases hold years 1 to 9999 (and RFC 3339 writes no other):
+	// a time beyond would fail in the store, not here.
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, core.Invalid(name, "%q is outside the years 1 to 9999", v)
 	}
 	return t, nil
 }

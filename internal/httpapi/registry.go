@@ -132,10 +132,14 @@ func (h *kindHandler) filter(q url.Values) (registry.Filter, string, error) {
 			return f, "", err
 		}
 	}
-	f.Categories = append(splitList(q.Get(h.k.CategoryField)), splitList(q.Get("type"))...)
-	for _, c := range f.Categories {
-		if !h.k.HasCategory(c) {
-			return f, "", core.Invalid(h.k.CategoryField, "%q is not one of %s", c, strings.Join(registry.Values(h.k.Categories), ", "))
+	// the category goes by its own name or by "type"; an error names the
+	// parameter that was sent.
+	for _, name := range []string{h.k.CategoryField, "type"} {
+		for _, c := range splitList(q.Get(name)) {
+			if !h.k.HasCategory(c) {
+				return f, "", core.Invalid(name, "%q is not one of %s", c, strings.Join(registry.Values(h.k.Categories), ", "))
+			}
+			f.Categories = append(f.Categories, c)
 		}
 	}
 	f.Statuses = splitList(q.Get("status"))

@@ -24,7 +24,7 @@ var sys = core.WithActor(context.Background(), core.SystemActor)
 // fixture is a pond with four displacement points (design red 100 mm),
 // a device, and a running pipeline over real components.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	pipe   *Pipeline
 	points []string
@@ -33,7 +33,7 @@ type fixture struct {
 	dir    string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	db, tree := storetest.Open(t, storetest.Backends()[0])
 	reg := &registry.Service{Store: db, Regions: func() registry.Regions { return tree }}
 	c, _ := tree.Center("530502")

@@ -122,10 +122,17 @@ func validDevice(device string) bool {
 	return device != "" && !strings.ContainsAny(device, "/+#\x00")
 }
 
+// deviceOf is the device code of a message from an external broker: the
+// topic's last level, which must be a usable device code.
+func deviceOf(topic string) (string, bool) {
+	d := topic[strings.LastIndexByte(topic, '/')+1:]
+	return d, validDevice(d)
+}
+
 // Refusal reasons, the keys of Stats.Refused.
 const (
 	RefusedAuth      = "auth"      // CONNECT with bad or unknown credentials
-	RefusedTopic     = "topic"     // PUBLISH to a topic other than the device's own
+	RefusedTopic     = "topic"     // PUBLISH to a topic other than the device's own; at the Subscriber, a topic without a device code
 	RefusedSubscribe = "subscribe" // SUBSCRIBE to a filter other than the device's commands
 	RefusedQoS       = "qos"       // PUBLISH at QoS 2
 	RefusedHandler   = "handler"   // the Handler called ack(err)

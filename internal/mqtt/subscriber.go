@@ -187,8 +187,17 @@ func (s *Subscriber) subscribe(c paho.Client) error {
 
 func (s *Subscriber) onMessage(_ paho.Client, pm paho.Message) {
 	topic := pm.Topic()
+	device, ok := deviceOf(topic)
+	if !ok {
+		// no device can be named by this topic: redelivering it would not
+		// help, so it is acknowledged and counted as refused.
+		s.stats.topic.Add(1)
+		s.opts.Logger.Debug("mqtt: message on a topic without a device code", "topic", topic)
+		pm.Ack()
+		return
+	}
 	m := Message{
-		Device:   topic[strings.LastIndexByte(topic, '/')+1:],
+		Device:   device,
 		Topic:    topic,
 		Payload:  pm.Payload(),
 		QoS:      pm.Qos(),

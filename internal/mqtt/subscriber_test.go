@@ -175,3 +175,22 @@ func TestSubscriberOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestSubscriberRefusesTopicWithoutDevice: a message on ".../readings/"
+// (the wildcard matches an empty level) names no device; it is counted as
+// refused and acknowledged, never handed on, and what follows still is.
+func TestSubscriberRefusesTopicWithoutDevice(t *testing.T) {
+	e := setupExternal(t, 4)
+	c := make(collector, 16)
+	s := e.subscriber(t, "tcp://"+mosquittoAddr, c.handle)
+	e.publish(t, "", `{"empty":true}`, 1)
+	e.publish(t, "dev-8", `{"after":true}`, 1)
+	d := c.next(t)
+	d.ack(nil)
+	if d.m.Device != "dev-8" {
+		t.Fatalf("first message handed on is %+v, want the one of dev-8", d.m)
+	}
+	if st := s.Stats(); st.Refused[RefusedTopic] != 1 || st.MessagesIn != 1 {
+		t.Errorf("stats = %+v, want 1 refused for its topic and 1 in", st)
+	}
+}

@@ -73,10 +73,11 @@ func ParsePopulation(r io.Reader) (*PopulationTable, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// a csv.ParseError names its line; FieldPos has no record here.
 			return nil, fmt.Errorf("population: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		f := Figure{Code: strings.TrimSpace(rec[0]), Name: strings.TrimSpace(rec[1]), Method: strings.TrimSpace(rec[3]), Source: strings.TrimSpace(rec[4])}
 		if _, ok := CodeLevel(f.Code); !ok {
 			return nil, fmt.Errorf("population: line %d: code %q is not a division code", line, f.Code)

@@ -100,6 +100,10 @@ func FuzzParsePopulation(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		tab, err := ParsePopulation(strings.NewReader(in))
 		if err != nil {
+			// every error names the place: the header or a line.
+			if msg := err.Error(); !strings.HasPrefix(msg, "population: ") || !strings.Contains(msg, "line") && !strings.Contains(msg, "header") {
+				t.Fatalf("error %q names no line", msg)
+			}
 			return
 		}
 		for _, fig := range tab.All() {

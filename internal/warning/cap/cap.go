@@ -11,6 +11,7 @@ package cap
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -210,10 +211,11 @@ func parsePoint(s string) (Point, error) {
 	}
 	var p Point
 	var err error
-	if p.Lat, err = strconv.ParseFloat(lat, 64); err != nil || p.Lat < -90 || p.Lat > 90 {
+	// !(x >= lo && x <= hi) also refuses NaN, which strconv accepts.
+	if p.Lat, err = strconv.ParseFloat(lat, 64); err != nil || !(p.Lat >= -90 && p.Lat <= 90) {
 		return Point{}, fmt.Errorf("latitude %q is not a number from -90 to 90", lat)
 	}
-	if p.Lon, err = strconv.ParseFloat(lon, 64); err != nil || p.Lon < -180 || p.Lon > 180 {
+	if p.Lon, err = strconv.ParseFloat(lon, 64); err != nil || !(p.Lon >= -180 && p.Lon <= 180) {
 		return Point{}, fmt.Errorf("longitude %q is not a number from -180 to 180", lon)
 	}
 	return p, nil
@@ -242,7 +244,7 @@ func (p Polygon) check() error {
 		return fmt.Errorf("has %d coordinate pairs; a CAP polygon needs at least 4 (3.2.4)", len(p))
 	}
 	for _, pt := range p {
-		if pt.Lat < -90 || pt.Lat > 90 || pt.Lon < -180 || pt.Lon > 180 {
+		if !(pt.Lat >= -90 && pt.Lat <= 90 && pt.Lon >= -180 && pt.Lon <= 180) {
 			return fmt.Errorf("point %v,%v is outside WGS 84 bounds", pt.Lat, pt.Lon)
 		}
 	}
@@ -263,7 +265,7 @@ func ParseCircle(s string) (Circle, error) {
 		return Circle{}, err
 	}
 	r, err := strconv.ParseFloat(fields[1], 64)
-	if err != nil || r < 0 {
+	if err != nil || !(r >= 0) || math.IsInf(r, 0) {
 		return Circle{}, fmt.Errorf("radius %q is not a non-negative number of kilometres", fields[1])
 	}
 	return Circle{Center: pt, RadiusKm: r}, nil

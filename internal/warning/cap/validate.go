@@ -2,6 +2,7 @@ package cap
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -120,7 +121,7 @@ func (in *Info) validate(path string, add func(path, format string, args ...any)
 			}
 		}
 		for j, c := range ar.Circles {
-			if c.RadiusKm < 0 || c.Center.Lat < -90 || c.Center.Lat > 90 || c.Center.Lon < -180 || c.Center.Lon > 180 {
+			if !(c.RadiusKm >= 0 && c.Center.Lat >= -90 && c.Center.Lat <= 90 && c.Center.Lon >= -180 && c.Center.Lon <= 180) || math.IsInf(c.RadiusKm, 0) {
 				add(idx(p+"/circle", j), "circle %s is outside WGS 84 bounds or has a negative radius", c)
 			}
 		}
