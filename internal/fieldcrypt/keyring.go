@@ -472,7 +472,11 @@ func (r *Ring) Open(context, sealed string) ([]byte, error) {
 	}
 	e, ok := r.entry(p.KeyID)
 	if !ok {
-		return nil, fmt.Errorf("fieldcrypt: sealed with key %s, which is not in the key ring", p.KeyID)
+		where := "YINGJI_DATA_KEY"
+		if r.path != "" {
+			where = r.path
+		}
+		return nil, fmt.Errorf("fieldcrypt: sealed with key %s, which is not in the key ring (%s): every node of an installation needs its key ring (--data-key-file or YINGJI_DATA_KEY)", p.KeyID, where)
 	}
 	if e.key.Algorithm != p.Algorithm {
 		return nil, fmt.Errorf("fieldcrypt: sealed value names %s but key %s is %s", p.Algorithm, p.KeyID, e.key.Algorithm)

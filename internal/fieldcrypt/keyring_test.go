@@ -181,3 +181,33 @@ func BenchmarkOpen(b *testing.B) {
 		})
 	}
 }
+
+// TestForeignRingNamesKeyAndFile: a node whose key ring is not the
+// installation's (its own file, made at its first start) cannot open what
+// the others sealed, and the error names the missing key, this node's file
+// and what to do.
+func TestForeignRingNamesKeyAndFile(t *testing.T) {
+	dir := t.TempDir()
+	a, err := LoadFile(filepath.Join(dir, "a.key"), AES256GCM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bPath := filepath.Join(dir, "b.key")
+	b, err := LoadFile(bPath, AES256GCM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := a.Seal("registry/expert/E1/phone", []byte("13800001234"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Open("registry/expert/E1/phone", sealed)
+	if err == nil {
+		t.Fatal("another node's ring opened the value")
+	}
+	for _, want := range []string{a.ActiveID(), bPath, "--data-key-file"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}
