@@ -43,7 +43,7 @@ var xssSubset = []string{
 
 // TestBrowserXSSPayloadsShowAsTextAdmin is TestBrowserXSSPayloadsShowAsText
 // for the pages that test does not visit: the accounts page (display
-// names, as the security administrator), the ledger import (an error row
+// names, as the security administrator), the devices page (names), the ledger import (an error row
 // quoting a bad cell and the imported records' names), the warning
 // recipients (names), the duty handover log (the open matters and what to
 // watch), the audit search (the before/after of the updates the payloads
@@ -63,7 +63,7 @@ func TestBrowserXSSPayloadsShowAsTextAdmin(t *testing.T) {
 	}
 	const auditUser = "auditadmin"
 	var db *store.DB
-	h := newHarness(t, harnessOptions{wire: func(api *httpapi.Server, sdb *store.DB, tree *region.Tree, reg *registry.Service) {
+	h := newHarness(t, harnessOptions{live: true, wire: func(api *httpapi.Server, sdb *store.DB, tree *region.Tree, reg *registry.Service) {
 		db = sdb
 		sys := core.WithActor(context.Background(), core.SystemActor)
 		api.Auth.Security = &auth.Security{Store: db, LockAfter: 50, LockAfterIP: 100}
@@ -97,6 +97,12 @@ func TestBrowserXSSPayloadsShowAsTextAdmin(t *testing.T) {
 			incoming = u.ID
 		}
 		h.getJSON("POST", "/api/v1/recipients", fmt.Sprintf(`{"kind":"grid_worker","name":%q,"division_code":"530502","phone":"138000000%02d"}`, name, i), &out)
+	}
+	var ents recordList
+	h.getJSON("GET", "/api/v1/enterprises?limit=1", "", &ents)
+	for i, name := range names {
+		var dev map[string]any
+		h.getJSON("POST", "/api/v1/devices", fmt.Sprintf(`{"code":"DEV-XSS-%02d","name":%q,"owner_id":%v}`, i, name, ents.Items[0]["id"]), &dev)
 	}
 	var ho map[string]any
 	h.getJSON("POST", "/api/v1/duty/handovers", fmt.Sprintf(`{"division_code":"530500","incoming_id":%d,"open":%q,"watch":%q}`,
@@ -174,6 +180,7 @@ func TestBrowserXSSPayloadsShowAsTextAdmin(t *testing.T) {
 	run(t, ctx, "import", chromedp.Click(chromedp.CSS("#lg-submit")))
 	check(ctx, "the ledger's report", "", `YLedger.report !== null && !YLedger.busy && document.querySelectorAll('#lg-errors tbody tr').length === 1`, append([]string{xssSubset[1]}, names...), 0)
 	check(ctx, "the recipients", "/recipients", rcpReady+` && YRecipients.items.length >= 8`, names, 0)
+	check(ctx, "the devices", "/admin/devices", admReady+` && YAdmin.devices.length >= 8`, names, 0)
 	check(ctx, "the duty handover log", "/duty", dutyReady+` && document.querySelectorAll('#handover-log li[data-handover]').length === 1`, xssSubset, 0)
 
 	// the security administrator: accounts and the situation.
