@@ -40,10 +40,11 @@ func (s *Server) auditStore() AuditStore {
 }
 
 // auditScope is the area an actor may read: every entry for the system,
-// else the actor's division and below, and for a province-level account
-// also the entries without a division (failed sign-ins of unknown names,
-// system events).
-func auditScope(a *core.Actor, f *audit.Filter, division string) error {
+// else the actor's division and below, and for an account of the
+// installation's top division (root, e.g. the city) or of a province also
+// the entries without a division (failed sign-ins of unknown names,
+// rate-limited addresses, system events).
+func auditScope(a *core.Actor, f *audit.Filter, division, root string) error {
 	if a.System {
 		if division != "" {
 			f.DivisionPrefix = region.Prefix(division)
@@ -62,12 +63,12 @@ func auditScope(a *core.Actor, f *audit.Filter, division string) error {
 		return nil
 	}
 	f.DivisionPrefix = region.Prefix(a.Division)
-	f.Unattributed = len(f.DivisionPrefix) <= 2
+	f.Unattributed = len(f.DivisionPrefix) <= 2 || (root != "" && a.Division == root)
 	return nil
 }
 
 // auditFilter reads the search filters shared by the list and the export.
-func auditFilter(r *http.Request, maxLimit int) (audit.Filter, error) {
+func auditFilter(r *http.Request, maxLimit int, root string) (audit.Filter, error) {
 	q := r.URL.Query()
 	f := audit.Filter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Actor: q.Get("actor"), Action: q.Get("action"), Text: q.Get("q")}
 	var err error
@@ -102,7 +103,7 @@ func auditFilter(r *http.Request, maxLimit int) (audit.Filter, error) {
 	if len(f.Text) > 200 {
 		return f, core.Invalid("q", "at most 200 characters")
 	}
-	return f, auditScope(core.ActorFrom(r.Context()), &f, q.Get("division"))
+	return f, auditScope(core.ActorFrom(r.Context()), &f, q.Get("division"), root)
 }
 
 // AuditPage is one page of audit entries.
@@ -116,7 +117,7 @@ type AuditPage struct {
 }
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
-	f, err := auditFilter(r, 10000)
+	f, err := auditFilter(r, 10000, s.rootDivision())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -158,7 +159,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.Errorf(core.ENOTFOUND, "this server cannot export the audit trail"))
 		return
 	}
-	f, err := auditFilter(r, 0)
+	f, err := auditFilter(r, 0, s.rootDivision())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -282,7 +283,7 @@ func (s *Server) securitySituation(w http.ResponseWriter, r *http.Request) {
 	}
 	to := time.Now().UTC()
 	f := audit.Filter{Actions: audit.SituationActions, From: to.Add(-window), To: to.Add(time.Second)}
-	if err := auditScope(core.ActorFrom(r.Context()), &f, q.Get("division")); err != nil {
+	if err := auditScope(core.ActorFrom(r.Context()), &f, q.Get("division"), s.rootDivision()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -336,4 +337,16 @@ func auditSchemas(schemas obj) {
 		"rate_limited_requests": obj{"type": "integer", "description": "requests refused, summed over those entries"},
 		"reveals":               integer(), "top_addresses": arrayOf(count), "top_accounts": arrayOf(count),
 		"recent_reveals": arrayOf(event), "recent": arrayOf(event), "chain": ref("AuditChain")})
+}
+
+// rootDivision is the code of the division tree's top (the installation's
+// area), or "" without a tree.
+func (s *Server) rootDivision() string {
+	if s.Regions == nil {
+		return ""
+	}
+	if t := s.Regions.Tree(); t != nil {
+		return t.Root().Code
+	}
+	return ""
 }

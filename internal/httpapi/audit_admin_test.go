@@ -157,20 +157,23 @@ func TestSecuritySituation(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			e.tryLogin("ly-inspector", "wrong-password-1")
 		}
+		// an unknown name has no division: the city's (the tree's top)
+		// security administrator sees it, a county's does not.
+		e.tryLogin("no-such-account", "wrong-password-1")
 		e.call("GET", "/api/v1/users", "viewer", nil, 403, nil)
 		e.call("GET", "/api/v1/audit/export", "viewer", nil, 403, nil)
 		var s httpapi.SituationResponse
 		e.call("GET", "/api/v1/security/situation?window=1h", "secadmin", nil, 200, &s)
-		if s.FailedLogins != 3 || s.Lockouts != 1 || s.Denials != 2 || s.Window != "1h0m0s" {
+		if s.FailedLogins != 4 || s.Lockouts != 1 || s.Denials != 2 || s.Window != "1h0m0s" {
 			t.Fatalf("situation = %+v", s.Situation)
 		}
 		if len(s.TopAccounts) < 2 || s.TopAccounts[0] != (audit.Count{Key: "ly-inspector", Count: 3}) || s.TopAccounts[1] != (audit.Count{Key: "viewer", Count: 2}) {
 			t.Errorf("top accounts = %v", s.TopAccounts)
 		}
-		if len(s.TopAddresses) != 1 || s.TopAddresses[0].Count != 3 || !strings.Contains(s.TopAddresses[0].Key, "127.0.0.1") {
+		if len(s.TopAddresses) != 1 || s.TopAddresses[0].Count != 4 || !strings.Contains(s.TopAddresses[0].Key, "127.0.0.1") {
 			t.Errorf("top addresses = %v", s.TopAddresses)
 		}
-		if len(s.Recent) != 6 || s.Recent[0].Action != "denied" || s.Recent[0].Detail != "GET /api/v1/audit/export" {
+		if len(s.Recent) != 7 || s.Recent[0].Action != "denied" || s.Recent[0].Detail != "GET /api/v1/audit/export" || s.Recent[2].Subject != "no-such-account" {
 			t.Errorf("recent = %+v", s.Recent)
 		}
 		if !s.Chain.OK || s.Chain.Checked == 0 {

@@ -36,7 +36,7 @@ func FuzzAuditFilter(f *testing.F) {
 			return
 		}
 		r := (&http.Request{Method: "GET", URL: &url.URL{Path: "/api/v1/audit", RawQuery: q}}).WithContext(core.WithActor(context.Background(), county))
-		flt, err := auditFilter(r, 10000)
+		flt, err := auditFilter(r, 10000, "530500")
 		if err != nil {
 			return
 		}
