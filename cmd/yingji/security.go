@@ -25,7 +25,7 @@ type securityConfig struct {
 }
 
 func (c *securityConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.MFARoles, "mfa-roles", "admin,sysadmin,secadmin,auditadmin", `roles that must sign in with a TOTP second factor until the security administrator sets the policy in the UI or API (comma-separated; "" for none)`)
+	fs.StringVar(&c.MFARoles, "mfa-roles", strings.Join(auth.SecondFactorRoles(), ","), `roles that must sign in with a second factor until the security administrator sets the policy in the UI or API (comma-separated; "" for none; default: every role that can change data, and the audit administrator)`)
 	fs.IntVar(&c.PasswordMinLength, "password-min-length", 10, "shortest password allowed, in characters")
 	fs.IntVar(&c.PasswordClasses, "password-classes", 3, "how many of lower case, upper case, digits and symbols a password must mix (1–4)")
 	fs.IntVar(&c.PasswordHistory, "password-history", 5, "a new password may not be one of the account's last N")

@@ -139,3 +139,23 @@ func FuzzCheckScopes(f *testing.F) {
 		}
 	})
 }
+
+// TestSecondFactorRoles: by default every role holding a permission that
+// changes data must use a second factor, and the audit administrator too;
+// the read-only viewer need not.
+func TestSecondFactorRoles(t *testing.T) {
+	want := map[string]bool{"admin": true, "commander": true, "duty_officer": true, "inspector": true, "enterprise": true,
+		"sysadmin": true, "secadmin": true, "auditadmin": true, "viewer": false}
+	got := map[string]bool{}
+	for _, r := range SecondFactorRoles() {
+		got[r] = true
+	}
+	for _, r := range Roles {
+		if got[r.Name] != want[r.Name] {
+			t.Errorf("%s: second factor by default = %v, want %v", r.Name, got[r.Name], want[r.Name])
+		}
+	}
+	if slices.Contains(WriteRoles(), "auditadmin") || slices.Contains(WriteRoles(), "viewer") {
+		t.Errorf("write roles %v include a read-only role", WriteRoles())
+	}
+}

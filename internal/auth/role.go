@@ -103,6 +103,28 @@ func RoleNamed(name string) (Role, bool) {
 	return Role{}, false
 }
 
+// readOnly are the permissions that change nothing.
+var readOnly = []Permission{RegistryRead, AlarmsRead, IncidentsRead, WarningsRead, SupervisionRead, AuditRead, AuditExport}
+
+// WriteRoles are the roles that can change data: those holding any
+// permission beyond reading.
+func WriteRoles() []string {
+	out := []string{}
+	for _, ro := range Roles {
+		if slices.ContainsFunc(ro.Permissions, func(p Permission) bool { return !slices.Contains(readOnly, p) }) {
+			out = append(out, ro.Name)
+		}
+	}
+	return out
+}
+
+// SecondFactorRoles must sign in with a second factor unless the policy
+// says otherwise: every role that can change data (issue 9, GB/T 22239
+// 8.1.4.1 d) and the audit administrator, who reads everyone's trail.
+func SecondFactorRoles() []string {
+	return append(WriteRoles(), "auditadmin")
+}
+
 // Can reports whether role has the permission.
 func Can(role string, p Permission) bool {
 	if p == Authenticated {

@@ -243,18 +243,6 @@ func (s *Server) resetMFA(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func writeRoles() []string {
-	out := []string{}
-	for _, ro := range auth.Roles {
-		for _, p := range ro.Permissions {
-			if p != auth.RegistryRead && p != auth.AlarmsRead && p != auth.IncidentsRead && p != auth.WarningsRead && p != auth.SupervisionRead && p != auth.AuditRead && p != auth.AuditExport {
-				out = append(out, ro.Name)
-				break
-			}
-		}
-	}
-	return out
-}
 
 func (s *Server) mfaPolicy(w http.ResponseWriter, r *http.Request) {
 	roles, err := s.Auth.RequiredRoles(r.Context())
@@ -265,7 +253,7 @@ func (s *Server) mfaPolicy(w http.ResponseWriter, r *http.Request) {
 	if roles == nil {
 		roles = []string{}
 	}
-	writeJSON(w, http.StatusOK, MFAPolicy{RequiredRoles: roles, WriteRoles: writeRoles()})
+	writeJSON(w, http.StatusOK, MFAPolicy{RequiredRoles: roles, WriteRoles: auth.WriteRoles()})
 }
 
 func (s *Server) setMFAPolicy(w http.ResponseWriter, r *http.Request) {
@@ -283,7 +271,7 @@ func (s *Server) setMFAPolicy(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, MFAPolicy{RequiredRoles: roles, WriteRoles: writeRoles()})
+	writeJSON(w, http.StatusOK, MFAPolicy{RequiredRoles: roles, WriteRoles: auth.WriteRoles()})
 }
 
 // mfaOps say what each two-factor route takes and returns.
