@@ -47,6 +47,7 @@ type session struct {
 	device   string
 	readings string // the one topic it may publish to
 	commands string // the one filter it may subscribe to
+	limitKey string // "device:CODE", its key in BrokerOptions.Limit
 	version  byte
 	// slots holds a token per QoS 1 message the Handler has not acked yet.
 	slots chan struct{}
@@ -104,6 +105,7 @@ func (h *hook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 		device:   device,
 		readings: ReadingsTopic(device),
 		commands: CommandsTopic(device),
+		limitKey: "device:" + device,
 		version:  cl.Properties.ProtocolVersion,
 		slots:    make(chan struct{}, b.opts.MaxPendingPerClient),
 	})

@@ -39,7 +39,7 @@ func (h *limitHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pack
 	if s == nil {
 		return pk, packets.ErrRejectPacket // the devices hook would refuse it too
 	}
-	if ok, _ := b.opts.Limit.Allow("device:" + s.device); ok {
+	if ok, _ := b.opts.Limit.Allow(s.limitKey); ok {
 		return pk, nil
 	}
 	b.stats.rate.Add(1)

@@ -22,12 +22,12 @@ var errRevoked = errors.New("mqtt: the device's credentials were revoked")
 // connections ended.
 func (b *Broker) DisconnectDevice(device string) int {
 	h := b.hook
-	h.revocations.Add(1)
+	gen := h.revocations.Add(1)
 	h.revokedMu.Lock()
 	if h.revoked == nil {
 		h.revoked = map[string]uint64{}
 	}
-	h.revoked[device] = h.revocations.Load()
+	h.revoked[device] = max(h.revoked[device], gen)
 	h.revokedMu.Unlock()
 	n := 0
 	h.sessions.Range(func(k, v any) bool {

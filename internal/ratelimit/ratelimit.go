@@ -163,7 +163,8 @@ func (l *Limiter) evict(now time.Time) {
 	if max <= 0 {
 		max = DefaultMaxKeys
 	}
-	if len(l.keys) < max && now.Sub(l.sweep) < time.Minute {
+	full := len(l.keys) >= max
+	if !full && now.Sub(l.sweep) < time.Minute {
 		return
 	}
 	l.sweep = now
@@ -172,13 +173,14 @@ func (l *Limiter) evict(now time.Time) {
 			delete(l.keys, k)
 		}
 	}
-	if len(l.keys) < max {
+	// a full map is brought down to 90 % so that new keys do not scan it
+	// each (were only a few refilled, the next new key would be full again):
+	// then keys not reported in the last minute (forgetting one that was
+	// could report it twice in a minute), then any
+	target := max - max/10
+	if !full || len(l.keys) <= target {
 		return
 	}
-	// then keys not reported in the last minute (forgetting one that was
-	// could report it twice in a minute), then any, down to 90 % so that a
-	// flood of new keys does not scan the map for each one
-	target := max - max/10
 	for _, recentToo := range []bool{false, true} {
 		for k, e := range l.keys {
 			if len(l.keys) <= target {
