@@ -112,17 +112,7 @@
   async function chain() {
     const box = document.getElementById('audit-chain');
     try {
-      const st = await Y.api('/api/v1/audit/verify');
-      const algs = Object.entries(st.algorithms || {}).map(([k, v]) => k.toUpperCase() + ' ' + Y.num(v)).join(', ');
-      if (st.ok) {
-        box.textContent = Y.t('audit.chain.ok', { checked: Y.num(st.checked), algs: algs || '—', time: Y.time(st.checked_at) }) +
-          (st.anchor_seq ? ' ' + Y.t('audit.chain.anchor', { seq: st.anchor_seq }) : '');
-        box.className = 'chain ok';
-      } else {
-        box.textContent = Y.t('audit.chain.bad', { seq: st.broken_seq, error: st.error, checked: Y.num(st.checked) });
-        box.className = 'chain bad';
-      }
-      box.dataset.ok = String(st.ok);
+      Y.chainStatus(box, await Y.api('/api/v1/audit/verify'));
     } catch (e) {
       box.textContent = Y.t('error.generic', { detail: e.message });
       box.className = 'chain bad';

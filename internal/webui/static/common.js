@@ -145,6 +145,27 @@
     return e;
   };
 
+  // authError shows a sign-in step's refusal in p (the API's message for
+  // 401 and 422, else the generic error with the detail).
+  Y.authError = function (p, e) {
+    p.textContent = e.status === 401 || e.status === 422 ? e.message : Y.t('error.generic', { detail: e.message || String(e) });
+    p.hidden = false;
+  };
+
+  // chainStatus writes the audit chain's status (GET /api/v1/audit/verify,
+  // or the situation's chain) into box.
+  Y.chainStatus = function (box, st) {
+    const algs = Object.entries(st.algorithms || {}).map(([k, v]) => k.toUpperCase() + ' ' + Y.num(v)).join(', ');
+    if (st.ok) {
+      box.textContent = Y.t('audit.chain.ok', { checked: Y.num(st.checked), algs: algs || '—', time: Y.time(st.checked_at) }) +
+        (st.anchor_seq ? ' ' + Y.t('audit.chain.anchor', { seq: st.anchor_seq }) : '');
+    } else {
+      box.textContent = Y.t('audit.chain.bad', { seq: st.broken_seq, error: st.error, checked: Y.num(st.checked) });
+    }
+    box.className = 'chain ' + (st.ok ? 'ok' : 'bad');
+    box.dataset.ok = String(st.ok);
+  };
+
   document.addEventListener('DOMContentLoaded', function () {
     const page = document.documentElement.dataset.page;
     const out = document.getElementById('logout');

@@ -5,11 +5,6 @@
   'use strict';
   const $ = (id) => document.getElementById(id);
 
-  function showError(p, e) {
-    p.textContent = e.status === 401 || e.status === 422 ? e.message : Y.t('error.generic', { detail: e.message });
-    p.hidden = false;
-  }
-
   function showCodes(list, codes) {
     list.replaceChildren(...codes.map((c) => Y.el('li', null, Y.el('code', null, c))));
   }
@@ -29,7 +24,7 @@
         $('mfa-enrol').hidden = false;
         $('mfa-recovery-box').hidden = true;
       } catch (e) {
-        showError(err, e);
+        Y.authError(err, e);
       }
     }
     $('mfa-code').focus();
@@ -54,7 +49,7 @@
         }
         location.href = next;
       } catch (e) {
-        showError(err, e);
+        Y.authError(err, e);
         btn.disabled = false;
       }
     });
@@ -125,7 +120,7 @@
       $('sec-confirm').hidden = false;
       $('sec-code').focus();
     } catch (e) {
-      showError(err, e);
+      Y.authError(err, e);
     }
   });
 
@@ -139,7 +134,7 @@
       $('sec-codes').hidden = false;
       await load();
     } catch (e) {
-      showError(err, e);
+      Y.authError(err, e);
     }
   });
 
@@ -153,9 +148,9 @@
       $('sec-codes').hidden = false;
       await load();
     } catch (e) {
-      showError(err, e);
+      Y.authError(err, e);
     }
   });
 
-  load().catch((e) => showError(err, e));
+  load().catch((e) => Y.authError(err, e));
 })();

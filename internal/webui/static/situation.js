@@ -37,11 +37,7 @@
       fill('sit-accounts', s.top_accounts, (c) => Y.el('tr', null, cell(c.key), cell(Y.num(c.count))));
       fill('sit-recent', s.recent, (e) => Y.el('tr', { 'data-action': e.action }, cell(e.seq), cell(Y.time(e.at)), cell(eventName(e.action)), cell(e.subject), cell(e.detail)));
       fill('sit-reveal-list', s.recent_reveals, (e) => Y.el('tr', null, cell(e.seq), cell(Y.time(e.at)), cell(e.actor), cell(e.entity + ' ' + (e.entity_id || '')), cell(e.detail)));
-      const c = s.chain;
-      const box = document.getElementById('sit-chain');
-      box.textContent = c.ok ? Y.t('audit.chain.ok', { checked: Y.num(c.checked), algs: Object.entries(c.algorithms || {}).map(([k, v]) => k.toUpperCase() + ' ' + Y.num(v)).join(', ') || '—', time: Y.time(c.checked_at) })
-        : Y.t('audit.chain.bad', { seq: c.broken_seq, error: c.error, checked: Y.num(c.checked) });
-      box.className = 'chain ' + (c.ok ? 'ok' : 'bad');
+      Y.chainStatus(document.getElementById('sit-chain'), s.chain);
       document.getElementById('sit-updated').textContent = Y.t('sit.updated', { time: Y.time(new Date()) });
       root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
     } catch (e) {

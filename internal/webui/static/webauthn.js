@@ -44,11 +44,6 @@
     return out;
   }
 
-  function showError(p, e) {
-    p.textContent = e.status === 401 || e.status === 422 ? e.message : Y.t('error.generic', { detail: e.message || String(e) });
-    p.hidden = false;
-  }
-
   // keyLogin offers the security key at the second step (called by mfa.js).
   Y.keyLogin = function (ch, next) {
     const btn = $('mfa-key');
@@ -64,7 +59,7 @@
         await Y.api('/api/v1/auth/login/webauthn', { method: 'POST', body: { challenge: ch.challenge, credential: credentialJSON(cred) } });
         location.href = next;
       } catch (e) {
-        showError(err, e);
+        Y.authError(err, e);
         btn.disabled = false;
       }
     });
@@ -92,7 +87,7 @@
           await Y.api('/api/v1/auth/webauthn/keys/' + k.id, { method: 'DELETE' });
           await load();
         } catch (e) {
-          showError(err, e);
+          Y.authError(err, e);
         }
       });
       return Y.el('li', { 'data-key': k.name }, Y.el('span', null, k.name + ' · ' + Y.t('key.added', { time: Y.time(k.created_at) }) + ' '), del);
@@ -113,11 +108,11 @@
       $('sec-key-name').value = '';
       await load();
     } catch (e) {
-      showError(err, e);
+      Y.authError(err, e);
     } finally {
       btn.disabled = false;
     }
   });
 
-  load().catch((e) => showError(err, e));
+  load().catch((e) => Y.authError(err, e));
 })();
