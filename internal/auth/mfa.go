@@ -364,9 +364,7 @@ func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery, ip
 	case rec.Confirmed():
 		if err := s.checkCode(ctx, rec, code); err != nil {
 			if core.ErrorCode(err) == core.EUNAUTHORIZED {
-				account, _ := loginSubjects(u.Username, "")
-				s.loginFailed(ctx, account, "", u.Division)
-				s.audit(ctx, "login_failed", u, LoginEvent{Username: u.Username, IP: ip, Method: "totp", Reason: "wrong or used code"})
+				s.secondFactorFailed(ctx, u, ip, "totp", "wrong or used code")
 			}
 			return nil, err
 		}
@@ -387,6 +385,14 @@ func (s *Service) FinishLogin(ctx context.Context, challenge, code, recovery, ip
 	}
 	s.audit(ctx, "login", u, LoginEvent{Username: u.Username, IP: ip, Method: "password+" + method})
 	return res, nil
+}
+
+// secondFactorFailed counts a refused second factor towards the account's
+// lockout and audits it (login_failed with the method).
+func (s *Service) secondFactorFailed(ctx context.Context, u *User, ip, method, reason string) {
+	account, _ := loginSubjects(u.Username, "")
+	s.loginFailed(ctx, account, "", u.Division)
+	s.audit(ctx, "login_failed", u, LoginEvent{Username: u.Username, IP: ip, Method: method, Reason: reason})
 }
 
 var errCode = core.Errorf(core.EUNAUTHORIZED, "wrong or already used code; wait for the next code of your authenticator app")

@@ -294,17 +294,24 @@ var dummyHash, _ = HashPassword("yingji-dummy-password")
 
 // IssueToken creates a session or API token for u.
 func (s *Service) IssueToken(ctx context.Context, u *User, kind, name string, ttl time.Duration) (string, error) {
+	token, _, err := s.issueToken(ctx, u, kind, name, ttl, nil)
+	return token, err
+}
+
+// issueToken is IssueToken with the API token's scopes, returning the
+// stored token too.
+func (s *Service) issueToken(ctx context.Context, u *User, kind, name string, ttl time.Duration, scopes []Permission) (string, *Token, error) {
 	prefix := "yjs_"
 	if kind == APIToken {
 		prefix = "yja_"
 	}
 	token, hash := NewToken(prefix)
 	now := s.Clock()
-	t := &Token{UserID: u.ID, Kind: kind, Name: name, Hash: hash, CreatedAt: now, ExpiresAt: now.Add(ttl), LastUsedAt: now}
+	t := &Token{UserID: u.ID, Kind: kind, Name: name, Hash: hash, Scopes: scopes, CreatedAt: now, ExpiresAt: now.Add(ttl), LastUsedAt: now}
 	if err := s.Store.CreateToken(ctx, t); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return token, nil
+	return token, t, nil
 }
 
 // Authenticate turns a bearer token into the actor it speaks for.

@@ -106,14 +106,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, in APITokenInput) (string,
 	if err != nil {
 		return "", nil, err
 	}
-	token, hash := NewToken("yja_")
-	now := s.Clock()
-	t := &Token{UserID: u.ID, Kind: APIToken, Name: in.Name, Hash: hash, Scopes: scopes, CreatedAt: now,
-		ExpiresAt: now.Add(time.Duration(in.Days) * 24 * time.Hour), LastUsedAt: now}
-	if err := s.Store.CreateToken(ctx, t); err != nil {
-		return "", nil, err
-	}
-	return token, t, nil
+	return s.issueToken(ctx, u, APIToken, in.Name, time.Duration(in.Days)*24*time.Hour, scopes)
 }
 
 // UserTokens lists the sessions and API tokens of an account the actor may

@@ -274,9 +274,7 @@ func (s *Service) FinishKeyLogin(ctx context.Context, challenge string, credenti
 		return nil, err
 	}
 	refuse := func(reason string) error {
-		account, _ := loginSubjects(u.Username, "")
-		s.loginFailed(ctx, account, "", u.Division)
-		s.audit(ctx, "login_failed", u, LoginEvent{Username: u.Username, IP: ip, Method: "webauthn", Reason: reason})
+		s.secondFactorFailed(ctx, u, ip, "webauthn", reason)
 		return core.Errorf(core.EUNAUTHORIZED, "the security key was not accepted: %s", reason)
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBody(bytes.NewReader(credential))

@@ -106,10 +106,16 @@ func enrolmentOf(e *auth.Enrolment) MFAEnrolment {
 	return MFAEnrolment{Secret: e.Secret, URI: e.URI, QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG)}
 }
 
-// writeSession sets the cookie and answers a login that opened a session.
-func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, res *auth.LoginResult) {
+// setSessionCookie gives the browser the session a login opened (the
+// password, second-factor, security-key and single sign-on steps alike).
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, res *auth.LoginResult) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: res.Token, Path: "/", HttpOnly: true,
 		Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode, Expires: res.ExpiresAt})
+}
+
+// writeSession sets the cookie and answers a login that opened a session.
+func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, res *auth.LoginResult) {
+	s.setSessionCookie(w, r, res)
 	s.Logger.Info("login", "username", res.User.Username, "remote", r.RemoteAddr, "mfa", res.Challenge == "" && s.Auth.MFA != nil)
 	writeJSON(w, http.StatusOK, MFALoginResponse{LoginResponse: LoginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt, User: res.User}, RecoveryCodes: res.RecoveryCodes})
 }

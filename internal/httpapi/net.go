@@ -257,10 +257,12 @@ func crossSite(r *http.Request) bool {
 }
 
 // rateLimited reports whether a route answers 429 (the OpenAPI document
-// says so): every signed-in route, the sign-in steps and ingestion.
+// says so): every signed-in route, the sign-in steps (limitLogin) and
+// ingestion.
 func rateLimited(rt Route) bool {
 	switch rt.Method + " " + rt.Pattern {
-	case "POST /api/v1/auth/login", "POST /api/v1/auth/login/mfa", "POST /api/v1/auth/login/mfa/enrol", "POST /api/v1/auth/password", "POST /api/v1/ingest":
+	case "POST /api/v1/auth/login", "POST /api/v1/auth/login/mfa", "POST /api/v1/auth/login/mfa/enrol", "POST /api/v1/auth/password", "POST /api/v1/ingest",
+		"POST /api/v1/auth/login/webauthn", "GET " + oidcPath + "/callback":
 		return true
 	}
 	return rt.Permission != ""
