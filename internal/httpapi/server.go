@@ -126,7 +126,7 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.SecureCookies || s.isHTTPS(r) {
+		if s.secureCookie(r) { // served over HTTPS, as the cookies say
 			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
