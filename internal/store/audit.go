@@ -172,9 +172,7 @@ func textPatterns(text string) []string {
 	return pats
 }
 
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanAudit(rows rowScanner) (audit.Entry, error) {
+func scanAudit(rows scanner) (audit.Entry, error) {
 	var e audit.Entry
 	var at int64
 	var actorID sql.NullInt64
