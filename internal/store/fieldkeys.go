@@ -320,6 +320,9 @@ func (db *DB) secretKeyUsage(ctx context.Context, u *KeyUsage) error {
 				}
 			}
 			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: key usage of %s: %w", tc.table, err)
+			}
 		}
 	}
 	return nil
