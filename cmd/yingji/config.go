@@ -57,11 +57,9 @@ type Config struct {
 	Args []string
 	// logOut receives the logs (standard error).
 	logOut io.Writer
-	// AdminPassword comes only from YINGJI_ADMIN_PASSWORD: a flag would
-	// show it in the process list.
-	AdminPassword string
 	// AccountPasswords are the first accounts' passwords by username, from
-	// YINGJI_<NAME>_PASSWORD (environment only, like AdminPassword).
+	// YINGJI_<NAME>_PASSWORD (admin's is YINGJI_ADMIN_PASSWORD): environment
+	// only, since a flag would show them in the process list.
 	AccountPasswords map[string]string
 	// Delivery holds the warning channels' settings (cmd/yingji/recipients.go).
 	Delivery deliveryConfig
@@ -160,7 +158,6 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	c.addrExplicit = set["addr"]
 	c.mqttAddrExplicit = set["mqtt-addr"]
 	c.WebhookSecret = os.Getenv("YINGJI_WEBHOOK_SECRET")
-	c.AdminPassword = os.Getenv("YINGJI_ADMIN_PASSWORD")
 	c.AccountPasswords = map[string]string{}
 	for _, f := range firstAccounts {
 		c.AccountPasswords[f.Username] = os.Getenv(passwordEnv(f.Username))

@@ -110,55 +110,46 @@ const auditColumns = `seq, at, actor_id, actor, action, entity, entity_id, divis
 
 // auditWhere builds the filter's conditions (without limit and order).
 func auditWhere(f audit.Filter) (string, []any) {
-	q := ` WHERE seq > ?`
-	args := []any{f.AfterSeq}
+	w := newFilter()
+	w.add(`seq > ?`, f.AfterSeq)
 	eq := func(col, v string) {
 		if v != "" {
-			q += ` AND ` + col + ` = ?`
-			args = append(args, v)
+			w.add(col+` = ?`, v)
 		}
 	}
 	eq("entity", f.Entity)
 	eq("entity_id", f.EntityID)
 	eq("actor", f.Actor)
 	eq("action", f.Action)
-	if len(f.Actions) > 0 {
-		q += ` AND action IN (?` + strings.Repeat(`, ?`, len(f.Actions)-1) + `)`
-		for _, a := range f.Actions {
-			args = append(args, a)
-		}
-	}
+	filterIn(w, "action", f.Actions)
 	if f.BeforeSeq > 0 {
-		q += ` AND seq < ?`
-		args = append(args, f.BeforeSeq)
+		w.add(`seq < ?`, f.BeforeSeq)
 	}
 	if f.DivisionPrefix != "" {
+		cond := `division_code LIKE ? ESCAPE '\'`
 		if f.Unattributed {
-			q += ` AND (division_code LIKE ? ESCAPE '\' OR division_code = '')`
-		} else {
-			q += ` AND division_code LIKE ? ESCAPE '\'`
+			cond = `(` + cond + ` OR division_code = '')`
 		}
-		args = append(args, likeEscape(f.DivisionPrefix)+"%")
+		w.add(cond, likeEscape(f.DivisionPrefix)+"%")
 	}
 	if f.Text != "" {
 		// before and after are stored as JSON, where "<" is "\u003c" and a
 		// quote is "\"": the text is looked for as typed and as JSON writes it.
 		var ors []string
+		var args []any
 		for _, p := range textPatterns(f.Text) {
 			ors = append(ors, `LOWER(COALESCE(before_json, '')) LIKE ? ESCAPE '\'`, `LOWER(COALESCE(after_json, '')) LIKE ? ESCAPE '\'`)
 			args = append(args, p, p)
 		}
-		q += ` AND (` + strings.Join(ors, ` OR `) + `)`
+		w.add(`(`+strings.Join(ors, ` OR `)+`)`, args...)
 	}
 	if !f.From.IsZero() {
-		q += ` AND at >= ?`
-		args = append(args, f.From.UnixMilli())
+		w.add(`at >= ?`, f.From.UnixMilli())
 	}
 	if !f.To.IsZero() {
-		q += ` AND at < ?`
-		args = append(args, f.To.UnixMilli())
+		w.add(`at < ?`, f.To.UnixMilli())
 	}
-	return q, args
+	return w.where, w.args
 }
 
 func textPatterns(text string) []string {
@@ -172,9 +163,7 @@ func textPatterns(text string) []string {
 	return pats
 }
 
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanAudit(rows rowScanner) (audit.Entry, error) {
+func scanAudit(rows scanner) (audit.Entry, error) {
 	var e audit.Entry
 	var at int64
 	var actorID sql.NullInt64

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/yingji/yingji/internal/fieldcrypt"
+	"github.com/yingji/yingji/internal/outbox"
 	"github.com/yingji/yingji/internal/registry"
 )
 
@@ -244,7 +245,7 @@ func (db *DB) ResealSecrets(ctx context.Context, s SecretSealer, batch int, afte
 						}
 						field := tc.field(tc.cols[i], id)
 						plain := v
-						if strings.HasPrefix(v, "v1.") || strings.HasPrefix(v, fieldcrypt.Prefix) {
+						if outbox.IsSealed(v) {
 							if plain, err = s.Open(field, v); err != nil {
 								rows.Close()
 								return fmt.Errorf("store: reseal %s %d %s: %w", tc.table, id, tc.cols[i], err)
@@ -320,6 +321,9 @@ func (db *DB) secretKeyUsage(ctx context.Context, u *KeyUsage) error {
 				}
 			}
 			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: key usage of %s: %w", tc.table, err)
+			}
 		}
 	}
 	return nil

@@ -151,19 +151,14 @@ func (db *DB) CreateToken(ctx context.Context, tk *auth.Token) error {
 
 // TokenUser implements auth.Store.
 func (db *DB) TokenUser(ctx context.Context, hash string, now time.Time) (*auth.Token, *auth.User, error) {
-	var tk auth.Token
-	var created, expires, used int64
-	var scopes string
-	row := db.queryRow(ctx, `SELECT id, user_id, kind, name, scopes, created_at, expires_at, last_used_at FROM tokens WHERE hash = ?`, hash)
-	err := row.Scan(&tk.ID, &tk.UserID, &tk.Kind, &tk.Name, &scopes, &created, &expires, &used)
-	if err == sql.ErrNoRows || err == nil && expires < now.UnixMilli() {
+	tk, err := scanToken(db.queryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
+	if err == sql.ErrNoRows || err == nil && tk.ExpiresAt.UnixMilli() < now.UnixMilli() {
 		return nil, nil, core.Errorf(core.EUNAUTHORIZED, "the token is unknown or has expired; sign in again")
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: token: %w", err)
 	}
-	tk.Hash, tk.Scopes = hash, splitScopes(scopes)
-	tk.CreatedAt, tk.ExpiresAt, tk.LastUsedAt = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC(), time.UnixMilli(used).UTC()
+	tk.Hash = hash
 	// last use is kept to the minute, so that reads do not become writes.
 	if now.Sub(tk.LastUsedAt) > time.Minute {
 		// the token keeps the previous use, for the idle-timeout check.
@@ -173,7 +168,7 @@ func (db *DB) TokenUser(ctx context.Context, hash string, now time.Time) (*auth.
 	if err != nil {
 		return nil, nil, err
 	}
-	return &tk, u, nil
+	return tk, u, nil
 }
 
 // ListTokens implements auth.Store.
@@ -182,24 +177,23 @@ func (db *DB) ListTokens(ctx context.Context, userID int64) ([]*auth.Token, erro
 }
 
 func (db *DB) listTokens(ctx context.Context, q func(context.Context, string, ...any) (*sql.Rows, error), where string, args ...any) ([]*auth.Token, error) {
-	rows, err := q(ctx, `SELECT id, user_id, kind, name, scopes, created_at, expires_at, last_used_at FROM tokens `+where+` ORDER BY id`, args...)
-	if err != nil {
+	rows, err := q(ctx, `SELECT `+tokenCols+` FROM tokens `+where+` ORDER BY id`, args...)
+	return collect(rows, err, "tokens", scanToken)
+}
+
+const tokenCols = `id, user_id, kind, name, scopes, created_at, expires_at, last_used_at`
+
+// scanToken reads a token (without its hash).
+func scanToken(s scanner) (*auth.Token, error) {
+	var tk auth.Token
+	var c, e, u int64
+	var scopes string
+	if err := s.Scan(&tk.ID, &tk.UserID, &tk.Kind, &tk.Name, &scopes, &c, &e, &u); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*auth.Token
-	for rows.Next() {
-		var tk auth.Token
-		var c, e, u int64
-		var scopes string
-		if err := rows.Scan(&tk.ID, &tk.UserID, &tk.Kind, &tk.Name, &scopes, &c, &e, &u); err != nil {
-			return nil, err
-		}
-		tk.Scopes = splitScopes(scopes)
-		tk.CreatedAt, tk.ExpiresAt, tk.LastUsedAt = time.UnixMilli(c).UTC(), time.UnixMilli(e).UTC(), time.UnixMilli(u).UTC()
-		out = append(out, &tk)
-	}
-	return out, rows.Err()
+	tk.Scopes = splitScopes(scopes)
+	tk.CreatedAt, tk.ExpiresAt, tk.LastUsedAt = time.UnixMilli(c).UTC(), time.UnixMilli(e).UTC(), time.UnixMilli(u).UTC()
+	return &tk, nil
 }
 
 // DeleteToken implements auth.Store: the audit entry keeps the token (its

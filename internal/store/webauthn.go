@@ -55,19 +55,7 @@ func (db *DB) AddKey(ctx context.Context, k *auth.Key) error {
 // ListKeys implements auth.KeyStore.
 func (db *DB) ListKeys(ctx context.Context, userID int64) ([]*auth.Key, error) {
 	rows, err := db.query(ctx, `SELECT `+keyCols+` FROM webauthn_credentials WHERE user_id = ? ORDER BY id`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*auth.Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "security keys", scanKey)
 }
 
 // UseKey implements auth.KeyStore: the credential's new state (its
