@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"fmt"
+	"github.com/yingji/yingji/internal/fieldcrypt"
 	"slices"
 	"strings"
 	"time"
@@ -119,10 +120,10 @@ type MFA struct {
 
 func secretField(userID int64) string { return fmt.Sprintf("totp_secret:%d", userID) }
 
-// sealedPrefix starts every sealed value, ringPrefix those of the
-// rotatable key ring (internal/fieldcrypt); a base32 secret starts with
-// neither.
-const sealedPrefix, ringPrefix = "v1.", "yj1."
+// sealedPrefix starts the values sealed with the recipient key,
+// fieldcrypt.Prefix those of the rotatable key ring; a base32 secret
+// starts with neither.
+const sealedPrefix = "v1."
 
 // get returns a user's second factor with the secret opened.
 func (m *MFA) get(ctx context.Context, userID int64) (*MFARecord, error) {
@@ -130,7 +131,7 @@ func (m *MFA) get(ctx context.Context, userID int64) (*MFARecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(rec.Secret, sealedPrefix) || strings.HasPrefix(rec.Secret, ringPrefix) {
+	if strings.HasPrefix(rec.Secret, sealedPrefix) || strings.HasPrefix(rec.Secret, fieldcrypt.Prefix) {
 		if m.Sealer == nil {
 			return nil, fmt.Errorf("auth: the TOTP secret of user %d is sealed and no key is configured", userID)
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/yingji/yingji/internal/fieldcrypt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,11 +42,10 @@ type Ring interface {
 	Open(context, sealed string) ([]byte, error)
 }
 
-// ringPrefix starts the values a Ring sealed.
-const ringPrefix = "yj1."
-
 // IsSealed reports whether s is a value a Protector sealed (either form).
-func IsSealed(s string) bool { return strings.HasPrefix(s, "v1.") || strings.HasPrefix(s, ringPrefix) }
+func IsSealed(s string) bool {
+	return strings.HasPrefix(s, "v1.") || strings.HasPrefix(s, fieldcrypt.Prefix)
+}
 
 // NewProtector makes a protector from a 32-byte master key. The AES key
 // and the HMAC key are derived from it with HMAC-SHA256 under distinct
@@ -103,7 +103,7 @@ func (p *Protector) Open(field, sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	if strings.HasPrefix(sealed, ringPrefix) {
+	if strings.HasPrefix(sealed, fieldcrypt.Prefix) {
 		if p.Ring == nil {
 			return "", errors.New("outbox: sealed with the data key ring, which is not configured")
 		}

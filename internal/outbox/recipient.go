@@ -5,6 +5,7 @@
 package outbox
 
 import (
+	"github.com/yingji/yingji/internal/registry"
 	"math"
 	"net/mail"
 	"net/url"
@@ -178,14 +179,9 @@ func NormalisePhone(s string) (string, bool) {
 	return "", false
 }
 
-// MaskPhone shows the first three and last four digits: 138****1234.
-func MaskPhone(p string) string {
-	d := strings.ReplaceAll(p, "-", "")
-	if len(d) < 8 {
-		return strings.Repeat("*", len(d))
-	}
-	return d[:3] + strings.Repeat("*", len(d)-7) + d[len(d)-4:]
-}
+// MaskPhone shows the first three and last four digits (138****1234), as
+// the registry masks its phone numbers.
+var MaskPhone = registry.MaskPhone
 
 // NormaliseEmail lower-cases the domain and checks the address form.
 func NormaliseEmail(s string) (string, bool) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/yingji/yingji/internal/fieldcrypt"
 	"strings"
 	"unicode/utf8"
 )
@@ -251,9 +252,6 @@ func SealContext(kind, code, field string) string {
 	return "registry/" + kind + "/" + code + "/" + field
 }
 
-// SealedPrefix starts every sealed value (fieldcrypt.Prefix).
-const SealedPrefix = "yj1."
-
 // SealAttrs encodes attrs for storage with every personal field sealed
 // by s (nil: stored in clear).
 func SealAttrs(k *Kind, code string, attrs map[string]any, s Sealer) ([]byte, error) {
@@ -284,7 +282,7 @@ func SealAttrs(k *Kind, code string, attrs map[string]any, s Sealer) ([]byte, er
 // s. Values stored in clear (before sealing was turned on) are read as
 // they are; a sealed value without a sealer is an error naming the field.
 func OpenAttrs(k *Kind, code string, data []byte, s Sealer) (map[string]any, error) {
-	if !bytes.Contains(data, []byte(`"`+SealedPrefix)) {
+	if !bytes.Contains(data, []byte(`"`+fieldcrypt.Prefix)) {
 		return DecodeAttrs(k, data)
 	}
 	var raw map[string]json.RawMessage
@@ -298,7 +296,7 @@ func OpenAttrs(k *Kind, code string, data []byte, s Sealer) (map[string]any, err
 			continue // a field removed from the kind since; keep reading
 		}
 		var str string
-		if f.Personal != "" && len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &str) == nil && strings.HasPrefix(str, SealedPrefix) {
+		if f.Personal != "" && len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &str) == nil && strings.HasPrefix(str, fieldcrypt.Prefix) {
 			if s == nil {
 				return nil, fmt.Errorf("registry: %s %s.%s is sealed and no data key is configured", k.Name, code, name)
 			}
@@ -335,7 +333,7 @@ func SealedValues(k *Kind, data []byte) (sealed map[string]string, clear []strin
 			continue
 		}
 		var s string
-		if json.Unmarshal(v, &s) == nil && strings.HasPrefix(s, SealedPrefix) {
+		if json.Unmarshal(v, &s) == nil && strings.HasPrefix(s, fieldcrypt.Prefix) {
 			sealed[f.Name] = s
 		} else {
 			clear = append(clear, f.Name)
